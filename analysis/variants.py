@@ -1,0 +1,239 @@
+"""Process variants (the distinct paths cases take) and rework per activity.
+
+A case's *variant* is its sequence of activities in time order (the order
+work began, as for the directly-follows graph). The variants
+table counts cases per variant, so a consultant sees whether a handful of
+paths cover most citizens or whether every file takes its own road. *Rework*
+is an activity done more than once in a case: each execution after the first
+is an extra execution (a file sent back, a form re-submitted).
+
+Examples
+--------
+>>> import pandas as pd
+>>> log = pd.DataFrame({
+...     "case:concept:name": ["c1", "c1", "c2", "c2", "c3", "c3", "c3"],
+...     "concept:name": ["a", "b", "a", "b", "a", "a", "b"],
+...     "time:timestamp": pd.to_datetime(["2024-01-01 08:00", "2024-01-01 09:00"] * 2
+...         + ["2024-01-01 08:00", "2024-01-01 08:30", "2024-01-01 11:00"], utc=True),
+...     "org:group": ["x"] * 7,
+... })
+>>> variants(log)[["variant", "cases", "share", "cumulative_share"]]
+      variant  cases     share  cumulative_share
+0      a -> b      2  0.666667          0.666667
+1  a -> a -> b      1  0.333333          1.000000
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from analysis.bottlenecks import (
+    _case_codes,
+    _flow_order,
+    _rank,
+    _require,
+    _utc_values,
+    prepare,
+)
+from analysis.schema import ACTIVITY, TIMESTAMP
+
+__all__ = ["SEPARATOR", "case_variants", "rework", "variants"]
+
+#: How activities are joined into a variant label.
+SEPARATOR: str = " -> "
+
+
+def case_variants(log: pd.DataFrame, *, activity: str = ACTIVITY) -> pd.Series:
+    """The variant (joined activity sequence) of every case, indexed by case id.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> log = pd.DataFrame({"case:concept:name": ["c1", "c1", "c2"],
+    ...     "concept:name": ["a", "b", "a"],
+    ...     "time:timestamp": pd.to_datetime(["2024-01-01 08:00", "2024-01-01 09:00",
+    ...                                       "2024-01-01 08:00"], utc=True),
+    ...     "org:group": ["x"] * 3})
+    >>> case_variants(log).to_dict()
+    {'c1': 'a -> b', 'c2': 'a'}
+    """
+    ev = prepare(log)
+    _require(ev, [activity])
+    from analysis.schema import CASE
+
+    order = _flow_order(ev)
+    labels = ev[activity].astype(str).iloc[order]
+    cases = ev[CASE].to_numpy()[order]
+    return labels.groupby(cases, sort=False).agg(SEPARATOR.join).rename("variant")
+
+
+def variants(
+    log: pd.DataFrame,
+    *,
+    top: int | None = 10,
+    activity: str = ACTIVITY,
+    by: str | None = None,
+) -> pd.DataFrame:
+    """The most frequent variants with their coverage of cases.
+
+    Parameters
+    ----------
+    log : pandas.DataFrame
+        Canonical event log (or ``event_times`` output).
+    top : int or None
+        Keep this many variants (per group); all when ``None``.
+    activity : str
+        The activity column.
+    by : str, optional
+        Compare groups (the value of each case's first event).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``[by], rank, variant, events`` (length of the path),
+        ``cases``, ``share`` (of the cases of the group),
+        ``cumulative_share``, ``lead_median`` and ``lead_mean`` (minutes),
+        most frequent first.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> log = pd.DataFrame({"case:concept:name": ["c1", "c1", "c2"],
+    ...     "concept:name": ["a", "b", "a"],
+    ...     "time:timestamp": pd.to_datetime(["2024-01-01 08:00", "2024-01-01 09:00",
+    ...                                       "2024-01-01 08:00"], utc=True),
+    ...     "org:group": ["x"] * 3})
+    >>> variants(log)[["rank", "variant", "events", "cases", "lead_median"]]
+       rank variant  events  cases  lead_median
+    0     1  a -> b       2      1         60.0
+    1     2       a       1      1          0.0
+    """
+    ev = prepare(log)
+    _require(ev, [activity] + ([by] if by else []))
+    per_case = _per_case(ev, activity, by)
+    keys = (["by"] if by else []) + ["variant"]
+    g = per_case.groupby(keys, sort=False, dropna=False)
+    out = g.agg(
+        events=("events", "first"),
+        cases=("lead", "size"),
+        lead_median=("lead", "median"),
+        lead_mean=("lead", "mean"),
+    ).reset_index()
+    out = _rank(out, "by" if by else None, ["cases"])
+    if by:
+        total = out.groupby("by", dropna=False)["cases"].transform("sum")
+        out["share"] = out["cases"] / total
+        out["cumulative_share"] = out.groupby("by", dropna=False)["share"].cumsum()
+        out["rank"] = out.groupby("by", dropna=False).cumcount() + 1
+    else:
+        out["share"] = out["cases"] / out["cases"].sum()
+        out["cumulative_share"] = out["share"].cumsum()
+        out["rank"] = np.arange(1, len(out) + 1)
+    if top is not None:
+        out = out[out["rank"] <= top]
+    columns = ["rank", "variant", "events", "cases", "share", "cumulative_share"]
+    columns += ["lead_median", "lead_mean"]
+    out = out[(["by"] if by else []) + columns].reset_index(drop=True)
+    if by:
+        out = out.rename(columns={"by": by})
+    return out
+
+
+def rework(
+    log: pd.DataFrame,
+    *,
+    activity: str = ACTIVITY,
+    by: str | None = None,
+) -> pd.DataFrame:
+    """Per activity: how many cases repeat it and how many extra executions that makes.
+
+    Parameters
+    ----------
+    log : pandas.DataFrame
+        Canonical event log (or ``event_times`` output).
+    activity : str
+        The activity column.
+    by : str, optional
+        Compare groups.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``[by], activity, events, cases`` (cases doing it at least
+        once), ``rework_cases`` (cases doing it more than once),
+        ``rework_share`` (rework cases over all cases of the group),
+        ``rework_share_of_activity`` (over the cases doing it),
+        ``extra_executions`` (events beyond the first per case) and
+        ``max_repeats`` (most executions in one case), sorted by rework cases.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> log = pd.DataFrame({"case:concept:name": ["c1", "c1", "c1", "c2"],
+    ...     "concept:name": ["a", "a", "a", "a"],
+    ...     "time:timestamp": pd.to_datetime(["2024-01-01 08:00", "2024-01-01 09:00",
+    ...         "2024-01-01 10:00", "2024-01-01 08:00"], utc=True),
+    ...     "org:group": ["x"] * 4})
+    >>> cols = ["events", "cases", "rework_cases", "rework_share", "extra_executions"]
+    >>> rework(log)[cols].iloc[0].tolist()
+    [4.0, 2.0, 1.0, 0.5, 2.0]
+    """
+    ev = prepare(log)
+    _require(ev, [activity] + ([by] if by else []))
+    frame = pd.DataFrame({"activity": ev[activity].to_numpy(), "case": _case_codes(ev)})
+    keys = ["activity"]
+    if by:
+        frame.insert(0, "by", ev[by].to_numpy())
+        keys = ["by", *keys]
+    per = frame.groupby([*keys, "case"], sort=False, dropna=False).size().rename("n").reset_index()
+    per["extra"] = per["n"] - 1
+    per["again"] = per["n"] > 1
+    g = per.groupby(keys, sort=False, dropna=False)
+    out = g.agg(
+        events=("n", "sum"),
+        cases=("case", "size"),
+        rework_cases=("again", "sum"),
+        extra_executions=("extra", "sum"),
+        max_repeats=("n", "max"),
+    ).reset_index()
+    if by:
+        total = frame.groupby("by", dropna=False)["case"].nunique()
+        denom = out["by"].map(total)
+    else:
+        denom = frame["case"].nunique()
+    out["rework_share"] = out["rework_cases"] / denom
+    out["rework_share_of_activity"] = out["rework_cases"] / out["cases"]
+    columns = ["activity", "events", "cases", "rework_cases", "rework_share"]
+    columns += ["rework_share_of_activity", "extra_executions", "max_repeats"]
+    out = out[(["by"] if by else []) + columns]
+    out = _rank(out, "by" if by else None, ["rework_cases", "extra_executions", "events"])
+    if by:
+        out = out.rename(columns={"by": by})
+    return out
+
+
+def _per_case(ev: pd.DataFrame, activity: str, by: str | None) -> pd.DataFrame:
+    """Variant label, length, lead time and group of every case (vectorised)."""
+    from analysis.bottlenecks import _begin_values
+
+    codes = _case_codes(ev)
+    labels = ev[activity].astype(str).to_numpy()
+    frame = pd.DataFrame(
+        {"code": codes, "label": labels, "b": _begin_values(ev), "e": _utc_values(ev[TIMESTAMP])}
+    )
+    if by:
+        frame["by"] = ev[by].to_numpy()
+    frame = frame.iloc[_flow_order(ev)]
+    g = frame.groupby("code", sort=False)
+    # Joining strings per group is the one per-case step; pandas runs it in C for str.join.
+    out = pd.DataFrame(
+        {
+            "variant": g["label"].agg(SEPARATOR.join),
+            "events": g.size(),
+            "lead": (g["e"].max() - g["b"].min()) / pd.Timedelta(minutes=1),
+        }
+    )
+    if by:
+        out["by"] = g["by"].first()
+    return out
