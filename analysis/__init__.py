@@ -1,5 +1,7 @@
 """Event logs in, findings out: process mining of ODSC logs with pandas and pm4py."""
 
+from analysis.kpis import case_kpis, event_times, has_start_times, summarize
+from analysis.logs import read_log
 from analysis.schema import (
     ACTIVITY,
     AGENCY,
@@ -24,4 +26,9 @@ __all__ = [
     "TIMESTAMP",
     "UNKNOWN_AGENCY",
     "LogError",
+    "case_kpis",
+    "event_times",
+    "has_start_times",
+    "read_log",
+    "summarize",
 ]

@@ -1,4 +1,4 @@
-"""Where cases wait: activities, transitions, profiles, work in progress, workload.
+"""Where cases wait: activities, transitions, hour-by-weekday profiles, work in progress.
 
 Every table here is computed with vectorised pandas/numpy on the canonical
 event log (see :func:`analysis.logs.read_log`) or on the output of
@@ -20,20 +20,6 @@ Definitions (those of the design document):
   (its completion when starts are unknown) minus the completion of ``a``,
   the definition of pm4py's performance DFG; it is negative when ``b``
   started before ``a`` ended (overlapping work).
-
-Examples
---------
->>> import pandas as pd
->>> log = pd.DataFrame({
-...     "case:concept:name": ["c1", "c1", "c2", "c2"],
-...     "concept:name": ["submit", "approve", "submit", "approve"],
-...     "time:timestamp": pd.to_datetime(["2024-01-01 08:00", "2024-01-01 09:00",
-...                                       "2024-01-01 08:30", "2024-01-01 08:40"], utc=True),
-...     "org:group": ["front", "back", "front", "back"],
-... })
->>> transition_stats(log)[["source", "target", "count", "median", "total"]]
-   source   target  count  median  total
-0  submit  approve      2    35.0   70.0
 """
 
 from __future__ import annotations
@@ -51,7 +37,6 @@ __all__ = [
     "directly_follows",
     "prepare",
     "profiles",
-    "resource_workload",
     "transition_stats",
     "wip",
 ]
@@ -343,43 +328,34 @@ def profiles(
     _require(ev, [by] if by else [])
     begin = _local(_begin_series(ev), tz)
     end = _local(ev[TIMESTAMP], tz)
-    first, _ = _first_last_mask(_case_codes(ev))
-    grid_keys = ["weekday", "hour"]
+    keys = (["by"] if by else []) + ["weekday", "hour"]
+    group = {"by": ev[by].to_numpy()} if by else {}
     frame = pd.DataFrame(
         {
+            **group,
             "weekday": begin.dt.dayofweek.to_numpy(),
             "hour": begin.dt.hour.to_numpy(),
-            "arrival": first,
+            "arrival": _first_last_mask(_case_codes(ev))[0],
             "waiting": ev["waiting"].to_numpy(dtype=float),
         }
     )
-    done = pd.DataFrame({"weekday": end.dt.dayofweek.to_numpy(), "hour": end.dt.hour.to_numpy()})
-    if by:
-        frame["by"] = ev[by].to_numpy()
-        done["by"] = ev[by].to_numpy()
-        grid_keys = ["by", *grid_keys]
-    g = frame.groupby(grid_keys, observed=True, dropna=False)
-    stats = pd.DataFrame(
+    done = pd.DataFrame({**group, "weekday": end.dt.dayofweek, "hour": end.dt.hour})
+    g = frame.groupby(keys, observed=True, dropna=False)
+    grid = [pd.unique(frame["by"])] if by else []
+    grid = pd.MultiIndex.from_product([*grid, range(7), range(24)], names=keys)
+    out = pd.DataFrame(
         {
             "arrivals": g["arrival"].sum(),
+            "events": done.groupby(keys, observed=True, dropna=False).size(),
             "waiting_median": g["waiting"].median(),
             "waiting_total": g["waiting"].sum(),
         }
-    )
-    events = done.groupby(grid_keys, observed=True, dropna=False).size().rename("events")
-    groups = [pd.unique(frame["by"])] if by else []
-    grid = pd.MultiIndex.from_product([*groups, range(7), range(24)], names=grid_keys)
-    out = pd.DataFrame(index=grid).join(stats).join(events)
-    out["arrivals"] = out["arrivals"].fillna(0).astype(int)
-    out["events"] = out["events"].fillna(0).astype(int)
+    ).reindex(grid)
+    out[["arrivals", "events"]] = out[["arrivals", "events"]].fillna(0).astype(int)
     out["waiting_total"] = out["waiting_total"].fillna(0.0)
     out = out.reset_index()
-    out.insert(out.columns.get_loc("weekday") + 1, "day", [WEEKDAY_NAMES[d] for d in out["weekday"]])
-    out = out[[*grid_keys[:-2], "weekday", "day", "hour", "arrivals", "events"]
-              + ["waiting_median", "waiting_total"]]
-    if by:
-        out = out.rename(columns={"by": by})
-    return out
+    out.insert(len(keys) - 1, "day", np.array(WEEKDAY_NAMES)[out["weekday"].to_numpy()])
+    return out.rename(columns={"by": by}) if by else out
 
 
 def wip(
@@ -425,132 +401,28 @@ def wip(
     """
     ev = prepare(log)
     _require(ev, [by] if by else [])
-    codes = _case_codes(ev)
-    begin = _local(_begin_series(ev), tz).dt.tz_localize(None).dt.floor("D")
-    end = _local(ev[TIMESTAMP], tz).dt.tz_localize(None).dt.floor("D")
-    per_case = pd.DataFrame({"code": codes, "b": begin.to_numpy(), "e": end.to_numpy()})
-    cg = per_case.groupby("code", sort=True)
-    first_day = cg["b"].min().to_numpy()
-    last_day = cg["e"].max().to_numpy()
-    if by:
-        first_rows, _ = _first_last_mask(codes)
-        group_vals = ev[by].to_numpy()[first_rows]
-    else:
-        group_vals = np.zeros(len(first_day), dtype=int)
-    gcodes, guniques = pd.factorize(group_vals, use_na_sentinel=False)
-    day0 = first_day.min()
-    ndays = int((last_day.max() - day0) // np.timedelta64(1, "D")) + 1
-    s = ((first_day - day0) // np.timedelta64(1, "D")).astype(np.int64)
-    f = ((last_day - day0) // np.timedelta64(1, "D")).astype(np.int64)
-    ng = len(guniques)
-    # Open cases per day by a difference array: +1 on the first day, -1 after the last.
-    size = ng * (ndays + 1)
-    delta = np.bincount(gcodes * (ndays + 1) + s, minlength=size) - np.bincount(
-        gcodes * (ndays + 1) + f + 1, minlength=size
-    )
-    open_ = np.cumsum(delta.reshape(ng, ndays + 1), axis=1)[:, :ndays]
-    started = np.bincount(gcodes * ndays + s, minlength=ng * ndays).reshape(ng, ndays)
-    finished = np.bincount(gcodes * ndays + f, minlength=ng * ndays).reshape(ng, ndays)
-    dates = day0 + np.arange(ndays) * np.timedelta64(1, "D")
-    out = pd.DataFrame(
+    frame = pd.DataFrame(
         {
-            "group": np.repeat(np.arange(ng), ndays),
-            "date": np.tile(dates, ng),
-            "open": open_.ravel(),
-            "started": started.ravel(),
-            "finished": finished.ravel(),
+            "code": _case_codes(ev),
+            "b": _local(_begin_series(ev), tz).dt.tz_localize(None).dt.floor("D").to_numpy(),
+            "e": _local(ev[TIMESTAMP], tz).dt.tz_localize(None).dt.floor("D").to_numpy(),
+            "g": ev[by].to_numpy() if by else 0,
         }
     )
-    if by:
-        # Each group runs from its own first to its own last day.
-        lo = pd.Series(s).groupby(gcodes).min().to_numpy()
-        hi = pd.Series(f).groupby(gcodes).max().to_numpy()
-        day = np.tile(np.arange(ndays), ng)
-        grp = out["group"].to_numpy()
-        out = out[(day >= lo[grp]) & (day <= hi[grp])]
-        out.insert(0, by, np.asarray(guniques, dtype=object)[out["group"].to_numpy()])
-    out = out.drop(columns="group").reset_index(drop=True)
-    return out
-
-
-def resource_workload(
-    log: pd.DataFrame,
-    *,
-    resource: str = RESOURCE,
-    by: str | None = None,
-    tz: str | None = None,
-) -> pd.DataFrame:
-    """Per resource (clerk, desk): events, cases, busy minutes, where the log has them.
-
-    Parameters
-    ----------
-    log : pandas.DataFrame
-        Canonical event log (or ``event_times`` output).
-    resource : str
-        The resource column; an empty table is returned when the log lacks it.
-    by : str, optional
-        Compare groups.
-    tz : str, optional
-        Time zone whose calendar days count as active days; UTC when omitted.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns ``[by], resource, events, cases, activities, agency`` (the
-        agency of most of its events), ``active_days``, ``events_per_day``,
-        ``busy_minutes`` (sum of processing times; NaN without start
-        timestamps) and ``event_share`` (of all events of the group), sorted
-        by events.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> log = pd.DataFrame({"case:concept:name": ["c1", "c1", "c2"],
-    ...     "concept:name": ["a", "b", "a"],
-    ...     "time:timestamp": pd.to_datetime(["2024-01-01 08:10", "2024-01-01 09:30",
-    ...                                       "2024-01-02 08:50"], utc=True),
-    ...     "org:group": ["x", "y", "x"], "org:resource": ["ann", "bob", "ann"]})
-    >>> resource_workload(log)[["resource", "events", "cases", "agency", "active_days"]]
-      resource  events  cases agency  active_days
-    0      ann       2      2      x            2
-    1      bob       1      1      y            1
-    """
-    ev = prepare(log)
-    columns = ["resource", "events", "cases", "activities", "agency", "active_days"]
-    columns += ["events_per_day", "busy_minutes", "event_share"]
-    if resource not in ev.columns:
-        return pd.DataFrame(columns=([by] if by else []) + columns)
-    _require(ev, [by] if by else [])
-    keys = _keys(by, resource)
-    frame = ev[keys].copy()
-    frame["_case"] = _case_codes(ev)
-    frame["_act"] = pd.factorize(ev[ACTIVITY])[0] if ACTIVITY in ev.columns else 0
-    frame["_day"] = _local(ev[TIMESTAMP], tz).dt.tz_localize(None).dt.floor("D").to_numpy()
-    frame["processing"] = ev["processing"].astype(float)
-    g = frame.groupby(keys, sort=False, observed=True, dropna=False)
-    out = g.agg(
-        events=("_case", "size"),
-        cases=("_case", "nunique"),
-        activities=("_act", "nunique"),
-        active_days=("_day", "nunique"),
-    )
-    if AGENCY in ev.columns:
-        counts = ev.groupby([*keys, AGENCY], observed=True, dropna=False).size()
-        counts = counts.sort_values(ascending=False, kind="stable")
-        top = counts.reset_index().drop_duplicates(keys).set_index(keys)[AGENCY]
-        out["agency"] = top
-    else:
-        out["agency"] = np.nan
-    out["events_per_day"] = out["events"] / out["active_days"]
-    out["busy_minutes"] = g["processing"].sum(min_count=1)
-    out = out.reset_index().rename(columns={resource: "resource"})
-    if by:
-        total = out.groupby(by, dropna=False)["events"].transform("sum")
-    else:
-        total = out["events"].sum()
-    out["event_share"] = out["events"] / total
-    out = out[([by] if by else []) + columns]
-    return _rank(out, by, ["events", "cases"])
+    cases = frame.groupby("code", sort=False).agg(b=("b", "min"), e=("e", "max"), g=("g", "first"))
+    parts = []
+    # One pass per group (a few centres or channels), vectorised over its cases.
+    for group, part in cases.groupby("g", sort=False, dropna=False):
+        dates = pd.date_range(part["b"].min(), part["e"].max(), freq="D")
+        started = np.bincount(dates.searchsorted(part["b"]), minlength=len(dates))
+        finished = np.bincount(dates.searchsorted(part["e"]), minlength=len(dates))
+        # open on day d: started on or before d, not finished before d
+        open_ = np.cumsum(started) - np.cumsum(finished) + finished
+        out = pd.DataFrame({"date": dates, "open": open_, "started": started, "finished": finished})
+        if by:
+            out.insert(0, by, group)
+        parts.append(out)
+    return pd.concat(parts, ignore_index=True)
 
 
 # ----- helpers shared by the analysis modules of this package --------------------------

@@ -228,14 +228,22 @@ def conformance(
     end_ok[kcodes[last]] = np.isin(kstep[last], end_ids)
     bad_first = first & (kstep != index[journey.start])
     if bad_first.any():
-        f = pd.DataFrame({"source": _label(kstep[bad_first], labels, acts, keep, bad_first),
-                          "case": kcodes[bad_first]})
+        f = pd.DataFrame(
+            {
+                "source": _label(kstep[bad_first], labels, acts, keep, bad_first),
+                "case": kcodes[bad_first],
+            }
+        )
         f["target"] = journey.step(journey.start).label
         rows.append(_count(f, "missing start", ["source", "target"]))
     bad_last = last & ~np.isin(kstep, end_ids)
     if bad_last.any():
-        f = pd.DataFrame({"source": _label(kstep[bad_last], labels, acts, keep, bad_last),
-                          "case": kcodes[bad_last]})
+        f = pd.DataFrame(
+            {
+                "source": _label(kstep[bad_last], labels, acts, keep, bad_last),
+                "case": kcodes[bad_last],
+            }
+        )
         rows.append(_count(f, "not finished", ["source"]))
 
     allowed = np.zeros((n + 1, n + 1), dtype=bool)  # the last row/column: unknown step
@@ -270,8 +278,9 @@ def conformance(
         dev["case_share"] = dev["cases"] / max(ncases, 1)
         order = {k: i for i, k in enumerate(DEVIATION_KINDS)}
         dev["_k"] = dev["kind"].map(order)
-        dev = dev.sort_values(["cases", "occurrences", "_k"], ascending=[False, False, True],
-                              kind="stable")
+        dev = dev.sort_values(
+            ["cases", "occurrences", "_k"], ascending=[False, False, True], kind="stable"
+        )
         dev = dev[columns].reset_index(drop=True)
         if top is not None:
             dev = dev.head(top)

@@ -21,7 +21,8 @@ The rules and their thresholds (module constants, so a reader can check them):
    executions times the median waiting plus processing of the activity.
 5. **Service level** (``kind="sla"``): fewer than :data:`SERVICE_LEVEL`
    (85%) of steps start within ``sla_minutes`` (15) of the previous step
-   ("85% served within 15 minutes"). Impact: the minutes beyond the standard.
+   ("85% served within 15 minutes"). Impact: the steps short of the standard
+   times the median excess wait of the breaching steps.
 6. **Conformance** (``kind="conformance"``, with a journey): fewer than
    :data:`CONFORMANCE_MIN_SHARE` (80%) of cases follow the journey. Impact:
    the extra median lead time of the deviating cases, times their number.
@@ -249,12 +250,15 @@ def _handoff_findings(h: pd.DataFrame) -> list[Finding]:
     for r in hit.itertuples(index=False):
         carrier = str(getattr(r, "carrier", "") or "")
         by = f" (carried by: {carrier})" if carrier else ""
+        p90 = getattr(r, "delay_p90", math.nan)
+        p90 = f" (p90 {format_minutes(p90)})" if not math.isnan(p90) else ""
         out.append(
             Finding(
                 title=f"Handoff {r.source} -> {r.target}",
                 text=(
                     f"Handoff {r.source} -> {r.target}: {r.cases} cases, median "
-                    f"{format_minutes(r.delay_median)}, {_pct(r.lead_share)} of lead time{by}."
+                    f"{format_minutes(r.delay_median)}{p90}, {_pct(r.lead_share)} of lead "
+                    f"time{by}."
                 ),
                 evidence={
                     "source": r.source,
@@ -263,6 +267,7 @@ def _handoff_findings(h: pd.DataFrame) -> list[Finding]:
                     "handoffs": r.count,
                     "case_share": r.case_share,
                     "delay_median_minutes": r.delay_median,
+                    "delay_p90_minutes": getattr(r, "delay_p90", math.nan),
                     "delay_total_minutes": r.delay_total,
                     "lead_share": r.lead_share,
                     "carrier": carrier,
@@ -376,7 +381,10 @@ def _sla_findings(waiting: pd.Series, sla: float, has_start: bool) -> list[Findi
     within = float(np.mean(w <= sla))
     if within >= SERVICE_LEVEL:
         return []
-    excess = float(np.sum(np.clip(w - sla, 0, None)))
+    # The gap to the standard: the steps that would have to move within it, times the
+    # median excess of the steps that breach it (not every minute of every wait, which
+    # would count the other findings again).
+    excess = (SERVICE_LEVEL - within) * len(w) * float(np.median(w[w > sla] - sla))
     what = "start" if has_start else "are completed"
     return [
         Finding(
@@ -391,7 +399,7 @@ def _sla_findings(waiting: pd.Series, sla: float, has_start: bool) -> list[Findi
                 "sla_minutes": sla,
                 "breaches": int(np.sum(w > sla)),
                 "steps": len(w),
-                "excess_minutes": excess,
+                "gap_minutes": excess,
             },
             impact=excess,
             recommendation=(

@@ -1,5 +1,8 @@
 """Silo handoffs: who passes the file to whom, how often, and what it costs the citizen.
 
+Also the workload of each resource (clerk, desk): the other side of a
+resource-level handoff table.
+
 A *handoff* is a pair of consecutive events of a case at different agencies
 (``level="agency"``, the ``org:group`` column) or different resources
 (``level="resource"``, ``org:resource``). Its *delay* is the waiting time of
@@ -39,6 +42,8 @@ import pandas as pd
 from analysis.bottlenecks import (
     _begin_values,
     _case_codes,
+    _keys,
+    _local,
     _rank,
     _require,
     _utc_values,
@@ -50,7 +55,15 @@ from analysis.schema import ACTIVITY, AGENCY, RESOURCE, TIMESTAMP
 if TYPE_CHECKING:  # pragma: no cover
     from journeys.model import Journey
 
-__all__ = ["LEVELS", "handoff_events", "handoff_matrix", "handoffs", "pingpongs", "step_of"]
+__all__ = [
+    "LEVELS",
+    "handoff_events",
+    "handoff_matrix",
+    "handoffs",
+    "pingpongs",
+    "resource_workload",
+    "step_of",
+]
 
 #: The columns a handoff can be read at.
 LEVELS: dict[str, str] = {"agency": AGENCY, "resource": RESOURCE}
@@ -142,7 +155,9 @@ def handoff_events(
     case = out["case"].to_numpy()
     ping = np.zeros(len(out), dtype=bool)
     if len(out) > 1:
-        ping[1:] = (case[1:] == case[:-1]) & (out["target"].to_numpy()[1:] == out["source"].to_numpy()[:-1])
+        ping[1:] = (case[1:] == case[:-1]) & (
+            out["target"].to_numpy()[1:] == out["source"].to_numpy()[:-1]
+        )
     out["pingpong"] = ping
     out["carrier"] = _carriers(out, journey)
     if by:
@@ -329,6 +344,86 @@ def handoff_matrix(table: pd.DataFrame, *, value: str = "count") -> pd.DataFrame
     return m
 
 
+def resource_workload(
+    log: pd.DataFrame,
+    *,
+    resource: str = RESOURCE,
+    by: str | None = None,
+    tz: str | None = None,
+) -> pd.DataFrame:
+    """Per resource (clerk, desk): events, cases, busy minutes, where the log has them.
+
+    Parameters
+    ----------
+    log : pandas.DataFrame
+        Canonical event log (or ``event_times`` output).
+    resource : str
+        The resource column; an empty table is returned when the log lacks it.
+    by : str, optional
+        Compare groups.
+    tz : str, optional
+        Time zone whose calendar days count as active days; UTC when omitted.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``[by], resource, events, cases, activities, agency`` (the
+        agency of most of its events), ``active_days``, ``events_per_day``,
+        ``busy_minutes`` (sum of processing times; NaN without start
+        timestamps) and ``event_share`` (of all events of the group), sorted
+        by events.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> log = pd.DataFrame({"case:concept:name": ["c1", "c1", "c2"],
+    ...     "concept:name": ["a", "b", "a"],
+    ...     "time:timestamp": pd.to_datetime(["2024-01-01 08:10", "2024-01-01 09:30",
+    ...                                       "2024-01-02 08:50"], utc=True),
+    ...     "org:group": ["x", "y", "x"], "org:resource": ["ann", "bob", "ann"]})
+    >>> resource_workload(log)[["resource", "events", "cases", "agency", "active_days"]]
+      resource  events  cases agency  active_days
+    0      ann       2      2      x            2
+    1      bob       1      1      y            1
+    """
+    ev = prepare(log)
+    columns = ["resource", "events", "cases", "activities", "agency", "active_days"]
+    columns += ["events_per_day", "busy_minutes", "event_share"]
+    if resource not in ev.columns:
+        return pd.DataFrame(columns=([by] if by else []) + columns)
+    _require(ev, [by] if by else [])
+    keys = _keys(by, resource)
+    frame = ev[keys].copy()
+    frame["_case"] = _case_codes(ev)
+    frame["_act"] = pd.factorize(ev[ACTIVITY])[0] if ACTIVITY in ev.columns else 0
+    frame["_day"] = _local(ev[TIMESTAMP], tz).dt.tz_localize(None).dt.floor("D").to_numpy()
+    frame["processing"] = ev["processing"].astype(float)
+    g = frame.groupby(keys, sort=False, observed=True, dropna=False)
+    out = g.agg(
+        events=("_case", "size"),
+        cases=("_case", "nunique"),
+        activities=("_act", "nunique"),
+        active_days=("_day", "nunique"),
+    )
+    if AGENCY in ev.columns:
+        counts = ev.groupby([*keys, AGENCY], observed=True, dropna=False).size()
+        counts = counts.sort_values(ascending=False, kind="stable")
+        top = counts.reset_index().drop_duplicates(keys).set_index(keys)[AGENCY]
+        out["agency"] = top
+    else:
+        out["agency"] = np.nan
+    out["events_per_day"] = out["events"] / out["active_days"]
+    out["busy_minutes"] = g["processing"].sum(min_count=1)
+    out = out.reset_index().rename(columns={resource: "resource"})
+    if by:
+        total = out.groupby(by, dropna=False)["events"].transform("sum")
+    else:
+        total = out["events"].sum()
+    out["event_share"] = out["events"] / total
+    out = out[([by] if by else []) + columns]
+    return _rank(out, by, ["events", "cases"])
+
+
 # ----- helpers ------------------------------------------------------------------------
 
 
@@ -361,7 +456,11 @@ def _mode(h: pd.DataFrame, keys: list[str], column: str) -> pd.Series:
     sub = h.loc[h[column] != "", [*keys, column]]
     if sub.empty:
         return pd.Series("", index=h.groupby(keys, sort=False, dropna=False).size().index)
-    counts = sub.groupby([*keys, column], dropna=False).size().sort_values(ascending=False, kind="stable")
+    counts = (
+        sub.groupby([*keys, column], dropna=False)
+        .size()
+        .sort_values(ascending=False, kind="stable")
+    )
     top = counts.reset_index().drop_duplicates(keys).set_index(keys)[column]
     full = h.groupby(keys, sort=False, dropna=False).size().index
     return top.reindex(full).fillna("")
@@ -370,9 +469,7 @@ def _mode(h: pd.DataFrame, keys: list[str], column: str) -> pd.Series:
 def _case_totals(ev: pd.DataFrame, by: str | None) -> tuple[pd.Series, pd.Series]:
     """Number of cases and total lead time (minutes) overall or per group."""
     codes = _case_codes(ev)
-    frame = pd.DataFrame(
-        {"code": codes, "b": _begin_values(ev), "e": _utc_values(ev[TIMESTAMP])}
-    )
+    frame = pd.DataFrame({"code": codes, "b": _begin_values(ev), "e": _utc_values(ev[TIMESTAMP])})
     if by:
         frame["by"] = ev[by].to_numpy()
     g = frame.groupby("code", sort=False)

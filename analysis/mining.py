@@ -43,14 +43,13 @@ from analysis.bottlenecks import (
     activity_stats,
     prepare,
     profiles,
-    resource_workload,
     transition_stats,
     wip,
 )
 from analysis.conformance import Conformance, conformance
 from analysis.findings import Finding, find
-from analysis.handoffs import handoff_matrix, handoffs, pingpongs
-from analysis.schema import AGENCY, CASE, RESOURCE, START, UNKNOWN_AGENCY
+from analysis.handoffs import handoff_matrix, handoffs, pingpongs, resource_workload
+from analysis.schema import AGENCY, CASE, RESOURCE, UNKNOWN_AGENCY
 from analysis.variants import case_variants, rework, variants
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -216,25 +215,25 @@ def mine(
     desk              1         60.0
     web               1        240.0
     """
-    from analysis.kpis import case_kpis, summarize
+    from analysis.kpis import case_kpis, has_start_times, summarize
 
     if by is not None:
         _require(log, [by])
     ev = prepare(log)
-    kpis = case_kpis(log, journey=journey)
-    has_start = START in ev.columns and bool(ev[START].notna().any())
+    kpis = case_kpis(ev, journey=journey, tz=tz)
+    has_start = has_start_times(ev)
     has_resource = RESOURCE in ev.columns and bool(ev[RESOURCE].notna().any())
 
     acts = activity_stats(ev)
     trans = transition_stats(ev)
     hand = handoffs(ev, journey=journey)
     pings = pingpongs(ev)
-    res_hand = handoffs(ev, level="resource", journey=journey) if has_resource else _empty_handoffs()
+    res_hand = (
+        handoffs(ev, level="resource", journey=journey) if has_resource else _empty_handoffs()
+    )
     var = variants(ev, top=top_variants)
     rw = rework(ev)
-    conf = (
-        conformance(ev, journey, top=max_deviations) if journey is not None else None
-    )
+    conf = conformance(ev, journey, top=max_deviations) if journey is not None else None
     league = league_table(ev, kpis, by=by, sla_minutes=sla_minutes) if by else None
     grouped: dict[str, pd.DataFrame] = {}
     if by:
@@ -249,13 +248,16 @@ def mine(
             "wip": wip(ev, by=by, tz=tz),
         }
 
+    headline = summarize(kpis, sla_minutes=sla_minutes, events=ev)
     summary = pd.concat(
         [
-            summarize(kpis, sla_minutes=sla_minutes),
+            headline.astype(object),
             _counts(ev, kpis, hand, pings, var, conf, has_start, has_resource),
         ]
     )
     summary = summary[~summary.index.duplicated(keep="first")]
+    notes = list(headline.attrs.get("notes", []))
+    notes += _notes(ev, has_resource, conf, tz)
     found = find(
         activities=acts,
         handoffs=hand,
@@ -286,7 +288,7 @@ def mine(
         findings=tuple(found),
         groups=league,
         grouped=grouped,
-        notes=tuple(_notes(ev, has_start, has_resource, conf, tz)),
+        notes=tuple(notes),
         by=by,
         sla_minutes=sla_minutes,
         journey=journey.id if journey is not None else None,
@@ -344,7 +346,7 @@ def league_table(
     if kpis is None:
         from analysis.kpis import case_kpis
 
-        kpis = case_kpis(log)
+        kpis = case_kpis(ev)
     codes = _case_codes(ev)
     first, _ = _first_last_mask(codes)
     group_of_case = pd.Series(ev[by].to_numpy()[first], index=ev[CASE].to_numpy()[first])
@@ -399,7 +401,6 @@ def _counts(
             float(hand["delay_total"].sum()) / lead_total if len(hand) and lead_total else 0.0
         ),
         "pingpong_returns": int(pings["returns"].sum()) if len(pings) else 0,
-        "has_start": has_start,
     }
     if conf is not None:
         out["conformance_share"] = conf.share
@@ -407,14 +408,10 @@ def _counts(
 
 
 def _notes(
-    ev: pd.DataFrame, has_start: bool, has_resource: bool, conf: Conformance | None, tz: str | None
+    ev: pd.DataFrame, has_resource: bool, conf: Conformance | None, tz: str | None
 ) -> list[str]:
+    """Notes beyond those of :func:`analysis.kpis.summarize` (which covers start times)."""
     notes = []
-    if not has_start:
-        notes.append(
-            "No start timestamps: waiting is the time between the completions of consecutive "
-            "steps (transition time), which includes the work itself; processing time is unknown."
-        )
     if AGENCY in ev.columns:
         unknown = float((ev[AGENCY] == UNKNOWN_AGENCY).mean())
         if unknown > 0:
@@ -429,11 +426,7 @@ def _notes(
             f"{100 * (1 - conf.matched_share):.0f}% of events match no step of the journey "
             f"{conf.journey}."
         )
-    notes.append(
-        f"Hours and days are read in {tz or 'UTC'}."
-        if tz
-        else "Hours and days are read in UTC (pass tz for local time)."
-    )
+    notes.append(f"Hours of the day and calendar days are in {tz or 'UTC'}.")
     return notes
 
 

@@ -112,19 +112,19 @@ def handoff_heatmap(
     ['1.5 h', '2.1 days']
     """
     if {"source", "target"} <= set(table.columns):
-        names = sorted(set(table["source"]).union(table["target"]), key=str)
+        names = sorted(set(table["source"]).union(table["target"]), key=_natural)
         m = table.pivot_table(index="source", columns="target", values=value, aggfunc="first")
         m = m.reindex(index=names, columns=names)
     else:
         m = table.copy()
-        names = sorted(set(m.index).union(m.columns), key=str)
+        names = sorted(set(m.index).union(m.columns), key=_natural)
         m = m.reindex(index=names, columns=names)
     values = m.to_numpy(dtype=float, copy=True)
     np.fill_diagonal(values, np.nan)  # same agency: not a handoff
     m = pd.DataFrame(values, index=m.index, columns=m.columns)
     if len(names) > max_agencies:
         volume = m.fillna(0).sum(axis=0) + m.fillna(0).sum(axis=1)
-        keep = sorted(volume.nlargest(max_agencies).index, key=str)
+        keep = sorted(volume.nlargest(max_agencies).index, key=_natural)
         m = m.loc[keep, keep]
     is_time = value.startswith("delay") or value.startswith("waiting")
     ax = _axes(ax, figsize=(1.2 + 0.75 * len(m), 0.9 + 0.6 * len(m)))
@@ -134,8 +134,10 @@ def handoff_heatmap(
     cmap = plt.get_cmap("YlOrRd").with_extremes(bad="#eeeeee")
     finite = shown[np.isfinite(shown)]
     top = float(finite.max()) if finite.size else 1.0
+    unit, scale = _unit(top) if is_time else ("", 1.0)
     image = ax.imshow(
-        np.ma.masked_invalid(shown), cmap=cmap, vmin=0, vmax=top or 1.0, aspect="auto"
+        np.ma.masked_invalid(shown / scale), cmap=cmap, vmin=0, vmax=(top or 1.0) / scale,
+        aspect="auto",
     )
     ax.set_xticks(range(len(m.columns)), [_short(c) for c in m.columns], rotation=40, ha="right")
     ax.set_yticks(range(len(m.index)), [_short(c) for c in m.index])
@@ -151,7 +153,7 @@ def handoff_heatmap(
             ax.text(j, i, text, ha="center", va="center", fontsize=8,
                     color="white" if dark else "black")
     bar = ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.03)
-    bar.set_label(_LABELS.get(value, value) + (" (minutes)" if is_time else ""))
+    bar.set_label(_LABELS.get(value, value) + (f" ({unit})" if is_time else ""))
     if title:
         ax.set_title(title)
     return ax
@@ -405,8 +407,13 @@ def wip_plot(
     ax = _axes(ax, figsize=(7.5, 3.2))
     groups = [(None, wip)] if not by else list(wip.groupby(by, sort=True))
     for name, part in groups:
-        ax.plot(pd.to_datetime(part["date"]), part["open"].to_numpy(), linewidth=1.4,
-                label=None if name is None else str(name))
+        dates = pd.to_datetime(part["date"])
+        line = ax.plot(dates, part["open"].to_numpy(), linewidth=0.8, alpha=0.45 if len(part) > 60
+                       else 1.0, label=None if name is None else str(name))[0]
+        if len(part) > 60:  # long logs: a 7-day mean shows the trend through the daily noise
+            trend = part["open"].rolling(7, center=True, min_periods=1).mean().to_numpy()
+            ax.plot(dates, trend, linewidth=2, color=line.get_color(),
+                    label="7-day mean" if name is None else None)
     ax.set_ylabel("open cases")
     ax.set_xlabel("date")
     ax.set_ylim(bottom=0)
@@ -419,6 +426,8 @@ def wip_plot(
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     if by:
         ax.legend(title=by, frameon=False, fontsize=8)
+    elif len(wip) > 60:
+        ax.legend(frameon=False, fontsize=8)
     if title:
         ax.set_title(title)
     return ax
@@ -438,6 +447,8 @@ def _axes(ax: Axes | None, *, figsize: tuple[float, float]) -> Axes:
 
 def _time_axis(ax: Axes, lo: float, hi: float) -> None:
     ticks = [(t, s) for t, s in TIME_TICKS if lo * 0.7 <= t <= hi * 1.5]
+    if hi / max(lo, 1e-9) > 2e4:  # a wide range: fewer ticks so the labels do not collide
+        ticks = [(t, s) for t, s in ticks if s not in ("5 min", "4 h", "3 days", "90 days")]
     if len(ticks) < 2:
         ticks = [(t, s) for t, s in TIME_TICKS if lo / 10 <= t <= hi * 10]
     ax.set_xticks([t for t, _ in ticks], [s for _, s in ticks])
@@ -457,6 +468,14 @@ def _percent() -> Any:
     from matplotlib.ticker import PercentFormatter
 
     return PercentFormatter(xmax=1.0, decimals=0)
+
+
+def _natural(name: Any) -> tuple:
+    """Sort key putting 'Group 2' before 'Group 12'."""
+    import re
+
+    return tuple((0, int(p)) if p.isdigit() else (1, p.lower())
+                 for p in re.split(r"(\d+)", str(name)) if p)
 
 
 def _short(name: Any, width: int = 22) -> str:

@@ -111,10 +111,26 @@ def process_map(
     g.attr(rankdir="TB", fontname=_FONT, fontsize="11", nodesep="0.35", ranksep="0.45")
     g.attr("node", fontname=_FONT, fontsize="11")
     g.attr("edge", fontname=_FONT, fontsize="9", arrowsize="0.7")
-    g.node("start", label="start", shape="circle", style="filled", fillcolor="#2ca25f",
-           fontcolor="white", width="0.55", fixedsize="true")
-    g.node("end", label="end", shape="doublecircle", style="filled", fillcolor="#525252",
-           fontcolor="white", width="0.5", fixedsize="true")
+    g.node(
+        "start",
+        label="start",
+        shape="circle",
+        style="filled",
+        fillcolor="#2ca25f",
+        fontcolor="white",
+        width="0.55",
+        fixedsize="true",
+    )
+    g.node(
+        "end",
+        label="end",
+        shape="doublecircle",
+        style="filled",
+        fillcolor="#525252",
+        fontcolor="white",
+        width="0.5",
+        fixedsize="true",
+    )
 
     levels = _levels(acts["events"].to_numpy(dtype=float), len(_NODE_FILLS))
     for (name, events), lv in zip(acts[["activity", "events"]].itertuples(index=False), levels):
@@ -130,8 +146,9 @@ def process_map(
         )
 
     top = max([1.0, *arcs["count"].tolist(), *acts["starts"].tolist(), *acts["ends"].tolist()])
-    speed = _levels(np.log1p(np.clip(arcs["median"].to_numpy(dtype=float), 0, None)),
-                    len(_ARC_COLOURS))
+    speed = _levels(
+        np.log1p(np.clip(arcs["median"].to_numpy(dtype=float), 0, None)), len(_ARC_COLOURS)
+    )
     for (a, b, count, median), lv in zip(
         arcs[["source", "target", "count", "median"]].itertuples(index=False), speed
     ):
@@ -145,11 +162,25 @@ def process_map(
         )
     for name, starts, ends in acts[["activity", "starts", "ends"]].itertuples(index=False):
         if starts > 0:
-            g.edge("start", ids[name], label=f" {int(starts):,}", style="dashed",
-                   color="#2ca25f", penwidth=f"{_width(starts, top):.2f}", fontcolor="#2ca25f")
+            g.edge(
+                "start",
+                ids[name],
+                label=f" {int(starts):,}",
+                style="dashed",
+                color="#2ca25f",
+                penwidth=f"{_width(starts, top):.2f}",
+                fontcolor="#2ca25f",
+            )
         if ends > 0:
-            g.edge(ids[name], "end", label=f" {int(ends):,}", style="dashed",
-                   color="#737373", penwidth=f"{_width(ends, top):.2f}", fontcolor="#525252")
+            g.edge(
+                ids[name],
+                "end",
+                label=f" {int(ends):,}",
+                style="dashed",
+                color="#737373",
+                penwidth=f"{_width(ends, top):.2f}",
+                fontcolor="#525252",
+            )
 
     caption = (
         f"Arcs: number of transitions and median time between the steps; thicker = more "
@@ -207,8 +238,9 @@ def _levels(values: np.ndarray, n: int) -> list[int]:
     """Bin values into ``n`` levels by their place between the smallest and largest."""
     if len(values) == 0:
         return []
-    v = np.nan_to_num(values.astype(float), nan=float(np.nanmin(values)) if np.isfinite(
-        values).any() else 0.0)
+    v = np.nan_to_num(
+        values.astype(float), nan=float(np.nanmin(values)) if np.isfinite(values).any() else 0.0
+    )
     lo, hi = float(v.min()), float(v.max())
     if math.isclose(lo, hi):
         return [n // 2] * len(v)

@@ -1,5 +1,6 @@
 """Service journeys: the model of a government service as a citizen lives it."""
 
+from journeys.blueprint import blueprint
 from journeys.catalog import catalog_names, load_catalog, resolve
 from journeys.errors import JourneyError, Problem
 from journeys.io import dumps, load, loads, save
@@ -28,6 +29,7 @@ __all__ = [
     "Problem",
     "Step",
     "Transition",
+    "blueprint",
     "catalog_names",
     "dumps",
     "load",

@@ -31,8 +31,9 @@ keyed by id so that every field has a findable path::
 Decisions:
 
 * Files are read with a *safe* loader (no Python object tags). It also reads
-  ``13:00`` and ``2026-12-02`` as text, not as the base-60 integer and the date
-  YAML 1.1 would make of them, and refuses duplicate keys (a duplicate id).
+  ``13:00``, ``2026-12-02`` and ``yes`` as text, not as the base-60 integer, the
+  date and the boolean YAML 1.1 would make of them, and refuses duplicate keys
+  (a duplicate id), naming each one's path.
 * Loading reports *all* problems at once as a :class:`JourneyError`: first the
   shape of the file (types, missing fields, distribution names and
   parameters), then, when the shape is sound, the rules of
@@ -53,6 +54,7 @@ journeys.errors.JourneyError: foo: unknown field (expected one of: agencies, arr
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from collections.abc import Callable
@@ -93,28 +95,59 @@ _FLOAT = re.compile(
     r"|\.[0-9_]+(?:[eE][-+][0-9]+)?"
     r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
 )
-_KEEP = ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:null", "tag:yaml.org,2002:merge")
+_KEEP = ("tag:yaml.org,2002:null", "tag:yaml.org,2002:merge")
+# YAML 1.2 booleans only: `yes`, `no`, `on` and `off` stay text
+_BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
 _SafeLoader.yaml_implicit_resolvers = {
     ch: [(tag, rx) for tag, rx in rules if tag in _KEEP]
     for ch, rules in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
+_SafeLoader.add_implicit_resolver("tag:yaml.org,2002:bool", _BOOL, list("tTfF"))
 _SafeLoader.add_implicit_resolver("tag:yaml.org,2002:int", _INT, list("-+0123456789"))
 _SafeLoader.add_implicit_resolver("tag:yaml.org,2002:float", _FLOAT, list("-+0123456789."))
 
 
-class _DuplicateKey(Exception):
-    def __init__(self, key: Any, line: int) -> None:
-        self.key, self.line = key, line
+class _BadKey(Exception):
+    def __init__(self, line: int) -> None:
+        self.line = line
 
 
 def _construct_mapping(loader: _SafeLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+    # Duplicate keys are found on the node tree first (see _duplicate_keys), so
+    # that a later key may override one brought in by a merge key (`<<`).
     loader.flatten_mapping(node)
     out: dict[Any, Any] = {}
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
-        if key in out:
-            raise _DuplicateKey(key, key_node.start_mark.line + 1)
+        try:
+            hash(key)
+        except TypeError:
+            raise _BadKey(key_node.start_mark.line + 1) from None
         out[key] = loader.construct_object(value_node, deep=True)
+    return out
+
+
+def _duplicate_keys(node: yaml.Node | None, path: str = "", seen: set | None = None) -> list:
+    """Every key repeated within one mapping, named by its path in the file."""
+    seen = set() if seen is None else seen
+    if node is None or id(node) in seen:  # an alias met again
+        return []
+    seen.add(id(node))
+    out: list[Problem] = []
+    if isinstance(node, yaml.MappingNode):
+        first: dict[str, int] = {}
+        for k, v in node.value:
+            key = k.value if isinstance(k, yaml.ScalarNode) else None
+            sub = path if key is None else _join(path, key)
+            line = k.start_mark.line + 1
+            if key is not None and key != "<<" and key in first:
+                out.append(Problem(sub, f"duplicate key {key!r} (lines {first[key]} and {line})"))
+            elif key is not None:
+                first[key] = line
+            out += _duplicate_keys(v, sub, seen)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, v in enumerate(node.value):
+            out += _duplicate_keys(v, f"{path}[{i}]", seen)
     return out
 
 
@@ -125,12 +158,28 @@ class _Dumper(yaml.SafeDumper):
     pass
 
 
+# Characters YAML reads as line breaks (or folds); text holding them is written
+# double-quoted, where they are escaped.
+_BREAKS = ("\r", "\x85", "\u2028", "\u2029")
+
+
 def _str_presenter(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
-    style = "|" if "\n" in value else None
+    if any(ch in value for ch in _BREAKS):
+        style: str | None = '"'
+    else:
+        style = "|" if "\n" in value else None
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 
 _Dumper.add_representer(str, _str_presenter)
+# Quote any text that either YAML 1.1 or the loader above would read as something
+# else (`1e5` is text to YAML 1.1 but a number to the loader).
+_Dumper.yaml_implicit_resolvers = {
+    ch: list(yaml.SafeDumper.yaml_implicit_resolvers.get(ch, []))
+    + list(_SafeLoader.yaml_implicit_resolvers.get(ch, []))
+    for ch in set(yaml.SafeDumper.yaml_implicit_resolvers)
+    | set(_SafeLoader.yaml_implicit_resolvers)
+}
 
 
 # ----------------------------------------------------------------- parsing
@@ -186,8 +235,8 @@ class _Collector:
         if isinstance(v, bool) or not isinstance(v, (int, float)):
             self.add(p, f"must be a number, got {_show(v)}")
             return default
-        if v != v:  # NaN
-            self.add(p, "must be a number, got nan")
+        if not math.isfinite(v):
+            self.add(p, f"must be a finite number, got {v}")
             return default
         if minimum is not None and (v <= minimum if strict else v < minimum):
             self.add(p, f"must be {'>' if strict else '>='} {_num(minimum)}, got {_num(v)}")
@@ -253,7 +302,7 @@ def _parse_distribution(c: _Collector, value: Any, path: str) -> Distribution | 
     if name is None:
         c.add(_join(path, "dist"), f"is required (one of: {', '.join(DISTRIBUTIONS)})")
         return None
-    if name not in DISTRIBUTIONS:
+    if not isinstance(name, str) or name not in DISTRIBUTIONS:
         c.add(
             _join(path, "dist"),
             f"unknown distribution {name!r} (one of: {', '.join(DISTRIBUTIONS)})",
@@ -362,6 +411,15 @@ def parse(data: Any, *, source: str | None = None) -> Journey:
     from journeys.validate import validate
 
     c = _Collector()
+    if data is None:
+        raise JourneyError(
+            [
+                Problem(
+                    "", "the file is empty (a journey needs id, name, start, steps, transitions)"
+                )
+            ],
+            source,
+        )
     if not isinstance(data, dict):
         raise JourneyError(
             [Problem("", f"a journey file must be a mapping, got {_show(data)}")], source
@@ -559,22 +617,34 @@ def loads(text: str, *, source: str | None = None) -> Journey:
         problem :func:`parse` finds.
     """
     try:
-        data = yaml.load(text, Loader=_SafeLoader)  # noqa: S506 - a SafeLoader subclass
-    except _DuplicateKey as e:
-        raise JourneyError(
-            [Problem(f"line {e.line}", f"duplicate key {e.key!r}")], source
-        ) from None
+        # _SafeLoader is a SafeLoader subclass: no Python object tags
+        dups = _duplicate_keys(yaml.compose(text, Loader=_SafeLoader))  # noqa: S506
+        data = None if dups else yaml.load(text, Loader=_SafeLoader)  # noqa: S506
+    except _BadKey as e:
+        raise JourneyError([Problem(f"line {e.line}", "a key must be text")], source) from None
     except yaml.constructor.ConstructorError as e:
         where = f"line {e.problem_mark.line + 1}" if e.problem_mark else ""
-        tag = (e.problem or "").split("tag ")[-1]
-        raise JourneyError(
-            [Problem(where, f"unsafe or unknown YAML tag {tag} refused")], source
-        ) from None
+        problem = e.problem or ""
+        if "could not determine a constructor" in problem:
+            tag = problem.split("tag ")[-1]
+            msg = f"unsafe or unknown YAML tag {tag} refused"
+        else:
+            msg = f"a value cannot be read: {problem}"
+        raise JourneyError([Problem(where, msg)], source) from None
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else ""
         what = getattr(e, "problem", None) or str(e).splitlines()[0]
         raise JourneyError([Problem(where, f"not valid YAML: {what}")], source) from None
+    except (ValueError, TypeError, AttributeError) as e:
+        # a value carrying an explicit tag it does not fit (`!!int abc`); the
+        # constructors of PyYAML raise plain Python errors for those
+        what = str(e).splitlines()[0] if str(e) else type(e).__name__
+        raise JourneyError(
+            [Problem("", f"a value does not fit its YAML tag ({what})")], source
+        ) from None
+    if dups:
+        raise JourneyError(dups, source)
     return parse(data, source=source)
 
 

@@ -514,6 +514,30 @@ class Journey:
 
         return load_catalog(name)
 
+    def walk(self, **kw: Any) -> Any:
+        """The citizen's path as a table; see :func:`journeys.walk.walk` for the options.
+
+        Examples
+        --------
+        >>> Journey.from_catalog("business-licence").walk()["step"].iloc[0]
+        'village_cert'
+        """
+        from journeys.walk import walk
+
+        return walk(self, **kw)
+
+    def metrics(self) -> Any:
+        """Exact expected TCV figures; see :func:`journeys.metrics.static_metrics`.
+
+        Examples
+        --------
+        >>> Journey.from_catalog("business-licence").metrics().visits
+        5.25
+        """
+        from journeys.metrics import static_metrics
+
+        return static_metrics(self)
+
     def _repr_html_(self) -> str:
         from journeys.display import journey_html
 

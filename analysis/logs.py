@@ -1,0 +1,526 @@
+"""Read event logs (CSV, XES, Parquet or a DataFrame) into the canonical schema.
+
+:func:`read_log` maps a real log, whatever its column names and shape, onto the
+schema of :mod:`analysis.schema`, or raises a :class:`~analysis.schema.LogError`
+whose message is one line naming the file and the row or column at fault.
+
+Rules decided here:
+
+* **Row numbers** in messages are the file's line numbers for CSV (the header
+  is line 1, the first event line 2; a quoted field spanning several lines
+  shifts later numbers) and 1-based record numbers ("row") otherwise.
+* **Time zones.** Timestamps with a UTC offset (``+02:00``, ``Z``) are converted
+  to UTC, so mixed offsets are fine. Naive timestamps are read in the IANA zone
+  ``tz`` (e.g. ``"Asia/Vientiane"``); without ``tz`` they are taken to be UTC
+  already. In a daylight-saving change, an ambiguous wall-clock time is taken as
+  standard time and a non-existent one is moved forward.
+* **Lifecycle pairing.** When the log has a ``lifecycle:transition`` column with
+  ``start`` rows (and no ``start`` column was named), start and complete rows
+  become one event: within each case and activity, the k-th start (in time
+  order) is paired with the k-th complete. A complete without a start keeps a
+  missing ``start_timestamp``; a start that never completes is dropped with a
+  warning; other transitions (``schedule``, ``suspend``, ...) are ignored.
+* **Duplicates**: rows equal in case, activity, timestamps, resource and
+  lifecycle are dropped after the first, with a :class:`UserWarning` saying how
+  many.
+* **Missing values**: values listed in ``missing`` (``EMPTY`` by default) and
+  empty cells count as missing. A missing agency becomes ``unknown``; a missing
+  ``odsc:citizen_present`` becomes ``False``; a missing case id, activity or
+  timestamp is an error.
+* When an optional column is not named but the input already has it under its
+  canonical name (``start_timestamp``, ``org:resource``, ``org:group``,
+  ``odsc:door``, ``odsc:citizen_present``), it is used.
+
+Examples
+--------
+>>> import pandas as pd
+>>> raw = pd.DataFrame({
+...     "case": ["c1", "c1", "c1", "c1"],
+...     "step": ["intake", "intake", "review", "review"],
+...     "lifecycle:transition": ["start", "complete", "start", "complete"],
+...     "when": ["2024-03-04 08:00", "2024-03-04 08:10",
+...              "2024-03-04 09:00", "2024-03-04 09:30"],
+...     "department": ["DOLA", "DOLA", "EMPTY", "EMPTY"],
+... })
+>>> log = read_log(raw, case="case", activity="step", timestamp="when",
+...                agency="department", tz="Asia/Vientiane")
+>>> log[["concept:name", "start_timestamp", "time:timestamp", "org:group"]]
+  concept:name           start_timestamp            time:timestamp org:group
+0       intake 2024-03-04 01:00:00+00:00 2024-03-04 01:10:00+00:00      DOLA
+1       review 2024-03-04 02:00:00+00:00 2024-03-04 02:30:00+00:00   unknown
+"""
+
+from __future__ import annotations
+
+import codecs
+import difflib
+import warnings
+import zoneinfo
+from collections.abc import Sequence
+from os import PathLike
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from analysis.schema import (
+    ACTIVITY,
+    AGENCY,
+    CASE,
+    DOOR,
+    LIFECYCLE,
+    PRESENT,
+    RESOURCE,
+    START,
+    TIMESTAMP,
+    UNKNOWN_AGENCY,
+    LogError,
+)
+
+__all__ = ["SUFFIXES", "read_log"]
+
+#: File name endings :func:`read_log` understands, and the reader each one uses.
+SUFFIXES: dict[str, str] = {
+    ".csv": "csv",
+    ".csv.gz": "csv",
+    ".txt": "csv",
+    ".xes": "xes",
+    ".xes.gz": "xes",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+}
+
+_TRUE = {"true", "1", "yes", "y", "t"}
+_FALSE = {"false", "0", "no", "n", "f", ""}
+_ROW = "__row__"  # internal: the line/record number of each input row
+_SHOW = 3  # how many bad values or rows a message quotes
+
+
+def read_log(
+    source: str | PathLike[str] | pd.DataFrame,
+    *,
+    case: str = CASE,
+    activity: str = ACTIVITY,
+    timestamp: str = TIMESTAMP,
+    start: str | None = None,
+    resource: str | None = None,
+    agency: str | None = None,
+    door: str | None = None,
+    present: str | None = None,
+    lifecycle: str | None = LIFECYCLE,
+    tz: str | None = None,
+    missing: Sequence[str] = ("EMPTY",),
+    sep: str = ",",
+    encoding: str = "utf-8",
+) -> pd.DataFrame:
+    """Read an event log and return it in the canonical schema.
+
+    Parameters
+    ----------
+    source : str, path or pandas.DataFrame
+        A ``.csv`` (or ``.csv.gz``), ``.xes`` (or ``.xes.gz``) or ``.parquet``
+        file, or a DataFrame (never modified).
+    case, activity, timestamp : str
+        Input columns holding the case id, the activity and the completion time.
+    start : str, optional
+        Input column holding the start time of each event.
+    resource, agency, door, present : str, optional
+        Input columns holding the clerk, the agency (silo), the physical office
+        and whether the citizen had to be present.
+    lifecycle : str or None
+        The lifecycle column used to pair start and complete rows; ``None``
+        disables pairing.
+    tz : str, optional
+        IANA time zone of naive timestamps; without it they are taken as UTC.
+    missing : sequence of str
+        Placeholders that mean "missing" in text columns.
+    sep : str
+        CSV field separator.
+    encoding : str
+        Text encoding of a CSV file.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``case:concept:name``, ``concept:name`` (str),
+        ``time:timestamp`` (UTC), ``org:group`` (str, ``unknown`` where
+        missing), then ``start_timestamp``, ``org:resource``, ``odsc:door``,
+        ``odsc:citizen_present`` when known, then the input's other columns;
+        sorted by case, then time; a fresh RangeIndex.
+
+    Raises
+    ------
+    LogError
+        A missing file, an unsupported extension, text that is not valid
+        UTF-8, a missing column, an unparseable or missing timestamp, an empty
+        log, a start after its completion. One line, naming file and row.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> raw = pd.DataFrame({"case:concept:name": ["a", "a"],
+    ...                     "concept:name": ["apply", "pay"],
+    ...                     "time:timestamp": ["2024-01-02T10:00:00+07:00",
+    ...                                        "2024-01-02T04:00:00Z"]})
+    >>> log = read_log(raw)
+    >>> log["time:timestamp"].tolist()
+    [Timestamp('2024-01-02 03:00:00+0000', tz='UTC'), Timestamp('2024-01-02 04:00:00+0000', tz='UTC')]
+    >>> log["org:group"].tolist()
+    ['unknown', 'unknown']
+    >>> read_log(raw, agency="org:grop")
+    Traceback (most recent call last):
+    ...
+    analysis.schema.LogError: DataFrame: no column 'org:grop' for agency; columns: case:concept:name, concept:name, time:timestamp
+    """
+    names = (case, activity, timestamp, start, resource, agency, door, present, lifecycle)
+    text_columns = {c for c in names if c} | {START, RESOURCE, AGENCY, DOOR, PRESENT}
+    raw, name, unit = _load(source, sep=sep, encoding=encoding, text_columns=text_columns)
+    _check_zone(name, tz)
+    cols = list(raw.columns)
+    # Optional columns default to their canonical name when the input has it.
+    options = {"start": start, "resource": resource, "agency": agency}
+    options |= {"door": door, "present": present}
+    canon = {"start": START, "resource": RESOURCE, "agency": AGENCY}
+    canon |= {"door": DOOR, "present": PRESENT}
+    for key, value in options.items():
+        if value is None and canon[key] in cols:
+            options[key] = canon[key]
+    wanted = {"case": case, "activity": activity, "timestamp": timestamp}
+    wanted |= {k: v for k, v in options.items() if v is not None}
+    _check_columns(name, cols, wanted)
+    if raw.empty:
+        raise LogError(f"{name}: the log has no events")
+
+    target = {"case": CASE, "activity": ACTIVITY, "timestamp": TIMESTAMP} | canon
+    mapping = {src: target[key] for key, src in wanted.items()}
+    life = lifecycle if lifecycle is not None and lifecycle in cols else None
+
+    # Build the output from new Series: the input frame is never modified.
+    out = pd.DataFrame(index=raw.index)
+    out[_ROW] = np.arange(2 if unit == "line" else 1, len(raw) + (2 if unit == "line" else 1))
+    for key, src in wanted.items():
+        out[target[key]] = raw[src]
+    extras = [c for c in cols if c not in mapping and c not in out.columns]
+    for c in extras:
+        out[c] = raw[c]
+    out = out.reset_index(drop=True)
+
+    for col in (CASE, ACTIVITY, AGENCY, RESOURCE, DOOR):
+        if col in out.columns:
+            out[col] = _as_text(out[col], missing)
+    if life is not None:
+        out[life] = _as_text(out[life], missing).str.lower()
+    for col in (CASE, ACTIVITY):
+        _require_values(out, col, name, unit)
+    for col in (TIMESTAMP, START):
+        if col in out.columns:
+            out[col] = _parse_times(out, col, name, unit, tz, required=col == TIMESTAMP)
+    if PRESENT in out.columns:
+        out[PRESENT] = _parse_bool(out, name, unit, missing)
+
+    out = _drop_duplicates(out, name, unit, life)
+    if life is not None and START not in wanted and out[life].eq("start").any():
+        out = _pair_lifecycle(out, life, name, unit)
+    elif life is not None:
+        is_complete = out[life].isna() | out[life].eq("complete")
+        out = out.loc[is_complete.to_numpy()]
+    if out.empty:
+        raise LogError(f"{name}: the log has no completed events")
+    if START in out.columns:
+        _check_order(out, name, unit)
+
+    if AGENCY not in out.columns:
+        out[AGENCY] = UNKNOWN_AGENCY
+    out[AGENCY] = out[AGENCY].fillna(UNKNOWN_AGENCY)
+    sort_keys = [CASE, TIMESTAMP] + ([START] if START in out.columns else []) + [_ROW]
+    out = out.sort_values(sort_keys, kind="stable", na_position="first")
+    first = [CASE, ACTIVITY, TIMESTAMP, AGENCY, START, RESOURCE, DOOR, PRESENT]
+    order = [c for c in first if c in out.columns]
+    order += [c for c in out.columns if c not in order and c != _ROW]
+    return out[order].reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def _load(
+    source: str | PathLike[str] | pd.DataFrame, *, sep: str, encoding: str, text_columns: set[str]
+) -> tuple[pd.DataFrame, str, str]:
+    """Return the raw frame, the name used in messages and the row unit."""
+    if isinstance(source, pd.DataFrame):
+        return source, "DataFrame", "row"
+    path = Path(source)
+    name = path.name
+    kind = next((k for s, k in SUFFIXES.items() if name.lower().endswith(s)), None)
+    if not path.exists():
+        raise LogError(f"{name}: no such file ({path})")
+    if path.is_dir():
+        raise LogError(f"{name}: is a directory, not an event log file")
+    if kind is None:
+        known = ", ".join(SUFFIXES)
+        raise LogError(f"{name}: unsupported file type (expected one of {known})")
+    if kind == "csv":
+        return _read_csv(path, sep=sep, encoding=encoding, text=text_columns), name, "line"
+    if kind == "parquet":
+        try:
+            return pd.read_parquet(path), name, "row"
+        except Exception as exc:  # pyarrow raises several unrelated types
+            raise LogError(f"{name}: not a readable Parquet file ({_one_line(exc)})") from exc
+    return _read_xes(path), name, "row"
+
+
+def _read_csv(path: Path, *, sep: str, encoding: str, text: set[str]) -> pd.DataFrame:
+    name = path.name
+    try:
+        # The schema's columns are read as text (the reader parses times itself
+        # so it can say which rows are bad); only empty cells are missing.
+        # Other columns keep pandas' type inference.
+        dtype = dict.fromkeys(text, str)
+        return pd.read_csv(path, sep=sep, encoding=encoding, dtype=dtype, keep_default_na=False,
+                           na_values=[""], low_memory=False)  # fmt: skip
+    except UnicodeDecodeError as exc:
+        offset, line = _decode_error_position(path, encoding)
+        raise LogError(
+            f"{name}: not valid {encoding} text at byte offset {offset} (line {line}): "
+            f"{exc.reason}; re-save the file as {encoding} or pass its encoding"
+        ) from exc
+    except pd.errors.EmptyDataError as exc:
+        raise LogError(f"{name}: the log has no events (the file is empty)") from exc
+    except pd.errors.ParserError as exc:
+        raise LogError(f"{name}: not a readable CSV file ({_one_line(exc)})") from exc
+    except LookupError as exc:
+        raise LogError(f"{name}: unknown encoding {encoding!r}") from exc
+
+
+def _decode_error_position(path: Path, encoding: str) -> tuple[int, int]:
+    """Byte offset and 1-based line of the first undecodable byte of a file.
+
+    Streams the file through an incremental decoder, so a large file is never
+    held in memory twice.
+    """
+    decoder = codecs.getincrementaldecoder(encoding)()
+    offset, lines = 0, 1
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                # The decoder may hold back the incomplete tail of the previous
+                # chunk; its error offset is relative to that buffer.
+                held = len(exc.object) - len(chunk)
+                bad = offset - held + exc.start
+                return bad, lines + chunk[: max(exc.start - held, 0)].count(b"\n")
+            offset += len(chunk)
+            lines += chunk.count(b"\n")
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return offset, lines
+    return offset, lines
+
+
+def _read_xes(path: Path) -> pd.DataFrame:
+    import pm4py  # lazy: pm4py is slow to import
+
+    try:
+        with warnings.catch_warnings():
+            # pm4py suggests optional faster parsers; not a user's concern here.
+            warnings.filterwarnings(
+                "ignore", message=".*optional requirement", category=UserWarning
+            )
+            log = pm4py.read_xes(str(path), show_progress_bar=False)
+    except Exception as exc:  # the XES parsers raise many unrelated types
+        raise LogError(f"{path.name}: not a readable XES file ({_one_line(exc)})") from exc
+    if not isinstance(log, pd.DataFrame):  # pragma: no cover - older pm4py
+        log = pm4py.convert_to_dataframe(log)
+    return log
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def _check_columns(name: str, cols: list[str], wanted: dict[str, str]) -> None:
+    absent = [(key, col) for key, col in wanted.items() if col not in cols]
+    if not absent:
+        return
+    parts = []
+    for key, col in absent:
+        near = difflib.get_close_matches(col, [str(c) for c in cols], n=1, cutoff=0.6)
+        hint = f" (did you mean {near[0]!r}?)" if near else ""
+        parts.append(f"no column {col!r} for {key}{hint}")
+    shown = ", ".join(str(c) for c in cols[:25]) + (", ..." if len(cols) > 25 else "")
+    raise LogError(f"{name}: {'; '.join(parts)}; columns: {shown}")
+
+
+def _rows_text(out: pd.DataFrame, mask: np.ndarray, unit: str) -> str:
+    return _numbers_text(out[_ROW].to_numpy()[mask], unit)
+
+
+def _numbers_text(rows: np.ndarray, unit: str) -> str:
+    """``line 3`` or ``lines 3, 5, 9 and 4 more``."""
+    shown = ", ".join(str(int(r)) for r in rows[:_SHOW])
+    more = f" and {len(rows) - _SHOW} more" if len(rows) > _SHOW else ""
+    plural = "s" if len(rows) > 1 else ""
+    return f"{unit}{plural} {shown}{more}"
+
+
+def _check_zone(name: str, tz: str | None) -> None:
+    if tz is None:
+        return
+    try:
+        zoneinfo.ZoneInfo(tz)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+        raise LogError(
+            f"{name}: unknown time zone {tz!r} (use an IANA name such as 'Asia/Vientiane')"
+        ) from exc
+
+
+def _require_values(out: pd.DataFrame, col: str, name: str, unit: str) -> None:
+    mask = out[col].isna().to_numpy()
+    if mask.any():
+        raise LogError(f"{name}: empty {col} at {_rows_text(out, mask, unit)}")
+
+
+def _check_order(out: pd.DataFrame, name: str, unit: str) -> None:
+    bad = (out[START] > out[TIMESTAMP]).to_numpy(dtype=bool, na_value=False)
+    if bad.any():
+        raise LogError(f"{name}: {START} after {TIMESTAMP} at {_rows_text(out, bad, unit)}")
+
+
+# --------------------------------------------------------------------------- values
+
+
+def _as_text(values: pd.Series, missing: Sequence[str]) -> pd.Series:
+    """Values as str, with blanks and the ``missing`` placeholders as NaN."""
+    text = values.astype("str").where(values.notna())
+    text = text.str.strip()
+    return text.mask(text.isin(list(missing)) | text.eq(""))
+
+
+def _parse_bool(out: pd.DataFrame, name: str, unit: str, missing: Sequence[str]) -> pd.Series:
+    values = out[PRESENT]
+    if pd.api.types.is_bool_dtype(values) and not values.isna().any():
+        return values.astype(bool)
+    text = _as_text(values, missing).str.lower().fillna("")
+    is_true, is_false = text.isin(_TRUE), text.isin(_FALSE)
+    bad = ~(is_true | is_false).to_numpy()
+    if bad.any():
+        quoted = ", ".join(repr(v) for v in text[bad].unique()[:_SHOW])
+        raise LogError(
+            f"{name}: {PRESENT} must be true or false, got {quoted} at {_rows_text(out, bad, unit)}"
+        )
+    return pd.Series(is_true.to_numpy(), index=out.index)
+
+
+def _parse_times(
+    out: pd.DataFrame, col: str, name: str, unit: str, tz: str | None, *, required: bool
+) -> pd.Series:
+    values = out[col]
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        parsed = values.dt.tz_convert("UTC")
+    elif pd.api.types.is_datetime64_dtype(values.dtype):
+        parsed = _localize(values, tz, name)
+    else:
+        parsed = _parse_text_times(values.astype("str").where(values.notna()), tz, name)
+    given = values.notna().to_numpy().copy()
+    if values.dtype == object or pd.api.types.is_string_dtype(values.dtype):
+        given &= values.astype("str").str.strip().ne("").to_numpy(dtype=bool, na_value=False)
+    bad = given & parsed.isna().to_numpy()
+    if bad.any():
+        quoted = ", ".join(repr(str(v)) for v in values[bad].unique()[:_SHOW])
+        raise LogError(
+            f"{name}: unparseable {col} at {_rows_text(out, bad, unit)} (values: {quoted})"
+        )
+    if required and not given.all():
+        raise LogError(f"{name}: empty {col} at {_rows_text(out, ~given, unit)}")
+    return parsed.dt.as_unit("ns")
+
+
+def _parse_text_times(text: pd.Series, tz: str | None, name: str) -> pd.Series:
+    """Parse timestamps written as text; aware ones to UTC, naive ones in ``tz``."""
+    text = text.str.strip()
+    aware = text.str.contains(r"(?:Z|[+-]\d\d:?\d\d)$", regex=True, na=False).to_numpy()
+    result = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns, UTC]")
+    if aware.any():
+        result[aware] = _to_datetime(text[aware], utc=True)
+    if (~aware).any():
+        naive = _to_datetime(text[~aware], utc=False)
+        result[~aware] = _localize(naive, tz, name)
+    return result
+
+
+def _to_datetime(text: pd.Series, *, utc: bool) -> pd.Series:
+    # pandas infers one format from the first value, fast; rows written in
+    # another format (e.g. without fractional seconds) are parsed again one by
+    # one with format="mixed", which is slow but only touches those rows.
+    parsed = pd.to_datetime(text, utc=utc, errors="coerce")
+    retry = (parsed.isna() & text.notna()).to_numpy()
+    if retry.any():
+        again = pd.to_datetime(text[retry], utc=utc, errors="coerce", format="mixed")
+        parsed = parsed.astype(again.dtype) if parsed.isna().all() else parsed
+        parsed[retry] = again
+    return parsed
+
+
+def _localize(naive: pd.Series, tz: str | None, name: str) -> pd.Series:
+    if naive.dt.tz is not None:
+        return naive.dt.tz_convert("UTC")
+    try:
+        local = naive.dt.tz_localize(tz or "UTC", ambiguous=False, nonexistent="shift_forward")
+    except Exception as exc:  # unknown zone names raise from zoneinfo/pytz
+        raise LogError(
+            f"{name}: unknown time zone {tz!r} (use an IANA name such as 'Asia/Vientiane')"
+        ) from exc
+    return local.dt.tz_convert("UTC")
+
+
+# --------------------------------------------------------------------------- shape
+
+
+def _drop_duplicates(out: pd.DataFrame, name: str, unit: str, life: str | None) -> pd.DataFrame:
+    keys = [c for c in (CASE, ACTIVITY, TIMESTAMP, START, RESOURCE, life) if c and c in out]
+    dup = out.duplicated(subset=keys, keep="first").to_numpy()
+    if not dup.any():
+        return out
+    warnings.warn(
+        f"{name}: dropped {int(dup.sum())} duplicate events (same case, activity, times and "
+        f"resource) at {_rows_text(out, dup, unit)}",
+        UserWarning,
+        stacklevel=3,
+    )
+    return out.loc[~dup]
+
+
+def _pair_lifecycle(out: pd.DataFrame, life: str, name: str, unit: str) -> pd.DataFrame:
+    """Pair the k-th start with the k-th complete of each case and activity."""
+    out = out.sort_values([CASE, ACTIVITY, TIMESTAMP, _ROW], kind="stable")
+    starts = out.loc[out[life].eq("start").to_numpy()]
+    dones = out.loc[(out[life].isna() | out[life].eq("complete")).to_numpy()]
+    k_start = starts.groupby([CASE, ACTIVITY], sort=False).cumcount().rename("__k__")
+    k_done = dones.groupby([CASE, ACTIVITY], sort=False).cumcount().rename("__k__")
+    left = dones.assign(__k__=k_done)
+    right = starts[[CASE, ACTIVITY, TIMESTAMP, _ROW]].assign(__k__=k_start)
+    right = right.rename(columns={TIMESTAMP: START, _ROW: "__start_row__"})
+    merged = left.merge(right, on=[CASE, ACTIVITY, "__k__"], how="outer", indicator=True)
+    open_ = merged["_merge"].eq("right_only").to_numpy()
+    if open_.any():
+        rows = merged.loc[open_, "__start_row__"].to_numpy()
+        warnings.warn(
+            f"{name}: dropped {int(open_.sum())} started events that never complete "
+            f"(start at {_numbers_text(rows, unit)})",
+            UserWarning,
+            stacklevel=3,
+        )
+    merged = merged.loc[~open_]
+    late = (merged[START] > merged[TIMESTAMP]).to_numpy(dtype=bool, na_value=False)
+    if late.any():
+        rows = merged.loc[late, "__start_row__"].to_numpy()
+        raise LogError(
+            f"{name}: start after completion at {_numbers_text(rows, unit)} (the k-th start of "
+            "a case and activity is paired with its k-th complete)"
+        )
+    return merged.drop(columns=["__k__", "__start_row__", "_merge", life])

@@ -1,0 +1,109 @@
+"""``odsc mine``: turn an event log into a bottleneck and silo-handoff report.
+
+The command is thin: it parses the options, calls
+:func:`odsc.report_mine.mine_report` and writes the file atomically. Input
+errors print one line and exit with status 2, and then nothing is written.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from odsc.cli import user_errors
+
+__all__ = ["COMMANDS", "mine"]
+
+_FORMATS = ("html", "md", "json")
+
+
+@click.command("mine")
+@click.argument("log", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--case", metavar="COL", help="Column of the case id [case:concept:name].")
+@click.option("--activity", metavar="COL", help="Column of the step [concept:name].")
+@click.option("--timestamp", metavar="COL", help="Column of the completion time [time:timestamp].")
+@click.option("--start", metavar="COL", help="Column of the start time [start_timestamp if present].")
+@click.option("--resource", metavar="COL", help="Column of the clerk or desk [org:resource if present].")
+@click.option("--agency", metavar="COL", help="Column of the agency (silo) [org:group if present].")
+@click.option("--door", metavar="COL", help="Column of the office of citizen-facing steps [odsc:door].")
+@click.option("--tz", metavar="TZ",
+              help="Time zone of naive timestamps and of the weekly profile, e.g. Asia/Vientiane.")
+@click.option("--missing", metavar="TEXT", multiple=True,
+              help="A placeholder meaning 'missing' (repeatable) [EMPTY].")
+@click.option("--journey", "journey_spec", metavar="J",
+              help="Journey (catalogue name or YAML file) the service should follow.")
+@click.option("--by", metavar="COL", help="Compare groups, e.g. centre or case:channel.")
+@click.option("--sla", type=click.FloatRange(min=0, min_open=True), default=15, show_default=True,
+              help="Queue standard in minutes.")
+@click.option("--show-ids", is_flag=True, help="Show case ids and staff names as in the log.")
+@click.option("--key", metavar="SECRET",
+              help="Key of the pseudonyms (same key, same pseudonyms) [random per run].")
+@click.option("--format", "fmt", type=click.Choice(_FORMATS), default=None,
+              help="Report format [from the output's extension, else html].")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="Report file to write.")
+@user_errors
+def mine(
+    log: Path,
+    case: str | None,
+    activity: str | None,
+    timestamp: str | None,
+    start: str | None,
+    resource: str | None,
+    agency: str | None,
+    door: str | None,
+    tz: str | None,
+    missing: tuple[str, ...],
+    journey_spec: str | None,
+    by: str | None,
+    sla: float,
+    show_ids: bool,
+    key: str | None,
+    fmt: str | None,
+    output: Path,
+) -> None:
+    """Mine the event log LOG (CSV, XES or Parquet) into a report.
+
+    The report shows where citizens wait, the handoffs between agencies, the
+    process map, variants and weekly profiles, with ranked findings. Case ids
+    and staff names are pseudonymised unless --show-ids.
+
+    Example: odsc mine receipt.csv --agency org:group -o report.html
+    """
+    from odsc.files import write_atomic
+    from odsc.report_mine import mine_report
+
+    journey = None
+    if journey_spec:
+        from journeys.catalog import resolve
+
+        journey = resolve(journey_spec)
+    if fmt is None:
+        suffix = output.suffix.lower().lstrip(".")
+        fmt = {"md": "md", "markdown": "md", "json": "json"}.get(suffix, "html")
+    text = mine_report(
+        log,
+        fmt=fmt,
+        case=case,
+        activity=activity,
+        timestamp=timestamp,
+        start=start,
+        resource=resource,
+        agency=agency,
+        door=door,
+        tz=tz,
+        missing=missing or ("EMPTY",),
+        journey=journey,
+        by=by,
+        sla_minutes=sla,
+        show_ids=show_ids,
+        key=key,
+        progress=sys.stderr.isatty(),
+    )
+    write_atomic(output, text.encode("utf-8"))
+    click.echo(f"wrote {output}", err=True)
+
+
+COMMANDS = [mine]

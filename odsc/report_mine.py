@@ -1,0 +1,439 @@
+"""The bottleneck and silo-handoff report of ``odsc mine``: HTML, Markdown, JSON.
+
+:func:`mine_report` reads an event log, pseudonymises case ids and staff
+names (keyed HMAC-SHA256, :mod:`analysis.privacy`) unless asked not to, mines
+it (:func:`analysis.mining.mine`) and renders the report. The HTML is one
+self-contained file: CSS inline, plots as inline SVG, no script, nothing
+fetched from the network. All text that comes from the log is escaped (Jinja2
+autoescape in HTML, escaped pipes and angle brackets in Markdown), so a log
+cannot inject markup into the report.
+
+Times in the analysis are minutes; the report shows them in human units
+(minutes, hours, days with one decimal) and counts with thousands separators
+(:mod:`odsc.mine_context`).
+
+Examples
+--------
+>>> import pandas as pd
+>>> log = pd.DataFrame({"case:concept:name": ["A-1", "A-1"],
+...     "concept:name": ["<script>alert(1)</script>", "pay"],
+...     "time:timestamp": ["2024-01-02 08:00:00+07:00", "2024-01-02 09:30:00+07:00"],
+...     "org:group": ["Commerce", "Tax"]})
+>>> page = mine_report(log, key="k")
+>>> "<script>" in page, "&lt;script&gt;alert(1)&lt;/script&gt;" in page, "A-1" in page
+(False, True, False)
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import html
+import io
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from odsc.mine_context import ReportMeta, duration, percent, report_context
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+    from analysis.mining import MiningResult
+    from journeys.model import Journey
+
+__all__ = [
+    "FORMATS",
+    "duration",
+    "mine_report",
+    "percent",
+    "render_html",
+    "render_json",
+    "render_markdown",
+]
+
+#: Output formats of :func:`mine_report`.
+FORMATS: tuple[str, ...] = ("html", "md", "json")
+
+
+def mine_report(
+    source: str | Path | pd.DataFrame,
+    *,
+    fmt: str = "html",
+    case: str | None = None,
+    activity: str | None = None,
+    timestamp: str | None = None,
+    start: str | None = None,
+    resource: str | None = None,
+    agency: str | None = None,
+    door: str | None = None,
+    tz: str | None = None,
+    missing: Sequence[str] = ("EMPTY",),
+    journey: Journey | None = None,
+    by: str | None = None,
+    sla_minutes: float = 15,
+    show_ids: bool = False,
+    key: str | None = None,
+    progress: bool = False,
+) -> str:
+    """Read, pseudonymise, mine and render an event log; the report as text.
+
+    Parameters
+    ----------
+    source : str, path or pandas.DataFrame
+        The log (CSV, XES, Parquet or a DataFrame), see :func:`analysis.logs.read_log`.
+    fmt : {"html", "md", "json"}
+        The output format.
+    case, activity, timestamp, start, resource, agency, door : str, optional
+        Input column names (the canonical schema's names when omitted).
+    tz : str, optional
+        Time zone of naive timestamps; also the clock of the weekly profile.
+    missing : sequence of str
+        Placeholders meaning "missing" in text columns.
+    journey : Journey, optional
+        The journey the service should follow (conformance, carriers, cost).
+    by : str, optional
+        Column to compare groups by (a league table of centres or channels).
+    sla_minutes : float
+        The queue standard.
+    show_ids : bool
+        Show case ids and staff names as they are in the log.
+    key : str, optional
+        Pseudonymisation key; a random key for this run when omitted (tokens
+        then differ from run to run).
+    progress : bool
+        Show a progress bar on standard error.
+
+    Returns
+    -------
+    str
+        The report.
+
+    Raises
+    ------
+    analysis.schema.LogError
+        For a log that cannot be read, a bad column or option; nothing is written.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> log = pd.DataFrame({"case:concept:name": ["A-1", "A-1"], "concept:name": ["apply", "pay"],
+    ...     "time:timestamp": ["2024-01-02 08:00:00+07:00", "2024-01-02 09:30:00+07:00"],
+    ...     "org:group": ["Commerce", "Tax"]})
+    >>> text = mine_report(log, fmt="md", key="k")
+    >>> "A-1" in text, "| Commerce | Tax |" in text
+    (False, True)
+    """
+    from tqdm import tqdm
+
+    from analysis.logs import read_log
+    from analysis.mining import mine
+    from analysis.privacy import pseudonymise, random_key
+    from analysis.schema import LogError
+
+    if fmt not in FORMATS:
+        raise LogError(f"--format: unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    if key is not None and not key:
+        raise LogError("--key: the pseudonymisation key must not be empty")
+    if tz is not None:
+        _check_tz(tz)
+    stages = ["read the log", "protect ids", "mine", "render"]
+    bar = tqdm(total=len(stages), disable=not progress, file=sys.stderr, unit="stage",
+               bar_format="{desc:<16} {bar} {n_fmt}/{total_fmt} [{elapsed}]")
+    try:
+        bar.set_description(stages[0])
+        columns = {"case": case, "activity": activity, "timestamp": timestamp}
+        log = read_log(
+            source,
+            **{k: v for k, v in columns.items() if v is not None},
+            start=start,
+            resource=resource,
+            agency=agency,
+            door=door,
+            tz=tz,
+            missing=tuple(missing),
+        )
+        if by is not None and by not in log.columns:
+            raise LogError(f"{_name(source)}: --by: no column {by!r}; columns: "
+                           + ", ".join(map(str, log.columns)))
+        bar.update()
+        bar.set_description(stages[1])
+        if not show_ids:
+            log = pseudonymise(log, key=key or random_key())
+        bar.update()
+        bar.set_description(stages[2])
+        result = mine(log, journey=journey, by=by, sla_minutes=sla_minutes, tz=tz)
+        bar.update()
+        bar.set_description(stages[3])
+        meta = ReportMeta(
+            source=_name(source),
+            pseudonymised=not show_ids,
+            keyed=key is not None,
+            tz=tz,
+            currency=getattr(journey, "currency", None) if journey is not None else None,
+        )
+        renderers: dict[str, Callable[..., str]] = {
+            "html": render_html,
+            "md": render_markdown,
+            "json": render_json,
+        }
+        text = renderers[fmt](result, meta=meta)
+        bar.update()
+    finally:
+        bar.close()
+    return text
+
+
+def render_html(result: MiningResult, *, meta: ReportMeta | None = None) -> str:
+    """The self-contained HTML report of a :class:`analysis.mining.MiningResult`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from analysis.mining import mine
+    >>> log = pd.DataFrame({"case:concept:name": ["c1", "c1"],
+    ...     "concept:name": ["<b>apply</b>", "pay"],
+    ...     "time:timestamp": pd.to_datetime(["2024-01-01 08:00", "2024-01-01 09:00"],
+    ...                                      utc=True), "org:group": ["x", "y"]})
+    >>> page = render_html(mine(log))
+    >>> "<b>apply</b>" in page, "&lt;b&gt;apply&lt;/b&gt;" in page
+    (False, True)
+    """
+    import jinja2
+
+    meta = meta or ReportMeta()
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("odsc", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=False,
+        lstrip_blocks=False,
+    )
+    context = report_context(result, meta)
+    context["plots"] = _plots(result, meta)
+    return env.get_template("mine.html.j2").render(**context)
+
+
+def render_markdown(result: MiningResult, *, meta: ReportMeta | None = None) -> str:
+    """The report as GitHub-flavoured Markdown (tables, no plots).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from analysis.mining import mine
+    >>> log = pd.DataFrame({"case:concept:name": ["c1", "c1"], "concept:name": ["a|b", "c"],
+    ...     "time:timestamp": pd.to_datetime(["2024-01-01 08:00", "2024-01-01 09:00"],
+    ...                                      utc=True), "org:group": ["x", "y"]})
+    >>> md = render_markdown(mine(log))
+    >>> md.splitlines()[0]
+    '# Bottleneck and silo-handoff report'
+    >>> "a\\\\|b" in md
+    True
+    """
+    meta = meta or ReportMeta()
+    c = report_context(result, meta)
+    out = [f"# {c['title']}", "", c["subtitle"], ""]
+    out += [f"Source: {_md(c['source'])} · Period: {c['period']} · Report made {c['generated']}"]
+    out += ["", "## Executive summary", ""]
+    out += _md_table(
+        {
+            "columns": [{"label": "measure", "num": False}, {"label": "value", "num": True},
+                        {"label": "", "num": False}],
+            "rows": [[t["label"], t["value"], t["note"]] for t in c["tiles"]],
+            "more": "",
+            "empty": "",
+        }
+    )
+    for n in c["key_notes"]:
+        out += ["", f"> {_md(n)}"]
+    out += ["", "## Findings, ranked by impact", ""]
+    if not c["findings"]:
+        out.append("No findings.")
+    for i, f in enumerate(c["findings"], 1):
+        out += [f"### {i}. {_md(f['title'])}", "", _md(f["text"]), ""]
+        out.append("Evidence: " + "; ".join(f"{_md(k)}: **{_md(v)}**" for k, v in f["evidence"]))
+        if f["recommendation"]:
+            out += ["", f"*Recommendation:* {_md(f['recommendation'])}"]
+        out.append("")
+    sections = [
+        ("Where cases wait", c["activities"]),
+        ("Slowest transitions between steps", c["transitions"]),
+        ("Rework", c["rework"]),
+        ("Silo handoffs between agencies", c["handoffs"]),
+        ("Ping-pong: files sent straight back", c["pingpongs"]),
+        ("Handoffs between staff", c["resource_handoffs"]),
+        ("Variants", c["variants"]),
+        ("Lead time and waiting per case", c["lead_table"]),
+    ]
+    if c["resources"]:
+        sections.append(("Staff workload", c["resources"]))
+    if c["conformance"]:
+        sections.append((f"Conformance to {c['conformance']['journey']}",
+                         c["conformance"]["deviations"]))
+    if c["league"]:
+        sections.append((f"League table by {c['league']['by']}", c["league"]["table"]))
+    for title, table in sections:
+        out += [f"## {_md(title)}", ""]
+        out += _md_table(table)
+        out.append("")
+    out += ["## Method and notes", ""]
+    out += [f"- {_md(n)}" for n in c["notes"]]
+    out += ["", c["footer"], ""]
+    return "\n".join(out)
+
+
+def render_json(result: MiningResult, *, meta: ReportMeta | None = None) -> str:
+    """The mining result as JSON (:meth:`MiningResult.to_dict` plus a ``report`` header).
+
+    Examples
+    --------
+    >>> import json
+    >>> import pandas as pd
+    >>> from analysis.mining import mine
+    >>> log = pd.DataFrame({"case:concept:name": ["c1", "c1"], "concept:name": ["a", "b"],
+    ...     "time:timestamp": pd.to_datetime(["2024-01-01 08:00", "2024-01-01 09:00"],
+    ...                                      utc=True), "org:group": ["x", "y"]})
+    >>> d = json.loads(render_json(mine(log)))
+    >>> d["report"]["pseudonymised"], d["handoffs"][0]["count"]
+    (True, 1)
+    """
+    meta = meta or ReportMeta()
+    body = result.to_dict()
+    head = {
+        "report": {
+            "title": "Bottleneck and silo-handoff report",
+            "source": meta.source,
+            "pseudonymised": meta.pseudonymised,
+            "generated": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+            "time_unit": "minutes",
+        }
+    }
+    return json.dumps(head | body, indent=2, ensure_ascii=False, default=_json_default) + "\n"
+
+
+# ----- plots -----------------------------------------------------------------------------
+
+
+def _plots(result: MiningResult, meta: ReportMeta) -> dict[str, Any]:
+    from markupsafe import Markup
+
+    from analysis import plots
+
+    out: dict[str, Any] = {}
+    h = result.handoffs
+
+    def draw(name: str, size: tuple[float, float], fn: Callable[[Any], Any]) -> None:
+        out[name] = Markup(_svg(size, fn))
+
+    if len(result.activities):
+        n = min(10, len(result.activities))
+        draw("waiting", (8.5, 1.2 + 0.36 * n), lambda ax: plots.waiting_bars(
+            result.activities, ax=ax,
+            title="Where cases wait: total waiting before each step" if _has_start(result)
+            else "Where cases wait: total time before each step"))
+    if len(h):
+        n = min(len(set(h["source"]).union(h["target"])), 15)
+        size = (min(10.5, 2.4 + 0.85 * n), 1.4 + 0.5 * n)
+        draw("handoff_count", size, lambda ax: plots.handoff_heatmap(
+            h, value="count", ax=ax, title="Number of handoffs between agencies"))
+        draw("handoff_delay", size, lambda ax: plots.handoff_heatmap(
+            h, value="delay_median", ax=ax, title="Median delay of each handoff"))
+    else:
+        out["handoff_count"] = out["handoff_delay"] = ""
+    out.setdefault("waiting", "")
+    with_start = _has_start(result)
+    draw("ecdf", (8.5, 3.8), lambda ax: plots.lead_time_ecdf(
+        result.case_kpis, ax=ax,
+        columns=("lead_minutes", "waiting_minutes") if with_start else ("lead_minutes",),
+        title="Lead time and total waiting per case" if with_start else "Lead time per case"))
+    p = result.profiles
+    draw("arrivals", (6.0, 3.2), lambda ax: plots.profile_heatmap(
+        p, value="arrivals", ax=ax, tz=meta.tz, title="When cases arrive (new cases)"))
+    draw("workload", (6.0, 3.2), lambda ax: plots.profile_heatmap(
+        p, value="events", ax=ax, tz=meta.tz, title="When steps are completed (workload)"))
+    if len(result.wip):
+        draw("wip", (9.0, 3.2), lambda ax: plots.wip_plot(result.wip, ax=ax))
+    else:
+        out["wip"] = ""
+    out["process_map"] = Markup(_process_map(result))
+    return out
+
+
+def _svg(size: tuple[float, float], fn: Callable[[Any], Any]) -> str:
+    import matplotlib
+    from matplotlib.figure import Figure
+
+    # A bare Figure (no pyplot): nothing global changes and no window can open.
+    style = {"svg.fonttype": "none", "font.size": 9.5, "svg.hashsalt": "odsc",
+             "font.family": "sans-serif"}
+    with matplotlib.rc_context(style):
+        fig = Figure(figsize=size, layout="constrained")
+        fn(fig.add_subplot())
+        buf = io.StringIO()
+        fig.savefig(buf, format="svg")
+    text = buf.getvalue()
+    return text[text.index("<svg"):]
+
+
+def _process_map(result: MiningResult) -> str:
+    try:
+        from analysis.processmap import process_map_svg
+
+        svg = process_map_svg(result, max_arcs=30)
+    except ImportError:  # the graphviz package is optional for the report
+        return ""
+    if not svg:
+        return ""
+    return svg[svg.index("<svg"):]
+
+
+# ----- small helpers --------------------------------------------------------------------
+
+
+def _check_tz(tz: str) -> None:
+    import zoneinfo
+
+    from analysis.schema import LogError
+
+    try:
+        zoneinfo.ZoneInfo(tz)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise LogError(
+            f"--tz: unknown time zone {tz!r} (use an IANA name such as Asia/Vientiane)"
+        ) from None
+
+
+def _has_start(result: MiningResult) -> bool:
+    s = result.summary
+    return bool(s["has_start"]) if "has_start" in s.index else False
+
+
+def _name(source: Any) -> str:
+    return Path(source).name if isinstance(source, (str, Path)) else "DataFrame"
+
+
+def _md(text: Any) -> str:
+    """Markdown-safe text: pipes and HTML escaped, newlines flattened."""
+    s = html.escape(str(text), quote=False).replace("|", "\\|")
+    return " ".join(s.split())
+
+
+def _md_table(t: dict[str, Any]) -> list[str]:
+    if not t["rows"]:
+        return [_md(t["empty"])]
+    head = "| " + " | ".join(_md(c["label"]) or " " for c in t["columns"]) + " |"
+    rule = "|" + "|".join("---:" if c["num"] else "---" for c in t["columns"]) + "|"
+    body = ["| " + " | ".join(_md(v) for v in row) + " |" for row in t["rows"]]
+    out = [head, rule, *body]
+    if t["more"]:
+        out += ["", f"*{_md(t['more'])}*"]
+    return out
+
+
+def _json_default(v: Any) -> Any:
+    if hasattr(v, "isoformat"):
+        return v.isoformat()
+    if hasattr(v, "item"):
+        return v.item()
+    return str(v)

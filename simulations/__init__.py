@@ -1,0 +1,25 @@
+"""Discrete-event simulation of service journeys, and experiments built on it.
+
+The engine (:func:`simulate`) runs citizens through a journey with SimPy and
+returns an event log in the project's canonical schema; :mod:`simulations.rng`
+gives every purpose its own random stream; :mod:`simulations.queueing` holds
+the Erlang C closed forms the tests check the engine against.
+"""
+
+from simulations.calendar import OpeningHours, always_open
+from simulations.checks import check_journey
+from simulations.engine import SimulationError, SimulationResult, simulate
+from simulations.queueing import erlang_c, erlang_c_wait
+from simulations.rng import stream
+
+__all__ = [
+    "OpeningHours",
+    "SimulationError",
+    "SimulationResult",
+    "always_open",
+    "check_journey",
+    "erlang_c",
+    "erlang_c_wait",
+    "simulate",
+    "stream",
+]

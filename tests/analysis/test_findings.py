@@ -1,0 +1,182 @@
+"""Each findings rule fires at its threshold, quotes its numbers, and ranks by impact."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis import findings as F
+from analysis.conformance import Conformance
+from analysis.findings import Finding, find, format_minutes
+
+DAY = 1440.0
+
+
+def _handoffs(lead_share: float, case_share: float = 0.4, carrier: str = "") -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "source": ["Tax"],
+            "target": ["Commerce"],
+            "count": [430],
+            "cases": [412],
+            "case_share": [case_share],
+            "delay_median": [3.1 * DAY],
+            "delay_p90": [9.0 * DAY],
+            "delay_total": [1.0e6],
+            "lead_share": [lead_share],
+            "pingpongs": [0],
+            "carrier": [carrier],
+        }
+    )
+
+
+def test_format_minutes():
+    assert format_minutes(14.6) == "15 min"
+    assert format_minutes(60) == "1.0 h"
+    assert format_minutes(47.9 * 60) == "47.9 h"
+    assert format_minutes(2 * DAY) == "2.0 days"
+    assert format_minutes(float("nan")) == "n/a"
+
+
+def test_handoff_rule_text_threshold_and_carrier_advice():
+    (f,) = find(handoffs=_handoffs(0.38, carrier="citizen"))
+    assert f.kind == "handoff"
+    assert f.text == (
+        "Handoff Tax -> Commerce: 412 cases, median 3.1 days (p90 9.0 days), 38% of lead "
+        "time (carried by: citizen)."
+    )
+    assert f.evidence["cases"] == 412 and f.evidence["lead_share"] == 0.38
+    assert f.impact == 1.0e6
+    assert "back office" in f.recommendation
+    assert find(handoffs=_handoffs(F.HANDOFF_MIN_LEAD_SHARE)) != []
+    assert find(handoffs=_handoffs(F.HANDOFF_MIN_LEAD_SHARE - 0.001)) == []
+    assert find(handoffs=_handoffs(0.38, case_share=F.MIN_CASE_SHARE - 0.001)) == []
+
+
+def test_pingpong_rule():
+    p = pd.DataFrame(
+        {
+            "a": ["A"],
+            "b": ["B"],
+            "returns": [200],
+            "cases": [120],
+            "case_share": [0.12],
+            "delay_total": [5000.0],
+        }
+    )
+    (f,) = find(pingpongs=p)
+    assert f.text.startswith("Ping-pong between A and B in 12% of cases (120 cases, 200 returns")
+    assert f.impact == 5000.0
+    low = p.assign(case_share=F.PINGPONG_MIN_CASE_SHARE - 0.01)
+    assert find(pingpongs=low) == []
+
+
+def _activities(share: float) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "activity": ["X"],
+            "events": [500],
+            "waiting_median": [DAY],
+            "waiting_p90": [4.2 * DAY],
+            "waiting_total": [9000.0],
+            "waiting_share": [share],
+            "processing_median": [30.0],
+        }
+    )
+
+
+def test_waiting_rule_and_wording_without_start_times():
+    (f,) = find(activities=_activities(0.31))
+    assert f.text.startswith("Activity X: p90 waiting 4.2 days, 31% of all waiting")
+    (g,) = find(activities=_activities(0.31), has_start=False)
+    assert "time since the previous step" in g.text
+    assert find(activities=_activities(F.WAITING_MIN_SHARE - 0.01)) == []
+
+
+def test_rework_rule_impact_uses_waiting_plus_processing():
+    rw = pd.DataFrame(
+        {"activity": ["X"], "rework_cases": [18], "rework_share": [0.18], "extra_executions": [25]}
+    )
+    fs = find(rework=rw, activities=_activities(0.0))
+    (f,) = [x for x in fs if x.kind == "rework"]
+    assert f.text == "Rework: X repeated in 18% of cases (18 cases, 25 extra executions)."
+    assert f.impact == pytest.approx(25 * (DAY + 30.0))
+    assert find(rework=rw.assign(rework_share=0.04)) == []
+
+
+def test_sla_rule():
+    waiting = pd.Series([0.0] * 8 + [30.0, 45.0, np.nan])  # 8 of 10 within 15 minutes
+    (f,) = find(waiting=waiting, sla_minutes=15)
+    assert f.kind == "sla"
+    assert f.evidence["within_share"] == pytest.approx(0.8)
+    assert f.evidence["breaches"] == 2
+    # (0.85 - 0.8) x 10 steps short of the standard x median excess (15, 30) = 22.5
+    assert f.impact == pytest.approx(0.05 * 10 * 22.5)
+    assert "80%" in f.text and "85%" in f.text
+    assert find(waiting=pd.Series([0.0] * 17 + [30.0] * 3)) == []  # exactly 85%
+
+
+def test_conformance_rule_impact_from_lead_times():
+    per = pd.DataFrame({"conforms": [True, True, False, False]}, index=["a", "b", "c", "d"])
+    dev = pd.DataFrame(
+        {
+            "kind": ["skipped steps"],
+            "source": ["S"],
+            "target": ["T"],
+            "detail": ["M"],
+            "cases": [2],
+            "occurrences": [2],
+            "case_share": [0.5],
+        }
+    )
+    c = Conformance("j", 4, 2, 0.5, 1.0, per, dev)
+    kpis = pd.DataFrame({"lead_minutes": [10.0, 20.0, 100.0, 200.0]}, index=["a", "b", "c", "d"])
+    fs = [f for f in find(conformance=c, case_kpis=kpis) if f.kind == "conformance"]
+    (f,) = fs
+    assert "50% of cases (2 of 4)" in f.text and "skipped steps S -> T (M)" in f.text
+    assert f.impact == pytest.approx((150 - 15) * 2)
+
+
+def test_tail_rule():
+    lead = pd.DataFrame({"lead_minutes": [10.0] * 80 + [5000.0] * 20})
+    (f,) = find(case_kpis=lead)
+    assert f.kind == "tail"
+    assert f.evidence["lead_median_minutes"] == 10.0
+    assert f.evidence["lead_p90_minutes"] == 5000.0
+    assert "Half the cases finish within 10 min" in f.text
+    even = pd.DataFrame({"lead_minutes": np.linspace(100, 500, 50)})
+    assert find(case_kpis=even) == []
+
+
+def test_group_rule():
+    groups = pd.DataFrame(
+        {"cases": [100, 80, 1], "lead_median": [60.0, 200.0, 9999.0]},
+        index=pd.Index(["Pek", "Xay", "Tiny"], name="centre"),
+    )
+    (f,) = find(groups=groups)  # Tiny holds under 2% of cases and is ignored
+    assert f.title == "Xay is slower than Pek"
+    assert f.impact == pytest.approx((200 - 60) * 80)
+
+
+def test_findings_ranked_by_impact_and_json_ready():
+    fs = find(
+        handoffs=_handoffs(0.38),
+        activities=_activities(0.5),
+        waiting=pd.Series([100.0] * 10),
+    )
+    # impacts: handoff 1e6, waiting 9000, service level 0.85 x 10 x (100 - 15) = 722.5
+    assert [f.kind for f in fs] == ["handoff", "waiting", "sla"]
+    assert [f.impact for f in fs] == sorted((f.impact for f in fs), reverse=True)
+    d = json.loads(json.dumps([f.to_dict() for f in fs]))
+    assert d[0]["evidence"]["cases"] == 412
+    for f in fs:
+        assert f.evidence and all(not isinstance(v, np.generic) for v in f.evidence.values())
+
+
+def test_finding_evidence_nan_becomes_none_in_json():
+    f = Finding("t", "x", {"v": float("nan"), "n": np.int64(3)}, 1.0, "r", "k")
+    assert f.evidence["n"] == 3 and type(f.evidence["n"]) is int
+    assert f.evidence["v"] is None and f.to_dict()["evidence"]["v"] is None
