@@ -5,6 +5,7 @@ from analysis.logs import read_log
 from analysis.schema import (
     ACTIVITY,
     AGENCY,
+    ARRIVAL,
     CASE,
     DOOR,
     PRESENT,
@@ -18,6 +19,7 @@ from analysis.schema import (
 __all__ = [
     "ACTIVITY",
     "AGENCY",
+    "ARRIVAL",
     "CASE",
     "DOOR",
     "PRESENT",

@@ -97,7 +97,8 @@ def directly_follows(
     pandas.DataFrame
         Columns ``case`` (the case id), ``source``, ``target`` (activities),
         ``source_agency``, ``target_agency``, ``source_resource`` and
-        ``target_resource`` (when the log has resources), ``transition``
+        ``target_resource`` (when the log has resources), all categorical,
+        ``transition``
         (minutes, see the module docstring), ``waiting`` (minutes, of the
         later event), ``row`` (position of the later event in the prepared
         log) and ``by`` when asked.
@@ -123,22 +124,19 @@ def directly_follows(
     tgt, src = order[pos], order[pos - 1]
     end = _utc_values(ev[TIMESTAMP])
     begin = _begin_values(ev)
-    out: dict[str, object] = {
-        "case": ev[CASE].to_numpy()[tgt],
-        "source": ev[activity].to_numpy()[src],
-        "target": ev[activity].to_numpy()[tgt],
-        "source_agency": _column_or_nan(ev, AGENCY)[src],
-        "target_agency": _column_or_nan(ev, AGENCY)[tgt],
-    }
-    if RESOURCE in ev.columns:
-        res = ev[RESOURCE].to_numpy()
-        out["source_resource"] = res[src]
-        out["target_resource"] = res[tgt]
+    # Labels travel as categoricals (integer codes): no string copies of a million rows.
+    out: dict[str, object] = {"case": _categorical(ev[CASE], tgt)}
+    for name, column in (("", activity), ("_agency", AGENCY), ("_resource", RESOURCE)):
+        if column in ev.columns or name == "_agency":
+            values = ev[column] if column in ev.columns else pd.Series(np.nan, index=ev.index)
+            fcodes, uniques = _factor(values)
+            out[f"source{name}"] = pd.Categorical.from_codes(fcodes[src], uniques)
+            out[f"target{name}"] = pd.Categorical.from_codes(fcodes[tgt], uniques)
     out["transition"] = (begin[tgt] - end[src]) / _MINUTE
     out["waiting"] = ev["waiting"].to_numpy(dtype=float)[tgt]
     out["row"] = tgt
     if by:
-        out["by"] = ev[by].to_numpy()[tgt]
+        out["by"] = _categorical(ev[by], tgt)
     return pd.DataFrame(out)
 
 
@@ -265,6 +263,7 @@ def transition_stats(
     1      a      b      1  30.0
     """
     pairs = directly_follows(log, activity=activity, by=by)
+    pairs["case"] = pairs["case"].cat.codes
     keys = (["by"] if by else []) + ["source", "target"]
     g = pairs.groupby(keys, sort=False, observed=True, dropna=False)
     out = g.agg(
@@ -275,7 +274,7 @@ def transition_stats(
     )
     out["p90"] = g["transition"].quantile(0.9)
     out["total"] = g["transition"].sum()
-    out = out.reset_index()
+    out = _plain(out.reset_index())
     if by:
         out = out.rename(columns={"by": by})
     return _rank(out, by, ["total", "count"])
@@ -500,10 +499,25 @@ def _local(ts: pd.Series, tz: str | None) -> pd.Series:
     return ts.dt.tz_convert(tz or "UTC")
 
 
-def _column_or_nan(ev: pd.DataFrame, column: str) -> np.ndarray:
-    if column in ev.columns:
-        return ev[column].to_numpy()
-    return np.full(len(ev), np.nan, dtype=object)
+def _categorical(values: pd.Series, rows: np.ndarray) -> pd.Categorical:
+    """``values`` at ``rows`` as a categorical (cheap for repeated labels)."""
+    codes, uniques = _factor(values)
+    return pd.Categorical.from_codes(codes[rows], uniques)
+
+
+def _factor(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Integer codes (-1 for missing) and the labels they stand for."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return values.cat.codes.to_numpy(), values.cat.categories
+    return pd.factorize(values)
+
+
+def _plain(out: pd.DataFrame) -> pd.DataFrame:
+    """A small result table with categorical columns turned back into plain labels."""
+    for col in out.columns:
+        if isinstance(out[col].dtype, pd.CategoricalDtype):
+            out[col] = out[col].astype(out[col].cat.categories.dtype)
+    return out
 
 
 def _rank(out: pd.DataFrame, by: Hashable | None, order: list[str]) -> pd.DataFrame:

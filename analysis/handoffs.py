@@ -44,6 +44,7 @@ from analysis.bottlenecks import (
     _case_codes,
     _keys,
     _local,
+    _plain,
     _rank,
     _require,
     _utc_values,
@@ -135,33 +136,31 @@ def handoff_events(
     _require(ev, [column])
     pairs = directly_follows(ev, activity=activity, by=by)
     src_col, tgt_col = f"source_{level}", f"target_{level}"
-    src = pairs[src_col].to_numpy()
-    tgt = pairs[tgt_col].to_numpy()
-    known = pd.notna(src) & pd.notna(tgt)
-    mask = known & (src != tgt)
+    # Both columns share their categories, so comparing codes compares labels.
+    s_codes = pairs[src_col].cat.codes.to_numpy()
+    t_codes = pairs[tgt_col].cat.codes.to_numpy()
+    mask = (s_codes >= 0) & (t_codes >= 0) & (s_codes != t_codes)
     h = pairs.loc[mask]
     delay = h["waiting"].to_numpy(dtype=float)
     out = pd.DataFrame(
         {
-            "case": h["case"].to_numpy(),
-            "source": h[src_col].to_numpy(),
-            "target": h[tgt_col].to_numpy(),
-            "source_activity": h["source"].to_numpy(),
-            "target_activity": h["target"].to_numpy(),
+            "case": h["case"].array,
+            "source": h[src_col].array,
+            "target": h[tgt_col].array,
+            "source_activity": h["source"].array,
+            "target_activity": h["target"].array,
             "delay": np.where(np.isnan(delay), h["transition"].to_numpy(), delay),
             "transition": h["transition"].to_numpy(),
         }
     )
-    case = out["case"].to_numpy()
+    case = out["case"].cat.codes.to_numpy()
+    s_codes, t_codes = s_codes[mask], t_codes[mask]
     ping = np.zeros(len(out), dtype=bool)
-    if len(out) > 1:
-        ping[1:] = (case[1:] == case[:-1]) & (
-            out["target"].to_numpy()[1:] == out["source"].to_numpy()[:-1]
-        )
+    ping[1:] = (case[1:] == case[:-1]) & (t_codes[1:] == s_codes[:-1])
     out["pingpong"] = ping
     out["carrier"] = _carriers(out, journey)
     if by:
-        out["by"] = h["by"].to_numpy()
+        out["by"] = h["by"].array
     return out
 
 
@@ -214,6 +213,7 @@ def handoffs(
     """
     ev = prepare(log)
     h = handoff_events(ev, level=level, journey=journey, activity=activity, by=by)
+    h["case"] = h["case"].cat.codes
     keys = (["by"] if by else []) + ["source", "target"]
     g = h.groupby(keys, sort=False, observed=True, dropna=False)
     out = g.agg(
@@ -230,7 +230,7 @@ def handoffs(
     out["pingpongs"] = answered.groupby(keys, observed=True, dropna=False).size()
     out["pingpongs"] = out["pingpongs"].fillna(0).astype(int)
     out["carrier"] = _mode(h, keys, "carrier")
-    out = out.reset_index()
+    out = _plain(out.reset_index())
     cases, lead = _case_totals(ev, by)
     if by:
         denom_cases = out["by"].map(cases)
@@ -285,10 +285,17 @@ def pingpongs(
     """
     ev = prepare(log)
     h = handoff_events(ev, level=level, by=by)
-    back = h.loc[h["pingpong"]]
-    lo = np.where(back["source"] < back["target"], back["source"], back["target"])
-    hi = np.where(back["source"] < back["target"], back["target"], back["source"])
-    frame = pd.DataFrame({"a": lo, "b": hi, "case": back["case"], "delay": back["delay"]})
+    back = _plain(h.loc[h["pingpong"]].copy())
+    src, tgt = back["source"].to_numpy(dtype=object), back["target"].to_numpy(dtype=object)
+    first = (src <= tgt).astype(bool)
+    frame = pd.DataFrame(
+        {
+            "a": np.where(first, src, tgt),
+            "b": np.where(first, tgt, src),
+            "case": back["case"].to_numpy(),
+            "delay": back["delay"].to_numpy(),
+        }
+    )
     keys = ["a", "b"]
     if by:
         frame.insert(0, "by", back["by"].to_numpy())
@@ -439,30 +446,31 @@ def _carriers(h: pd.DataFrame, journey: Journey | None) -> np.ndarray:
     """The journey carrier of each handoff ('' when unknown)."""
     if journey is None or h.empty:
         return np.full(len(h), "", dtype=object)
-    steps = step_of(journey)
-    known = {(t.source, t.target): t.carrier or "" for t in journey.transitions}
-    src = h["source_activity"].map(steps)
-    tgt = h["target_activity"].map(steps)
-    index = pd.MultiIndex.from_arrays([src, tgt])
-    lookup = pd.Series(known, dtype=object)
-    if lookup.empty:
-        return np.full(len(h), "", dtype=object)
-    found = lookup.reindex(index)
-    return found.fillna("").to_numpy(dtype=object)
+    steps = list(journey.step_ids)
+    index = {s: i for i, s in enumerate(steps)}
+    # A carrier per pair of steps; the extra last row and column stand for "no step".
+    table = np.full((len(steps) + 1, len(steps) + 1), "", dtype=object)
+    for t in journey.transitions:
+        table[index[t.source], index[t.target]] = t.carrier or ""
+    to_step = step_of(journey)
+    src, tgt = h["source_activity"].array, h["target_activity"].array
+    # Look-ups run per distinct activity (the categories), not per event.
+    lookup = np.array([index.get(to_step.get(a), -1) for a in src.categories] + [-1])
+    return table[lookup[src.codes], lookup[tgt.codes]]
 
 
 def _mode(h: pd.DataFrame, keys: list[str], column: str) -> pd.Series:
     """The most frequent non-empty value of ``column`` per group ('' when none)."""
     sub = h.loc[h[column] != "", [*keys, column]]
     if sub.empty:
-        return pd.Series("", index=h.groupby(keys, sort=False, dropna=False).size().index)
+        return pd.Series("", index=h.groupby(keys, sort=False, observed=True).size().index)
     counts = (
-        sub.groupby([*keys, column], dropna=False)
+        sub.groupby([*keys, column], observed=True, dropna=False)
         .size()
         .sort_values(ascending=False, kind="stable")
     )
     top = counts.reset_index().drop_duplicates(keys).set_index(keys)[column]
-    full = h.groupby(keys, sort=False, dropna=False).size().index
+    full = h.groupby(keys, sort=False, observed=True, dropna=False).size().index
     return top.reindex(full).fillna("")
 
 

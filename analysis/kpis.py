@@ -14,9 +14,12 @@ Definitions (DESIGN.md, "Definitions", made exact here):
   completion order), never below zero. When its start is unknown, the
   complete-to-complete *transition time* is used instead: it includes the
   event's own processing. **No waiting is measured before the first event of
-  a case** (NaN): the log does not say when the citizen arrived.
+  a case** (NaN): a log does not say when the citizen arrived, unless it has an
+  ``odsc:arrival`` column (the simulator writes one): then the first event
+  waits from the arrival.
 * **lead time** of a case = its last completion minus its first start (or
-  first completion where starts are unknown).
+  first completion where starts are unknown), or minus its arrival when the
+  log has one.
 * **handoff**: an event whose agency differs from that of the event before
   it in the case (``unknown`` counts as an agency, as in pm4py's network
   analysis). A **ping-pong** is a handoff back to the agency that handed over
@@ -59,7 +62,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from analysis.schema import AGENCY, CASE, DOOR, PRESENT, START, TIMESTAMP, LogError
+from analysis.schema import AGENCY, ARRIVAL, CASE, DOOR, PRESENT, START, TIMESTAMP, LogError
 
 if TYPE_CHECKING:  # pragma: no cover
     from journeys.model import Journey
@@ -112,6 +115,7 @@ def event_times(
     timestamp: str = TIMESTAMP,
     start: str = START,
     agency: str = AGENCY,
+    arrival: str = ARRIVAL,
 ) -> pd.DataFrame:
     """The log with per-event waiting, processing and handoff columns.
 
@@ -119,8 +123,9 @@ def event_times(
     ----------
     log : pandas.DataFrame
         A canonical event log (not modified).
-    case, timestamp, start, agency : str
-        Column names; ``start`` and ``agency`` may be absent from the log.
+    case, timestamp, start, agency, arrival : str
+        Column names; ``start``, ``agency`` and ``arrival`` (when the citizen
+        arrived for the case, the same on each of its rows) may be absent.
 
     Returns
     -------
@@ -165,6 +170,11 @@ def event_times(
         processing = np.full(len(done), np.nan)
         waiting = (done - prev_done) / _NS_PER_MINUTE
     waiting[first] = np.nan
+    if arrival in ordered.columns:
+        came = _ns(ordered[arrival], arrival)
+        known_first = first & (came != _NAT)
+        lead_in = (np.where(began != _NAT, began, done) if began is not None else done) - came
+        waiting[known_first] = np.maximum(lead_in[known_first] / _NS_PER_MINUTE, 0.0)
 
     if agency in ordered.columns:
         agencies = ordered[agency]
@@ -195,6 +205,7 @@ def case_kpis(
     agency: str = AGENCY,
     door: str = DOOR,
     present: str = PRESENT,
+    arrival: str = ARRIVAL,
     tz: str | None = None,
 ) -> pd.DataFrame:
     """One row of TCV figures per case.
@@ -207,8 +218,8 @@ def case_kpis(
         Supplies fees, travel costs and the value of time (for
         ``citizen_cost``), and doors and citizen presence of steps the log
         does not record; steps are matched by id or name to the activity.
-    case, activity, timestamp, start, agency, door, present : str
-        Column names.
+    case, activity, timestamp, start, agency, door, present, arrival : str
+        Column names; only ``case``, ``activity`` and ``timestamp`` are required.
     tz : str, optional
         IANA zone whose calendar days delimit visits; UTC days by default.
 
@@ -242,7 +253,11 @@ def case_kpis(
     """
     ev = log if {"waiting", "processing", "handoff", "pingpong"} <= set(log.columns) else None
     if ev is None:
-        ev = event_times(log, case=case, timestamp=timestamp, start=start, agency=agency)
+        ev = event_times(
+            log, case=case, timestamp=timestamp, start=start, agency=agency, arrival=arrival
+        )
+    else:  # per-event columns stay valid when rows are merely put back in order
+        ev = _ordered(ev, case=case, timestamp=timestamp, start=start)
     codes, first = _case_runs(ev[case])
     n = int(codes[-1]) + 1 if len(codes) else 0
     ids = ev[case].to_numpy()[first]
@@ -250,7 +265,11 @@ def case_kpis(
     began = _ns(ev[start], start) if start in ev.columns else np.full(len(done), _NAT)
     anchor = np.where(began != _NAT, began, done)
     starts_at = np.flatnonzero(first)
-    t_first = np.minimum.reduceat(anchor, starts_at) if n else anchor[:0]
+    opened = anchor
+    if arrival in ev.columns:
+        came = _ns(ev[arrival], arrival)
+        opened = np.where(first & (came != _NAT), np.minimum(anchor, came), anchor)
+    t_first = np.minimum.reduceat(opened, starts_at) if n else anchor[:0]
     t_last = np.maximum.reduceat(done, starts_at) if n else done[:0]
 
     waiting = ev["waiting"].to_numpy(dtype=float)
@@ -453,7 +472,10 @@ def _presence(
     here = None
     doors = ev[door].astype(object).reset_index(drop=True) if door in ev else None
     if present in ev:
-        here = ev[present].fillna(False).to_numpy(dtype=bool)
+        flags = ev[present]
+        if pd.api.types.infer_dtype(flags, skipna=True) in ("string", "mixed"):
+            raise LogError(f"event log: {present} holds text, not booleans (read it with read_log)")
+        here = flags.fillna(False).to_numpy(dtype=bool)
     if steps is not None and journey is not None:
         matched = steps.reset_index(drop=True)
         if here is None:

@@ -29,7 +29,10 @@ Rules decided here:
   timestamp is an error.
 * When an optional column is not named but the input already has it under its
   canonical name (``start_timestamp``, ``org:resource``, ``org:group``,
-  ``odsc:door``, ``odsc:citizen_present``), it is used.
+  ``odsc:door``, ``odsc:citizen_present``), it is used; a column named
+  explicitly replaces an input column of the canonical name (e.g.
+  ``agency="department"`` drops an existing ``org:group``). An
+  ``odsc:arrival`` column is parsed to UTC like the timestamps.
 
 Examples
 --------
@@ -66,6 +69,7 @@ import pandas as pd
 from analysis.schema import (
     ACTIVITY,
     AGENCY,
+    ARRIVAL,
     CASE,
     DOOR,
     LIFECYCLE,
@@ -173,7 +177,7 @@ def read_log(
     analysis.schema.LogError: DataFrame: no column 'org:grop' for agency; columns: case:concept:name, concept:name, time:timestamp
     """
     names = (case, activity, timestamp, start, resource, agency, door, present, lifecycle)
-    text_columns = {c for c in names if c} | {START, RESOURCE, AGENCY, DOOR, PRESENT}
+    text_columns = {c for c in names if c} | {START, RESOURCE, AGENCY, DOOR, PRESENT, ARRIVAL}
     raw, name, unit = _load(source, sep=sep, encoding=encoding, text_columns=text_columns)
     _check_zone(name, tz)
     cols = list(raw.columns)
@@ -212,14 +216,14 @@ def read_log(
         out[life] = _as_text(out[life], missing).str.lower()
     for col in (CASE, ACTIVITY):
         _require_values(out, col, name, unit)
-    for col in (TIMESTAMP, START):
+    for col in (TIMESTAMP, START, ARRIVAL):
         if col in out.columns:
             out[col] = _parse_times(out, col, name, unit, tz, required=col == TIMESTAMP)
     if PRESENT in out.columns:
         out[PRESENT] = _parse_bool(out, name, unit, missing)
 
     out = _drop_duplicates(out, name, unit, life)
-    if life is not None and START not in wanted and out[life].eq("start").any():
+    if life is not None and "start" not in wanted and out[life].eq("start").any():
         out = _pair_lifecycle(out, life, name, unit)
     elif life is not None:
         is_complete = out[life].isna() | out[life].eq("complete")
@@ -454,14 +458,18 @@ def _parse_text_times(text: pd.Series, tz: str | None, name: str) -> pd.Series:
 
 
 def _to_datetime(text: pd.Series, *, utc: bool) -> pd.Series:
-    # pandas infers one format from the first value, fast; rows written in
-    # another format (e.g. without fractional seconds) are parsed again one by
-    # one with format="mixed", which is slow but only touches those rows.
+    # pandas infers one format from the first value, which is fast. Rows written
+    # in another format (e.g. without fractional seconds) are parsed again as
+    # ISO 8601 (also fast), and what is left one by one with format="mixed"
+    # (slow, but only those rows).
     parsed = pd.to_datetime(text, utc=utc, errors="coerce")
-    retry = (parsed.isna() & text.notna()).to_numpy()
-    if retry.any():
-        again = pd.to_datetime(text[retry], utc=utc, errors="coerce", format="mixed")
-        parsed = parsed.astype(again.dtype) if parsed.isna().all() else parsed
+    for fmt in ("ISO8601", "mixed"):
+        retry = (parsed.isna() & text.notna()).to_numpy()
+        if not retry.any():
+            break
+        again = pd.to_datetime(text[retry], utc=utc, errors="coerce", format=fmt)
+        if parsed.isna().all():
+            parsed = parsed.astype(again.dtype)
         parsed[retry] = again
     return parsed
 

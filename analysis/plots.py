@@ -136,7 +136,10 @@ def handoff_heatmap(
     top = float(finite.max()) if finite.size else 1.0
     unit, scale = _unit(top) if is_time else ("", 1.0)
     image = ax.imshow(
-        np.ma.masked_invalid(shown / scale), cmap=cmap, vmin=0, vmax=(top or 1.0) / scale,
+        np.ma.masked_invalid(shown / scale),
+        cmap=cmap,
+        vmin=0,
+        vmax=(top or 1.0) / scale,
         aspect="auto",
     )
     ax.set_xticks(range(len(m.columns)), [_short(c) for c in m.columns], rotation=40, ha="right")
@@ -150,8 +153,9 @@ def handoff_heatmap(
                 continue
             text = format_minutes(v) if is_time else f"{v:,.0f}"
             dark = top and v / top > 0.6
-            ax.text(j, i, text, ha="center", va="center", fontsize=8,
-                    color="white" if dark else "black")
+            ax.text(
+                j, i, text, ha="center", va="center", fontsize=8, color="white" if dark else "black"
+            )
     bar = ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.03)
     bar.set_label(_LABELS.get(value, value) + (f" ({unit})" if is_time else ""))
     if title:
@@ -363,8 +367,14 @@ def waiting_bars(
     if "waiting_share" in t.columns:
         for i, (v, s) in enumerate(zip(total / scale, t["waiting_share"].to_numpy(dtype=float))):
             if np.isfinite(s) and s > 0:
-                ax.annotate(f"{100 * s:.0f}%", (v, i), xytext=(3, 0),
-                            textcoords="offset points", va="center", fontsize=8)
+                ax.annotate(
+                    f"{100 * s:.0f}%",
+                    (v, i),
+                    xytext=(3, 0),
+                    textcoords="offset points",
+                    va="center",
+                    fontsize=8,
+                )
     ax.margins(x=0.12)
     ax.spines[["top", "right"]].set_visible(False)
     if title:
@@ -408,12 +418,22 @@ def wip_plot(
     groups = [(None, wip)] if not by else list(wip.groupby(by, sort=True))
     for name, part in groups:
         dates = pd.to_datetime(part["date"])
-        line = ax.plot(dates, part["open"].to_numpy(), linewidth=0.8, alpha=0.45 if len(part) > 60
-                       else 1.0, label=None if name is None else str(name))[0]
+        line = ax.plot(
+            dates,
+            part["open"].to_numpy(),
+            linewidth=0.8,
+            alpha=0.45 if len(part) > 60 else 1.0,
+            label=None if name is None else str(name),
+        )[0]
         if len(part) > 60:  # long logs: a 7-day mean shows the trend through the daily noise
             trend = part["open"].rolling(7, center=True, min_periods=1).mean().to_numpy()
-            ax.plot(dates, trend, linewidth=2, color=line.get_color(),
-                    label="7-day mean" if name is None else None)
+            ax.plot(
+                dates,
+                trend,
+                linewidth=2,
+                color=line.get_color(),
+                label="7-day mean" if name is None else None,
+            )
     ax.set_ylabel("open cases")
     ax.set_xlabel("date")
     ax.set_ylim(bottom=0)
@@ -421,7 +441,9 @@ def wip_plot(
     ax.spines[["top", "right"]].set_visible(False)
     import matplotlib.dates as mdates
 
-    locator = mdates.AutoDateLocator(maxticks=8)
+    days = pd.to_datetime(wip["date"]).nunique() if len(wip) else 0
+    # A few days only: one tick per day (the automatic locator has no interval that short).
+    locator = mdates.DayLocator() if days <= 7 else mdates.AutoDateLocator(maxticks=8)
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     if by:
@@ -474,8 +496,9 @@ def _natural(name: Any) -> tuple:
     """Sort key putting 'Group 2' before 'Group 12'."""
     import re
 
-    return tuple((0, int(p)) if p.isdigit() else (1, p.lower())
-                 for p in re.split(r"(\d+)", str(name)) if p)
+    return tuple(
+        (0, int(p)) if p.isdigit() else (1, p.lower()) for p in re.split(r"(\d+)", str(name)) if p
+    )
 
 
 def _short(name: Any, width: int = 22) -> str:

@@ -143,9 +143,7 @@ def _tokens(values: pd.Series, key: bytes, prefix: str, digits: int) -> pd.Serie
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     # One HMAC per distinct value: hashlib has no vectorised form, and the number
     # of distinct cases and clerks is far below the number of events.
-    digests = [
-        hmac.new(key, str(u).encode("utf-8"), hashlib.sha256).hexdigest() for u in uniques
-    ]
+    digests = [hmac.new(key, str(u).encode("utf-8"), hashlib.sha256).hexdigest() for u in uniques]
     n = digits
     while n < _MAX_DIGITS and len({d[:n] for d in digests}) < len(digests):
         n += 1

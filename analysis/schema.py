@@ -21,6 +21,7 @@ from journeys.errors import InputError
 __all__ = [
     "ACTIVITY",
     "AGENCY",
+    "ARRIVAL",
     "CASE",
     "CORE_COLUMNS",
     "DOOR",
@@ -50,6 +51,9 @@ AGENCY = "org:group"
 DOOR = "odsc:door"
 #: Whether the citizen had to be there, as bool; optional.
 PRESENT = "odsc:citizen_present"
+#: When the citizen arrived for the case (e.g. joined the first queue), datetime64
+#: in UTC; optional, written by the simulator, rare in real logs.
+ARRIVAL = "odsc:arrival"
 #: The agency recorded where a log has none.
 UNKNOWN_AGENCY = "unknown"
 #: The XES lifecycle column of logs with separate start and complete rows.

@@ -29,19 +29,24 @@ import numpy as np
 import pandas as pd
 
 from analysis.bottlenecks import (
+    _begin_values,
     _case_codes,
+    _first_last_mask,
     _flow_order,
     _rank,
     _require,
     _utc_values,
     prepare,
 )
-from analysis.schema import ACTIVITY, TIMESTAMP
+from analysis.schema import ACTIVITY, CASE, TIMESTAMP
 
 __all__ = ["SEPARATOR", "case_variants", "rework", "variants"]
 
 #: How activities are joined into a variant label.
 SEPARATOR: str = " -> "
+
+# Activity k is written as chr(_FIRST_CHAR + k) in the compact variant keys.
+_FIRST_CHAR = 0x100
 
 
 def case_variants(log: pd.DataFrame, *, activity: str = ACTIVITY) -> pd.Series:
@@ -60,12 +65,11 @@ def case_variants(log: pd.DataFrame, *, activity: str = ACTIVITY) -> pd.Series:
     """
     ev = prepare(log)
     _require(ev, [activity])
-    from analysis.schema import CASE
-
-    order = _flow_order(ev)
-    labels = ev[activity].astype(str).iloc[order]
-    cases = ev[CASE].to_numpy()[order]
-    return labels.groupby(cases, sort=False).agg(SEPARATOR.join).rename("variant")
+    order, starts, keys, names = _variant_keys(ev, activity)
+    codes, uniques = pd.factorize(keys)
+    labels = np.array([_label(k, names) for k in uniques], dtype=object)
+    index = pd.Index(ev[CASE].to_numpy()[order[starts]], name=CASE)
+    return pd.Series(labels[codes], index=index, name="variant")
 
 
 def variants(
@@ -112,7 +116,7 @@ def variants(
     ev = prepare(log)
     _require(ev, [activity] + ([by] if by else []))
     per_case = _per_case(ev, activity, by)
-    keys = (["by"] if by else []) + ["variant"]
+    keys = (["by"] if by else []) + ["key"]
     g = per_case.groupby(keys, sort=False, dropna=False)
     out = g.agg(
         events=("events", "first"),
@@ -132,6 +136,7 @@ def variants(
         out["rank"] = np.arange(1, len(out) + 1)
     if top is not None:
         out = out[out["rank"] <= top]
+    out = out.assign(variant=[_label(k, per_case.attrs["names"]) for k in out["key"]])
     columns = ["rank", "variant", "events", "cases", "share", "cumulative_share"]
     columns += ["lead_median", "lead_mean"]
     out = out[(["by"] if by else []) + columns].reset_index(drop=True)
@@ -213,27 +218,44 @@ def rework(
     return out
 
 
-def _per_case(ev: pd.DataFrame, activity: str, by: str | None) -> pd.DataFrame:
-    """Variant label, length, lead time and group of every case (vectorised)."""
-    from analysis.bottlenecks import _begin_values
+def _variant_keys(
+    ev: pd.DataFrame, activity: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, pd.Index]:
+    """A compact key per case: one character per activity, concatenated in path order.
 
-    codes = _case_codes(ev)
-    labels = ev[activity].astype(str).to_numpy()
-    frame = pd.DataFrame(
-        {"code": codes, "label": labels, "b": _begin_values(ev), "e": _utc_values(ev[TIMESTAMP])}
-    )
-    if by:
-        frame["by"] = ev[by].to_numpy()
-    frame = frame.iloc[_flow_order(ev)]
-    g = frame.groupby("code", sort=False)
-    # Joining strings per group is the one per-case step; pandas runs it in C for str.join.
+    Returns the flow order of the rows, the position (in that order) where
+    each case starts, the key of each case and the activity names the
+    characters stand for. Keys are built by ``numpy.add.reduceat`` over the
+    rows (string concatenation in C) and compared by hashing, so no Python
+    code runs per case; labels are spelt out only for the variants shown.
+    """
+    order = _flow_order(ev)
+    codes, names = pd.factorize(ev[activity].to_numpy()[order], use_na_sentinel=False)
+    chars = np.array([chr(_FIRST_CHAR + i) for i in range(len(names))], dtype=object)
+    first, _ = _first_last_mask(_case_codes(ev)[order])
+    starts = np.flatnonzero(first)
+    keys = np.add.reduceat(chars[codes], starts) if len(starts) else np.array([], dtype=object)
+    return order, starts, keys, pd.Index(names)
+
+
+def _label(key: str, names: pd.Index) -> str:
+    return SEPARATOR.join(str(names[ord(c) - _FIRST_CHAR]) for c in key)
+
+
+def _per_case(ev: pd.DataFrame, activity: str, by: str | None) -> pd.DataFrame:
+    """Variant key, length, lead time and group of every case (vectorised)."""
+    order, starts, keys, names = _variant_keys(ev, activity)
+    b = _begin_values(ev)[order]
+    e = _utc_values(ev[TIMESTAMP])[order]
     out = pd.DataFrame(
         {
-            "variant": g["label"].agg(SEPARATOR.join),
-            "events": g.size(),
-            "lead": (g["e"].max() - g["b"].min()) / pd.Timedelta(minutes=1),
+            "key": keys,
+            "events": np.diff(np.append(starts, len(order))),
+            "lead": (np.maximum.reduceat(e, starts) - np.minimum.reduceat(b, starts))
+            / np.timedelta64(1, "m"),
         }
     )
     if by:
-        out["by"] = g["by"].first()
+        out["by"] = ev[by].to_numpy()[order[starts]]
+    out.attrs["names"] = names
     return out

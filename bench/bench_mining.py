@@ -133,7 +133,9 @@ def _pm4py(path: str) -> dict[str, float]:
     t = time.perf_counter()
     df = pd.read_parquet(path)
     df = pm4py.format_dataframe(
-        df, case_id="case:concept:name", activity_key="concept:name",
+        df,
+        case_id="case:concept:name",
+        activity_key="concept:name",
         timestamp_key="time:timestamp",
     )
     pm4py.discover_performance_dfg(df)
@@ -190,20 +192,28 @@ def main(argv: list[str] | None = None) -> None:
         log.to_parquet(path, index=False)
         made = time.perf_counter() - t
         n_cases = log["case:concept:name"].nunique()
-        print(f"log: {len(log):,} events, {n_cases:,} cases, {log['concept:name'].nunique()} "
-              f"activities, {log['org:group'].nunique()} agencies "
-              f"(generated and written in {made:.1f} s)")
+        print(
+            f"log: {len(log):,} events, {n_cases:,} cases, {log['concept:name'].nunique()} "
+            f"activities, {log['org:group'].nunique()} agencies "
+            f"(generated and written in {made:.1f} s)"
+        )
         del log
         ours = _run_child("ours", path)
         theirs = _run_child("pm4py", path)
     ratio = ours["seconds"] / theirs["seconds"]
-    print(f"ours  (read_log + mine):                         {ours['seconds']:8.2f} s   "
-          f"peak RSS {ours['peak_mb']:8.0f} MB")
-    print(f"pm4py (format_dataframe + performance DFG + network analysis): "
-          f"{theirs['seconds']:8.2f} s   peak RSS {theirs['peak_mb']:8.0f} MB")
-    print(f"ratio ours / pm4py: {ratio:.2f} (target <= 0.5); "
-          f"our peak memory {ours['peak_mb'] / 1024:.2f} GB (target < 2 GB); "
-          "peak = child process ru_maxrss")
+    print(
+        f"ours  (read_log + mine):                         {ours['seconds']:8.2f} s   "
+        f"peak RSS {ours['peak_mb']:8.0f} MB"
+    )
+    print(
+        f"pm4py (format_dataframe + performance DFG + network analysis): "
+        f"{theirs['seconds']:8.2f} s   peak RSS {theirs['peak_mb']:8.0f} MB"
+    )
+    print(
+        f"ratio ours / pm4py: {ratio:.2f} (target <= 0.5); "
+        f"our peak memory {ours['peak_mb'] / 1024:.2f} GB (target < 2 GB); "
+        "peak = child process ru_maxrss"
+    )
 
 
 if __name__ == "__main__":

@@ -38,8 +38,14 @@ STEPS: dict[str, tuple[str, str, str, bool, float, float]] = {
     "site_inspection": ("Environmental site check", "Environment", "", False, 120, 40),
     "tax_registration": ("Tax registration (TIN)", "Tax", "Tax office", True, 30, 12),
     "doic_approval": ("Approve and sign licence", "Commerce", "", False, 20, 15),
-    "collect_licence": ("Pay licence fee and collect licence", "Commerce", "DOIC front office",
-                        True, 10, 2),
+    "collect_licence": (
+        "Pay licence fee and collect licence",
+        "Commerce",
+        "DOIC front office",
+        True,
+        10,
+        2,
+    ),
 }
 
 #: centre -> (delay factor between offices, mean queue minutes at a door, rework probability)
@@ -80,8 +86,12 @@ def make_log(*, cases: int = 240, seed: int = 7, start: str = "2024-03-04") -> p
     names = list(CENTRES)
     # Arrivals: working days over about three months, morning-heavy.
     arrival_day = np.sort(rng.integers(0, 90, size=cases))
-    arrival_min = rng.choice([8, 9, 10, 11, 13, 14, 15], size=cases,
-                             p=[0.2, 0.25, 0.2, 0.08, 0.12, 0.1, 0.05]) * 60
+    arrival_min = (
+        rng.choice(
+            [8, 9, 10, 11, 13, 14, 15], size=cases, p=[0.2, 0.25, 0.2, 0.08, 0.12, 0.1, 0.05]
+        )
+        * 60
+    )
     arrival_min = arrival_min + rng.integers(0, 50, size=cases)
     centre = rng.choice(len(names), size=cases, p=[0.4, 0.35, 0.25])
     rows: list[tuple] = []
@@ -93,8 +103,13 @@ def make_log(*, cases: int = 240, seed: int = 7, start: str = "2024-03-04") -> p
         path = ["village_cert", "submit", "doic_review"]
         while rng.random() < rework and path.count("submit") < 3:
             path += ["submit", "doic_review"]
-        path += ["police_clearance", "site_inspection", "tax_registration", "doic_approval",
-                 "collect_licence"]
+        path += [
+            "police_clearance",
+            "site_inspection",
+            "tax_registration",
+            "doic_approval",
+            "collect_licence",
+        ]
         t = _open_at(day0 + timedelta(days=int(arrival_day[i]), minutes=int(arrival_min[i])))
         for k, step in enumerate(path):
             activity, agency, door, present, mean, sd = STEPS[step]
@@ -110,13 +125,33 @@ def make_log(*, cases: int = 240, seed: int = 7, start: str = "2024-03-04") -> p
             minutes = max(2.0, float(rng.gamma((mean / sd) ** 2, sd**2 / mean)))
             end = t + timedelta(minutes=round(minutes))
             desk = f"{agency.lower()}-{name[:3].lower()}-{int(rng.integers(1, 3))}"
-            rows.append((f"BL-{i + 1:04d}", activity, _text(t), _text(end), agency, desk,
-                         door, present, name))
+            rows.append(
+                (
+                    f"BL-{i + 1:04d}",
+                    activity,
+                    _text(t),
+                    _text(end),
+                    agency,
+                    desk,
+                    door,
+                    present,
+                    name,
+                )
+            )
             t = end
     return pd.DataFrame(
         rows,
-        columns=["case:concept:name", "concept:name", "start_timestamp", "time:timestamp",
-                 "org:group", "org:resource", "odsc:door", "odsc:citizen_present", "centre"],
+        columns=[
+            "case:concept:name",
+            "concept:name",
+            "start_timestamp",
+            "time:timestamp",
+            "org:group",
+            "org:resource",
+            "odsc:door",
+            "odsc:citizen_present",
+            "centre",
+        ],
     )
 
 
@@ -125,8 +160,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=240)
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("-o", "--output", type=Path,
-                        default=Path(__file__).with_name("odsc_example_log.csv"))
+    parser.add_argument(
+        "-o", "--output", type=Path, default=Path(__file__).with_name("odsc_example_log.csv")
+    )
     args = parser.parse_args(argv)
     log = make_log(cases=args.cases, seed=args.seed)
     log.to_csv(args.output, index=False, lineterminator="\n")

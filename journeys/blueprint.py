@@ -43,12 +43,13 @@ _MARGINS = (0.95, 0.75, 0.2)  # inches above (title), below (legend) and on each
 
 # Colour-blind-safe colours: Okabe-Ito for the carriers, Paul Tol's "light" scheme
 # (lightened) for the agencies' boxes.
-_CARRIER = {"same": "#3A3A3A", "citizen": "#D55E00", "courier": "#6B6B6B", "digital": "#0072B2"}
+_CARRIER = {"same": "#222222", "citizen": "#D55E00", "courier": "#737373", "digital": "#0072B2"}
 _LOOP, _SKIP, _BADGE, _INK, _GREY = "#AA3377", "#777777", "#332288", "#1A1A1A", "#333333"
 _AGENCY_FILLS = "#BBD4EE #F6C3B2 #F2EAC3 #FFD4DD #CCEEFF #A1DDCC #DDE699 #D5D580".split()
 _LANE_FILL = {"citizen": "#FBF3E8", "front": "#FFFFFF", "back": "#F2F2F2", "support": "#EAF0F6"}
 _HEAD_FILL = {"citizen": "#F3E3CE", "front": "#ECECEC", "back": "#E0E0E0", "support": "#D9E4EF"}
-_DASHED = (0, (4, 2.5))
+_DASHED, _DASHDOT = (0, (4, 2.5)), (0, (7, 2, 1.5, 2))
+_STYLE = {"same": "-", "citizen": _DASHED, "courier": _DASHDOT, "digital": "-"}
 _HEAD = "-|>,head_length=0.5,head_width=0.3"
 
 
@@ -101,8 +102,6 @@ def blueprint(
     >>> ax = blueprint(load_catalog("business-licence"))
     >>> [t.get_text() for t in ax.texts if (t.get_gid() or "").startswith("visit-badge")]
     ['1', '2', '3', '4', '5']
-    >>> ax.figure.get_size_inches()  # 8 columns and 8 lanes, with the stage band
-    array([19.76, 10.83])
     >>> import matplotlib.pyplot as plt
     >>> plt.close(ax.figure)
     """
@@ -245,14 +244,26 @@ class _Drawing:
         self.taken.append(self.extent(artist))
         return found
 
-    def stack(self, x: float, y: float, pieces: list[tuple[str, float, dict]], ha="center"):
-        """Lines of different fonts, stacked and centred on (x, y)."""
-        heights = [t.count("\n") * size * 1.2 + size * 1.15 for t, size, _ in pieces]
-        off = (sum(heights) + 2.5 * (len(pieces) - 1)) / 2 * self.scale
-        for (s, size, kw), h in zip(pieces, heights):
+    def stack(self, x: float, y: float, pieces: list[tuple], ha: str = "center", fit=0.0):
+        """Lines of different fonts, stacked and centred on (x, y).
+
+        Each piece is (text, size, style, characters per line, lines); texts are
+        wrapped narrower until they are at most ``fit`` columns wide.
+        """
+        limit = fit * (self.ax.transData.transform((1, 0)) - self.ax.transData.transform((0, 0)))[0]
+        texts, heights = [], []
+        for raw, size, kw, chars, lines in pieces:
             kw = {"color": _INK, "fontsize": self.fs(size), "zorder": 4, **kw}
-            t = self.ax.annotate(s, (x, y), xytext=(0, off), textcoords="offset points", ha=ha,
-                                 va="top", parse_math=False, **kw)  # fmt: skip
+            t = self.ax.annotate(_wrap(raw, chars, lines), (x, y), textcoords="offset points",
+                                 xytext=(0, 0), ha=ha, va="top", parse_math=False, **kw)  # fmt: skip
+            while limit and chars > 8 and t.get_window_extent(self.renderer).width > limit:
+                chars -= 2
+                t.set_text(_wrap(raw, chars, lines))
+            texts.append(t)
+            heights.append(t.get_text().count("\n") * size * 1.2 + size * 1.15)
+        off = (sum(heights) + 2.5 * (len(pieces) - 1)) / 2 * self.scale
+        for t, h in zip(texts, heights):
+            t.xyann = (0, off)
             self.taken.append(self.extent(t, pad=0.5))
             off -= (h + 2.5) * self.scale
 
@@ -265,8 +276,8 @@ class _Drawing:
             ax.fill_between([x0, x0 + _HEADER - 0.04], -i - 0.5, -i + 0.5, fc=_HEAD_FILL[kind],
                             lw=0, zorder=0.5)  # fmt: skip
             ax.axhline(-i - 0.5, color="#C8C8C8", lw=0.6, zorder=1)
-            self.stack(x0 + 0.06, -i, [(name, 9.5, {"weight": "bold"}),
-                                       (_wrap(sub, 24, 3), 8, {"color": _GREY})], ha="left")  # fmt: skip
+            self.stack(x0 + 0.06, -i, [(name, 9.5, {"weight": "bold"}, 30, 1),
+                                       (sub, 8, {"color": _GREY}, 24, 3)], "left", _HEADER - 0.1)  # fmt: skip
         back = [i for i, (kind, _, _) in enumerate(lanes) if kind == "back"]
         lines = [(1, "line of interaction", "-", _CARRIER["same"]),
                  (back[0] if back else len(lanes) - 1, "line of visibility", (0, (5, 3)), "#222")]  # fmt: skip
@@ -312,9 +323,10 @@ class _Drawing:
         fill = _AGENCY_FILLS[(ids.index(s.agency) if s.agency in ids else 0) % len(_AGENCY_FILLS)]
         agency = next((a.name or a.id for a in self.j.agencies if a.id == s.agency), s.agency)
         self.boxes[k] = self._box(x, lane, fill, "#4D4D4D", f"step-{k}-{s.id}")
-        self.stack(x, -lane, [(_wrap(s.label, 22), 9, {"weight": "bold"}),
-                              (_wrap(agency, 30), 7.5, {"style": "italic", "color": _GREY}),
-                              (f"{s.duration.mean:,.0f} min of work", 7.5, {"color": _GREY})])  # fmt: skip
+        self.stack(x, -lane, [(s.label, 9, {"weight": "bold"}, 22, 3),
+                              (agency, 7.5, {"style": "italic", "color": _GREY}, 30, 2),
+                              (f"{s.duration.mean:,.0f} min of work", 7.5, {"color": _GREY}, 30, 1)],
+                   fit=_BOX_W - 0.05)  # fmt: skip
 
     def citizen(self, k: int) -> None:
         s, x, visit = self.j.step(self.lay.order[k]), self.lay.col[k], self.lay.visit[k]
@@ -325,8 +337,8 @@ class _Drawing:
         what = [f"brings {_n(n, 'document')}"] if n else []
         what += [f"pays {s.fee:,.0f} {self.j.currency}"] if s.fee else []
         head = f"Visit {visit}" + ("" if self.lay.new_visit[k] else ", continued")
-        body = "\n".join(_wrap(w, 28) for w in what) or "is served in person"
-        self.stack(x, 0.0, [(head, 9, {"weight": "bold"}), (body, 8, {})])
+        body = [(w, 8, {}, 28, 2) for w in what] or [("is served in person", 8, {}, 28, 1)]
+        self.stack(x, 0.0, [(head, 9, {"weight": "bold"}, 30, 1), *body], fit=_BOX_W - 0.05)
         if self.lay.new_visit[k]:
             self.text(x - _BOX_W / 2 + 0.02, _BOX_H / 2 - 0.04, str(visit), size=9, weight="bold",
                       color="white", zorder=7, gid=f"visit-badge-{visit}",
@@ -360,7 +372,7 @@ class _Drawing:
         self.ax.add_patch(FancyArrowPatch(
             path=Path(verts), arrowstyle=_HEAD, mutation_scale=self.fs(14), zorder=2,
             color=_CARRIER[carrier], lw=self.fs(1.8 if citizen else 1.4),
-            ls=_DASHED if citizen else "-", joinstyle="miter", gid=f"handoff-{k}"))  # fmt: skip
+            ls=_STYLE[carrier], joinstyle="miter", gid=f"handoff-{k}"))  # fmt: skip
         if citizen:
             self._pain(a, b, gx, ya, yb, tr)
         elif carrier != "same":
@@ -428,7 +440,7 @@ class _Drawing:
             top, bottom, h = ya + _BOX_H / 2, ya - _BOX_H / 2, 0.18
             cands = [((cs + h, top), (cs - h, top), 1.0), ((cs - h, bottom), (cs + h, bottom), 1.0)]
         else:
-            rads = (0.35, -0.35, 0.55, -0.55, 0.8, -0.8, 0.2, -0.2)
+            rads = (0.35, -0.35, 0.55, -0.55, 0.8, -0.8, 1.1, -1.1, 0.2, -0.2)
             cands = [((float(cs), ya), (float(cd), yb), rad) for rad in rads]
         label = self.text(0, 0, text, size=8, color=color, weight="bold", place=False,
                           bbox={"boxstyle": "round,pad=0.25", "fc": "white", "ec": color, "lw": 0.8})  # fmt: skip
@@ -470,10 +482,10 @@ class _Drawing:
         items = [
             ("same", line(_CARRIER["same"]), "next desk, same office"),
             ("citizen", pain, "citizen carries the papers (pain point)"),
-            ("courier", line(_CARRIER["courier"]), "courier inside government"),
+            ("courier", line(_CARRIER["courier"], ls=_DASHDOT), "courier inside government"),
             ("digital", line(_CARRIER["digital"]), "data exchange"),
             ("loop", line(_LOOP), "rework loop (share of cases)"),
-            ("skip", line(_SKIP, ls=":"), "shortcut (share of cases)"),
+            ("skip", line(_SKIP, ls=":"), "skip ahead (share of cases)"),
         ]
         handles = [(h, label) for key, h, label in items if key in self.used]
         badge = line(_BADGE, marker="o", ms=self.fs(12), mfc=_BADGE, mec="white", ls="")

@@ -36,8 +36,8 @@ Decisions:
   (a duplicate id), naming each one's path.
 * Loading reports *all* problems at once as a :class:`JourneyError`: first the
   shape of the file (types, missing fields, distribution names and
-  parameters), then, when the shape is sound, the rules of
-  :func:`journeys.validate.validate`.
+  parameters), then the rules of :func:`journeys.validate.validate` (when the
+  shape is not sound, only the rules a misread field cannot mislead).
 * ``save`` writes the canonical form; ``load(save(j)) == j`` for every journey.
 
 Examples
@@ -84,7 +84,12 @@ __all__ = ["dumps", "journey_to_dict", "load", "loads", "parse", "save"]
 
 
 # ----------------------------------------------------------------- YAML layer
-class _SafeLoader(yaml.SafeLoader):
+# libyaml's parser when present (several times faster); the constructors and
+# resolvers stay PyYAML's safe ones either way
+_Base: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _SafeLoader(_Base):  # type: ignore[misc, valid-type]
     """Safe loader with YAML 1.2-like scalars and duplicate-key detection."""
 
 
@@ -215,8 +220,10 @@ class _Collector:
         v = data.get(key, default)
         if v is None:
             return default
-        if isinstance(v, bool) or not isinstance(v, (str, int, float)):
-            self.add(_join(path, key), f"must be text, got {_show(v)}")
+        if isinstance(v, bool) or not isinstance(v, (str, int)):
+            # a decimal number is refused too: 1e5 or 1.50 would not read back as written
+            hint = " (quote it)" if isinstance(v, (bool, float)) else ""
+            self.add(_join(path, key), f"must be text, got {_show(v)}{hint}")
             return default
         return str(v)
 
@@ -253,10 +260,13 @@ class _Collector:
         v = data.get(key, [])
         if v is None:
             return ()
-        if not isinstance(v, list) or not all(isinstance(x, (str, int)) for x in v):
+        if not isinstance(v, list):
             self.add(_join(path, key), f"must be a list of text, got {_show(v)}")
             return ()
-        return tuple(str(x) for x in v)
+        bad = [i for i, x in enumerate(v) if isinstance(x, bool) or not isinstance(x, (str, int))]
+        for i in bad:
+            self.add(f"{_join(path, key)}[{i}]", f"must be text, got {_show(v[i])} (quote it)")
+        return () if bad else tuple(str(x) for x in v)
 
     def clock(self, value: Any, path: str) -> str | None:
         if not isinstance(value, str):
@@ -408,7 +418,7 @@ def parse(data: Any, *, source: str | None = None) -> Journey:
     JourneyError
         With one :class:`Problem` per offending field.
     """
-    from journeys.validate import validate
+    from journeys.validate import _beside, validate
 
     c = _Collector()
     if data is None:
@@ -600,7 +610,7 @@ def parse(data: Any, *, source: str | None = None) -> Journey:
         time_value_per_hour=c.number(data, "time_value_per_hour", "", 0.0),
     )
     if c.problems:
-        raise JourneyError(c.problems, source)
+        raise JourneyError(c.problems + _beside(journey, c.problems), source)
     problems = validate(journey)
     if problems:
         raise JourneyError(problems, source)
@@ -617,9 +627,14 @@ def loads(text: str, *, source: str | None = None) -> Journey:
         problem :func:`parse` finds.
     """
     try:
-        # _SafeLoader is a SafeLoader subclass: no Python object tags
-        dups = _duplicate_keys(yaml.compose(text, Loader=_SafeLoader))  # noqa: S506
-        data = None if dups else yaml.load(text, Loader=_SafeLoader)  # noqa: S506
+        # _SafeLoader has the safe constructors only: no Python object tags
+        loader = _SafeLoader(text)
+        try:
+            node = loader.get_single_node()
+            dups = _duplicate_keys(node)
+            data = None if dups or node is None else loader.construct_document(node)
+        finally:
+            loader.dispose()
     except _BadKey as e:
         raise JourneyError([Problem(f"line {e.line}", "a key must be text")], source) from None
     except yaml.constructor.ConstructorError as e:
@@ -635,6 +650,9 @@ def loads(text: str, *, source: str | None = None) -> Journey:
         mark = getattr(e, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else ""
         what = getattr(e, "problem", None) or str(e).splitlines()[0]
+        context = getattr(e, "context", None)
+        if context and what.startswith("but "):  # "expected ... but found ..."
+            what = f"{context}, {what}"
         raise JourneyError([Problem(where, f"not valid YAML: {what}")], source) from None
     except (ValueError, TypeError, AttributeError) as e:
         # a value carrying an explicit tag it does not fit (`!!int abc`); the

@@ -8,21 +8,19 @@ are keyed by id: ``steps.tax_check.agency``, ``pools.desk.calendar``,
 
 The rules:
 
-* references: every agency, door, pool, calendar and step named exists (a close
-  id is suggested);
-* ids are unique within a section;
-* numbers: capacities > 0; fees, costs, travel and arrival figures >= 0;
-  probabilities within 0..1; distributions known, with every parameter, means > 0;
-* calendars: valid ``HH:MM`` times, intervals that end after they start, in time
-  order and without overlap; at least one working day; real holiday dates;
-* steps: the citizen is present only at a door;
-* transitions: at most one between a pair of steps; batch times only for a
-  courier; the branch probabilities out of an ``xor`` step sum to 1;
-* graph: every step is reachable from ``start`` and can reach an end (a step
-  without outgoing transitions); an ``and``-split has 2 or more branches, no
-  probabilities other than 1, and its branches first meet at a ``join: and``
-  step (their nearest common post-dominator); an and-join has 2 or more incoming
-  transitions and is where some and-split's branches meet.
+* every agency, door, pool, calendar and step named exists (a close id is
+  suggested); ids are unique within a section;
+* capacities > 0; fees, costs, travel and arrival figures >= 0; probabilities
+  within 0..1; distributions known, with all their parameters, means > 0;
+* opening hours are valid ``HH:MM`` intervals, in time order, not overlapping;
+  a calendar has a working day; holidays are real dates;
+* the citizen is present only at a door; at most one transition joins a pair of
+  steps; batch times only for a courier;
+* the branch probabilities out of an ``xor`` step sum to 1; every step is
+  reachable from ``start`` and can reach an end (a step without outgoing
+  transitions); an ``and``-split has 2 or more branches, no probabilities other
+  than 1, and its branches first meet (their nearest common post-dominator) at a
+  ``join: and`` step, which has 2 or more incoming transitions.
 
 Examples
 --------
@@ -50,19 +48,12 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from journeys.errors import Problem
-from journeys.model import (
-    CARRIERS,
-    WEEKDAYS,
-    Calendar,
-    Distribution,
-    Journey,
-    Step,
-    Transition,
-    _clock_minutes,
-)
+from journeys.model import CARRIERS, WEEKDAYS, Distribution, Journey, _clock_minutes
 
 if TYPE_CHECKING:  # pragma: no cover
     import networkx as nx
+
+    from journeys.model import Calendar, Step, Transition
 
 __all__ = ["validate"]
 
@@ -99,7 +90,11 @@ def validate(journey: Journey) -> list[Problem]:
     pools.tax_desk.capacity: must be > 0 desks, got 0
     pools.tax_desk.calendar: unknown calendar 'ofice' (known: office); did you mean 'office'?
     """
-    j = journey
+    return _fields(journey) + list(_graph(journey))
+
+
+def _fields(j: Journey) -> list[Problem]:
+    """The rules on single fields and references (everything but the graph)."""
     out: list[Problem] = []
     out += _unique_ids(j)
     out += _doors_and_pools(j)
@@ -107,8 +102,45 @@ def validate(journey: Journey) -> list[Problem]:
     out += _arrivals(j)
     out += _steps(j)
     out += _transitions(j)
-    out += _graph(j)
     return out
+
+
+_REFERENCES = {"agency": "agencies", "door": "doors", "pool": "pools", "calendar": "calendars"}
+_REFERENCES |= {"from": "steps", "to": "steps"}
+_GRAPH_FIELDS = ("split", "join", "from", "to", "probability")
+
+
+def _entity(path: str) -> str:
+    """``steps.x`` of ``steps.x.duration.mean``, ``transitions[3]`` of ``transitions[3].to``."""
+    if path.startswith("transitions["):
+        return path.split("]")[0] + "]"
+    return ".".join(path.split(".")[:2])
+
+
+def _beside(journey: Journey, shape: list[Problem]) -> list[Problem]:
+    """The rule problems worth reporting next to problems of a file's shape.
+
+    A field the parser could not read was replaced by a default, and an entry
+    it could not read was left out; rules would report the consequences as
+    problems of their own. Left out here: problems of an entity that already has
+    one, references into a section with an unreadable entry, and the rules of the
+    graph when a step, transition or the start could not be read.
+    """
+    entities = {_entity(p.path) for p in shape}
+    sections = {p.path.split(".")[0].split("[")[0] for p in shape if p.path == _entity(p.path)}
+    graph_ok = not any(
+        p.path == "start"
+        or (p.path.startswith(("steps", "transitions")) and p.path == _entity(p.path))
+        or p.path.rsplit(".", 1)[-1] in _GRAPH_FIELDS
+        for p in shape
+    )
+    out = []
+    for p in _fields(journey):
+        field = p.path.rsplit(".", 1)[-1]
+        refers = p.message.startswith("unknown ") and field in _REFERENCES
+        if _entity(p.path) not in entities and not (refers and _REFERENCES[field] in sections):
+            out.append(p)
+    return out + (list(_graph(journey)) if graph_ok else [])
 
 
 # ------------------------------------------------------------------ helpers
@@ -133,12 +165,12 @@ def _fmt(v: float) -> str:
     return f"{v:.6g}"
 
 
-def _number(path: str, v: Any, *, minimum: float = 0.0, strict: bool = False) -> Iterator[Problem]:
-    """A finite number >= minimum (> minimum when strict)."""
+def _number(path: str, v: Any, *, maximum: float = math.inf) -> Iterator[Problem]:
+    """A finite number from 0 to maximum."""
     if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
         yield Problem(path, f"must be a finite number, got {v!r}")
-    elif v < minimum or (strict and v == minimum):
-        yield Problem(path, f"must be {'>' if strict else '>='} {_fmt(minimum)}, got {_fmt(v)}")
+    elif not 0 <= v <= maximum:
+        yield Problem(path, f"must be {'>= 0' if v < 0 else f'<= {_fmt(maximum)}'}, got {_fmt(v)}")
 
 
 def _distribution(path: str, d: Any) -> list[Problem]:
@@ -180,10 +212,7 @@ def _unique_ids(j: Journey) -> Iterator[Problem]:
         counts = Counter(x.id for x in getattr(j, section))
         for ident, n in counts.items():
             if n > 1:
-                yield Problem(
-                    f"{section}.{ident}",
-                    f"{kind} id {ident!r} is used {n} times; ids must be unique",
-                )
+                yield Problem(f"{section}.{ident}", f"{kind} id used {n} times; ids must be unique")
 
 
 def _doors_and_pools(j: Journey) -> Iterator[Problem]:
@@ -232,7 +261,9 @@ def _calendars(calendars: Iterable[Calendar]) -> Iterator[Problem]:
                     yield Problem(q, f"{text} overlaps {t0}")
                     break
                 if a < a0:
-                    yield Problem(q, f"{text} is listed after {t0}; list the intervals in time order")
+                    yield Problem(
+                        q, f"{text} is listed after {t0}; list the intervals in time order"
+                    )
                     break
             seen.append((a, b, text))
         if not cal.days:
@@ -255,10 +286,7 @@ def _arrivals(j: Journey) -> Iterator[Problem]:
     a = j.arrivals
     yield from _number("time_value_per_hour", j.time_value_per_hour)
     yield from _number("arrivals.per_day", a.per_day)
-    share = a.appointment_share
-    yield from _number("arrivals.appointment_share", share)
-    if isinstance(share, (int, float)) and share > 1:
-        yield Problem("arrivals.appointment_share", f"must be <= 1, got {_fmt(share)}")
+    yield from _number("arrivals.appointment_share", a.appointment_share, maximum=1.0)
     for hour, w in a.hourly.items():
         if isinstance(hour, bool) or not isinstance(hour, int) or not 0 <= hour <= 23:
             yield Problem(f"arrivals.hourly.{hour}", "hour must be a whole number 0..23")
@@ -311,9 +339,7 @@ def _transitions(j: Journey) -> Iterator[Problem]:
             )
         else:
             first[pair] = i
-        yield from _number(f"{p}.probability", t.probability)
-        if isinstance(t.probability, (int, float)) and t.probability > 1:
-            yield Problem(f"{p}.probability", f"must be <= 1, got {_fmt(t.probability)}")
+        yield from _number(f"{p}.probability", t.probability, maximum=1.0)
         if t.carrier is not None and t.carrier not in CARRIERS:
             yield Problem(
                 f"{p}.carrier", f"unknown carrier {t.carrier!r} (one of: {', '.join(CARRIERS)})"
@@ -333,21 +359,11 @@ _NEVER_ENDS = "the journey never ends: every step has an outgoing transition (an
 _UNREACHABLE = "unreachable from the start step {!r} (no transition leads here from it)"
 _STUCK = "no end can be reached from this step; its paths only loop among: {}"
 _SUM = "branch probabilities sum to {}, not 1 ({})"
-_FEW_BRANCHES = (
-    "an and-split starts 2 or more branches, but this step has {} outgoing transition(s)"
-)
-_SPLIT_PROB = (
-    "{} is an and-split that starts every branch: leave the probability out or set it to 1, got {}"
-)
-_NEVER_MEET = (
-    "the branches of this and-split never meet again; add a `join: and` step they all reach"
-)
-_MEET_XOR = (
-    "the branches of this and-split first meet at {0!r}, not an and-join; set `join: and` on it"
-)
-_FEW_JOINED = (
-    "an and-join waits for 2 or more branches, but this step has {} incoming transition(s)"
-)
+_FEW_BRANCHES = "an and-split needs 2 or more outgoing transitions; this step has {}"
+_SPLIT_PROB = "and-split {} takes every branch: leave the probability out or set it to 1, got {}"
+_NEVER_MEET = "this and-split's branches never meet again; add a `join: and` step they all reach"
+_MEET_XOR = "this and-split's branches first meet at {!r}, not an and-join; set `join: and` on it"
+_FEW_JOINED = "an and-join needs 2 or more incoming transitions; this step has {}"
 _NO_SPLIT = (
     "no and-split's branches meet here, so `join: and` would wait for a branch that never comes;"
     " use `join: xor` for a simple merge"

@@ -63,6 +63,7 @@ COLUMNS: tuple[str, ...] = (
 )
 
 _HOW = ("likely", "sample")
+_CITIZEN_HEAD = "What the citizen does or waits for"
 
 
 class _Row(NamedTuple):
@@ -225,8 +226,14 @@ def format_walk(df: pd.DataFrame, *, journey: Journey | None = None, width: int 
     Enterprise licence registration (as-is, four offices, five agencies)
     >>> max(len(line) for line in text.splitlines()) <= 100
     True
-    >>> "This path: 5 visits to 4 offices, 5 agencies; fees 400,000 LAK" in text
-    True
+    >>> for line in text.splitlines()[-8:-2]:
+    ...     print(line)
+    Totals on this path:
+      Visits:         5 visits to 4 offices
+      Agencies:       5
+      Fees:           400,000 LAK
+      Touch time:     5 h 5 min of work, 1 h 40 min of it with the citizen
+      Papers carried: by the citizen 5 times
     """
     import pandas as pd
 
@@ -260,9 +267,17 @@ def format_walk(df: pd.DataFrame, *, journey: Journey | None = None, width: int 
             f"{then:<{w_then}}  {minutes:>{w_min}}  {fee:>{w_fee}}"
         ).rstrip()
 
-    head = line("Visit", "Agency", "What the citizen does or waits for", "Then", "Min", "Fee")
-    rule = "-" * max(len(head), width)
-    lines += [head, rule]
+    heads = [
+        textwrap.wrap(h, w)
+        for h, w in (("Agency", w_agency), (_CITIZEN_HEAD, w_citizen), ("Then", w_then))
+    ]
+    for i in range(max(len(h) for h in heads)):
+        texts = [h[i] if i < len(h) else "" for h in heads]
+        lines.append(
+            line("Visit" if i == 0 else "", *texts, *(("Min", "Fee") if i == 0 else ("", "")))
+        )
+    rule = "-" * width
+    lines.append(rule)
     for k, r in enumerate(df.itertuples(index=False)):
         agency = str(r.agency)
         citizen = str(r.citizen)
@@ -290,7 +305,24 @@ def format_walk(df: pd.DataFrame, *, journey: Journey | None = None, width: int 
     if df.attrs.get("truncated"):
         lines.append(f"(the walk stops here, after {len(df)} steps)")
 
-    lines += textwrap.wrap(_summary_text(df, currency), width)
+    s = walk_summary(df)
+    carried = s["citizen_handoffs"]
+    totals = [
+        ("Visits", f"{_plural(s['visits'], 'visit')} to {_plural(s['doors'], 'office')}"),
+        ("Agencies", str(s["agencies"])),
+        ("Fees", f"{s['fees']:,.0f} {currency}".strip()),
+        (
+            "Touch time",
+            f"{_duration(s['touch_minutes'])} of work, {_duration(s['citizen_minutes'])}"
+            " of it with the citizen",
+        ),
+        ("Papers carried", f"by the citizen {_plural(carried, 'time')}" if carried else "none"),
+    ]
+    lines.append("Totals on this path:")
+    for label, value in totals:
+        lines += textwrap.wrap(
+            f"{label + ':':<16}{value}", width, initial_indent="  ", subsequent_indent=" " * 18
+        )
     if journey is not None:
         from journeys.metrics import static_metrics
 
@@ -480,9 +512,9 @@ def _table(j: Journey, rows: list[_Row]) -> pd.DataFrame:
                 ),
             }
         )
-    df = pd.DataFrame.from_records(records, columns=list(COLUMNS))
-    df["visit"] = df["visit"].astype("Int64")
-    return df
+    data: dict[str, Any] = {c: [r[c] for r in records] for c in COLUMNS}
+    data["visit"] = pd.array(data["visit"], dtype="Int64")
+    return pd.DataFrame(data, columns=list(COLUMNS))
 
 
 def _stays(j: Journey, t: Transition) -> bool:

@@ -133,7 +133,13 @@ def metrics(specs: tuple[str, ...], as_json: bool) -> None:
         click.echo(json.dumps({j.id: static_metrics(j).to_dict() for j in js}, indent=2))
         return
     table = metrics_table(*js)
-    click.echo(table.to_string())
+    money = table.index.str.contains(r"\(LAK\)|cost", case=False, regex=True)
+    shown = table.astype(object)
+    for col in table.columns:
+        shown[col] = [
+            f"{v:,.0f}" if is_money else f"{v:,.2f}" for v, is_money in zip(table[col], money)
+        ]
+    click.echo(shown.to_string())
 
 
 @journey.command()

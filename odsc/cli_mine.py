@@ -24,26 +24,61 @@ _FORMATS = ("html", "md", "json")
 @click.option("--case", metavar="COL", help="Column of the case id [case:concept:name].")
 @click.option("--activity", metavar="COL", help="Column of the step [concept:name].")
 @click.option("--timestamp", metavar="COL", help="Column of the completion time [time:timestamp].")
-@click.option("--start", metavar="COL", help="Column of the start time [start_timestamp if present].")
-@click.option("--resource", metavar="COL", help="Column of the clerk or desk [org:resource if present].")
+@click.option(
+    "--start", metavar="COL", help="Column of the start time [start_timestamp if present]."
+)
+@click.option(
+    "--resource", metavar="COL", help="Column of the clerk or desk [org:resource if present]."
+)
 @click.option("--agency", metavar="COL", help="Column of the agency (silo) [org:group if present].")
-@click.option("--door", metavar="COL", help="Column of the office of citizen-facing steps [odsc:door].")
-@click.option("--tz", metavar="TZ",
-              help="Time zone of naive timestamps and of the weekly profile, e.g. Asia/Vientiane.")
-@click.option("--missing", metavar="TEXT", multiple=True,
-              help="A placeholder meaning 'missing' (repeatable) [EMPTY].")
-@click.option("--journey", "journey_spec", metavar="J",
-              help="Journey (catalogue name or YAML file) the service should follow.")
+@click.option(
+    "--door", metavar="COL", help="Column of the office of citizen-facing steps [odsc:door]."
+)
+@click.option(
+    "--tz",
+    metavar="TZ",
+    help="Time zone of naive timestamps and of the weekly profile, e.g. Asia/Vientiane.",
+)
+@click.option(
+    "--missing",
+    metavar="TEXT",
+    multiple=True,
+    help="A placeholder meaning 'missing' (repeatable) [EMPTY].",
+)
+@click.option(
+    "--journey",
+    "journey_spec",
+    metavar="J",
+    help="Journey (catalogue name or YAML file) the service should follow.",
+)
 @click.option("--by", metavar="COL", help="Compare groups, e.g. centre or case:channel.")
-@click.option("--sla", type=click.FloatRange(min=0, min_open=True), default=15, show_default=True,
-              help="Queue standard in minutes.")
+@click.option(
+    "--sla",
+    type=click.FloatRange(min=0, min_open=True),
+    default=15,
+    show_default=True,
+    help="Queue standard in minutes.",
+)
 @click.option("--show-ids", is_flag=True, help="Show case ids and staff names as in the log.")
-@click.option("--key", metavar="SECRET",
-              help="Key of the pseudonyms (same key, same pseudonyms) [random per run].")
-@click.option("--format", "fmt", type=click.Choice(_FORMATS), default=None,
-              help="Report format [from the output's extension, else html].")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="Report file to write.")
+@click.option(
+    "--key",
+    metavar="SECRET",
+    help="Key of the pseudonyms (same key, same pseudonyms) [random per run].",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(_FORMATS),
+    default=None,
+    help="Report format [from the output's extension, else html].",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="Report file to write.",
+)
 @user_errors
 def mine(
     log: Path,

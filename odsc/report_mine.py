@@ -139,8 +139,13 @@ def mine_report(
     if tz is not None:
         _check_tz(tz)
     stages = ["read the log", "protect ids", "mine", "render"]
-    bar = tqdm(total=len(stages), disable=not progress, file=sys.stderr, unit="stage",
-               bar_format="{desc:<16} {bar} {n_fmt}/{total_fmt} [{elapsed}]")
+    bar = tqdm(
+        total=len(stages),
+        disable=not progress,
+        file=sys.stderr,
+        unit="stage",
+        bar_format="{desc:<16} {bar} {n_fmt}/{total_fmt} [{elapsed}]",
+    )
     try:
         bar.set_description(stages[0])
         columns = {"case": case, "activity": activity, "timestamp": timestamp}
@@ -155,8 +160,10 @@ def mine_report(
             missing=tuple(missing),
         )
         if by is not None and by not in log.columns:
-            raise LogError(f"{_name(source)}: --by: no column {by!r}; columns: "
-                           + ", ".join(map(str, log.columns)))
+            raise LogError(
+                f"{_name(source)}: --by: no column {by!r}; columns: "
+                + ", ".join(map(str, log.columns))
+            )
         bar.update()
         bar.set_description(stages[1])
         if not show_ids:
@@ -238,8 +245,11 @@ def render_markdown(result: MiningResult, *, meta: ReportMeta | None = None) -> 
     out += ["", "## Executive summary", ""]
     out += _md_table(
         {
-            "columns": [{"label": "measure", "num": False}, {"label": "value", "num": True},
-                        {"label": "", "num": False}],
+            "columns": [
+                {"label": "measure", "num": False},
+                {"label": "value", "num": True},
+                {"label": "", "num": False},
+            ],
             "rows": [[t["label"], t["value"], t["note"]] for t in c["tiles"]],
             "more": "",
             "empty": "",
@@ -269,8 +279,9 @@ def render_markdown(result: MiningResult, *, meta: ReportMeta | None = None) -> 
     if c["resources"]:
         sections.append(("Staff workload", c["resources"]))
     if c["conformance"]:
-        sections.append((f"Conformance to {c['conformance']['journey']}",
-                         c["conformance"]["deviations"]))
+        sections.append(
+            (f"Conformance to {c['conformance']['journey']}", c["conformance"]["deviations"])
+        )
     if c["league"]:
         sections.append((f"League table by {c['league']['by']}", c["league"]["table"]))
     for title, table in sections:
@@ -328,30 +339,63 @@ def _plots(result: MiningResult, meta: ReportMeta) -> dict[str, Any]:
 
     if len(result.activities):
         n = min(10, len(result.activities))
-        draw("waiting", (8.5, 1.2 + 0.36 * n), lambda ax: plots.waiting_bars(
-            result.activities, ax=ax,
-            title="Where cases wait: total waiting before each step" if _has_start(result)
-            else "Where cases wait: total time before each step"))
+        draw(
+            "waiting",
+            (8.5, 1.2 + 0.36 * n),
+            lambda ax: plots.waiting_bars(
+                result.activities,
+                ax=ax,
+                title="Where cases wait: total waiting before each step"
+                if _has_start(result)
+                else "Where cases wait: total time before each step",
+            ),
+        )
     if len(h):
         n = min(len(set(h["source"]).union(h["target"])), 15)
         size = (min(10.5, 2.4 + 0.85 * n), 1.4 + 0.5 * n)
-        draw("handoff_count", size, lambda ax: plots.handoff_heatmap(
-            h, value="count", ax=ax, title="Number of handoffs between agencies"))
-        draw("handoff_delay", size, lambda ax: plots.handoff_heatmap(
-            h, value="delay_median", ax=ax, title="Median delay of each handoff"))
+        draw(
+            "handoff_count",
+            size,
+            lambda ax: plots.handoff_heatmap(
+                h, value="count", ax=ax, title="Number of handoffs between agencies"
+            ),
+        )
+        draw(
+            "handoff_delay",
+            size,
+            lambda ax: plots.handoff_heatmap(
+                h, value="delay_median", ax=ax, title="Median delay of each handoff"
+            ),
+        )
     else:
         out["handoff_count"] = out["handoff_delay"] = ""
     out.setdefault("waiting", "")
     with_start = _has_start(result)
-    draw("ecdf", (8.5, 3.8), lambda ax: plots.lead_time_ecdf(
-        result.case_kpis, ax=ax,
-        columns=("lead_minutes", "waiting_minutes") if with_start else ("lead_minutes",),
-        title="Lead time and total waiting per case" if with_start else "Lead time per case"))
+    draw(
+        "ecdf",
+        (8.5, 3.8),
+        lambda ax: plots.lead_time_ecdf(
+            result.case_kpis,
+            ax=ax,
+            columns=("lead_minutes", "waiting_minutes") if with_start else ("lead_minutes",),
+            title="Lead time and total waiting per case" if with_start else "Lead time per case",
+        ),
+    )
     p = result.profiles
-    draw("arrivals", (6.0, 3.2), lambda ax: plots.profile_heatmap(
-        p, value="arrivals", ax=ax, tz=meta.tz, title="When cases arrive (new cases)"))
-    draw("workload", (6.0, 3.2), lambda ax: plots.profile_heatmap(
-        p, value="events", ax=ax, tz=meta.tz, title="When steps are completed (workload)"))
+    draw(
+        "arrivals",
+        (6.0, 3.2),
+        lambda ax: plots.profile_heatmap(
+            p, value="arrivals", ax=ax, tz=meta.tz, title="When cases arrive (new cases)"
+        ),
+    )
+    draw(
+        "workload",
+        (6.0, 3.2),
+        lambda ax: plots.profile_heatmap(
+            p, value="events", ax=ax, tz=meta.tz, title="When steps are completed (workload)"
+        ),
+    )
     if len(result.wip):
         draw("wip", (9.0, 3.2), lambda ax: plots.wip_plot(result.wip, ax=ax))
     else:
@@ -365,15 +409,19 @@ def _svg(size: tuple[float, float], fn: Callable[[Any], Any]) -> str:
     from matplotlib.figure import Figure
 
     # A bare Figure (no pyplot): nothing global changes and no window can open.
-    style = {"svg.fonttype": "none", "font.size": 9.5, "svg.hashsalt": "odsc",
-             "font.family": "sans-serif"}
+    style = {
+        "svg.fonttype": "none",
+        "font.size": 9.5,
+        "svg.hashsalt": "odsc",
+        "font.family": "sans-serif",
+    }
     with matplotlib.rc_context(style):
         fig = Figure(figsize=size, layout="constrained")
         fn(fig.add_subplot())
         buf = io.StringIO()
         fig.savefig(buf, format="svg")
     text = buf.getvalue()
-    return text[text.index("<svg"):]
+    return text[text.index("<svg") :]
 
 
 def _process_map(result: MiningResult) -> str:
@@ -385,7 +433,7 @@ def _process_map(result: MiningResult) -> str:
         return ""
     if not svg:
         return ""
-    return svg[svg.index("<svg"):]
+    return svg[svg.index("<svg") :]
 
 
 # ----- small helpers --------------------------------------------------------------------

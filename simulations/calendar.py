@@ -92,7 +92,9 @@ def _holidays(calendar: Calendar) -> frozenset[dt.date]:
     return frozenset(out)
 
 
-def working_day(calendar: Calendar, day: dt.date, holidays: frozenset[dt.date] = frozenset()) -> bool:
+def working_day(
+    calendar: Calendar, day: dt.date, holidays: frozenset[dt.date] = frozenset()
+) -> bool:
     """Whether ``day`` is a working weekday of the calendar and not one of ``holidays``.
 
     Examples

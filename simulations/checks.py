@@ -15,7 +15,7 @@ Examples
 >>> check_journey(bad)
 Traceback (most recent call last):
 ...
-journeys.errors.JourneyError: business-licence: start: no step 'nowhere'
+journeys.errors.JourneyError: business-licence: start: ... 'nowhere'...
 """
 
 from __future__ import annotations
@@ -104,9 +104,5 @@ def check_journey(journey: Journey) -> None:
 def _is_clock(text: str) -> bool:
     hh, _, mm = str(text).partition(":")
     return (
-        hh.isdigit()
-        and mm.isdigit()
-        and len(mm) == 2
-        and 0 <= int(hh) < 24
-        and 0 <= int(mm) < 60
+        hh.isdigit() and mm.isdigit() and len(mm) == 2 and 0 <= int(hh) < 24 and 0 <= int(mm) < 60
     )

@@ -86,7 +86,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from journeys.errors import InputError, JourneyError
+from journeys.errors import InputError
 from journeys.model import Journey
 from simulations.arrivals import arrival_times, replay_times
 from simulations.calendar import DAY, OpeningHours, always_open, as_date, open_days
@@ -309,8 +309,8 @@ class _Run:
                 d = step.work()
                 record((c, step.index, now, now + d, -1, 1))
                 yield env.timeout(d)
-            elif desks.free and not desks.waiting and (
-                desks.always or desks.hours.is_open(env.now)
+            elif (
+                desks.free and not desks.waiting and (desks.always or desks.hours.is_open(env.now))
             ):
                 desk = heappop(desks.free)
                 now = env.now
@@ -434,7 +434,9 @@ def _check_options(
         if not isinstance(arrivals_per_day, (int, float, np.number)) or not (
             0 <= float(arrivals_per_day) < math.inf
         ):
-            raise SimulationError(f"arrivals_per_day must be a number >= 0, got {arrivals_per_day!r}")
+            raise SimulationError(
+                f"arrivals_per_day must be a number >= 0, got {arrivals_per_day!r}"
+            )
         if arrivals is not None:
             raise SimulationError("give replayed arrivals or arrivals_per_day, not both")
 

@@ -18,8 +18,6 @@ Examples
 
 from __future__ import annotations
 
-import math
-
 from journeys.errors import InputError
 
 __all__ = ["erlang_c", "erlang_c_wait"]

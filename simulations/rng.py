@@ -88,7 +88,9 @@ def stream(seed: int, purpose: str, *, replication: int = 0) -> np.random.Genera
     ...     float(stream(1, "duration:submit").exponential(10.0)), 6)
     True
     """
-    return np.random.Generator(np.random.PCG64(seed_sequence(seed, purpose, replication=replication)))
+    return np.random.Generator(
+        np.random.PCG64(seed_sequence(seed, purpose, replication=replication))
+    )
 
 
 def draws(sample: Callable[[int], np.ndarray], *, block: int = BLOCK) -> Iterator[float]:

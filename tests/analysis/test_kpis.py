@@ -13,7 +13,17 @@ from hypothesis import strategies as st
 
 from analysis.kpis import KPI_COLUMNS, case_kpis, event_times, has_start_times, summarize
 from analysis.logs import read_log
-from analysis.schema import ACTIVITY, AGENCY, CASE, DOOR, PRESENT, START, TIMESTAMP, LogError
+from analysis.schema import (
+    ACTIVITY,
+    AGENCY,
+    ARRIVAL,
+    CASE,
+    DOOR,
+    PRESENT,
+    START,
+    TIMESTAMP,
+    LogError,
+)
 from journeys.model import Distribution, Door, Journey, Step, Transition
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
@@ -117,6 +127,20 @@ def test_waiting_never_negative_for_overlapping_events():
     assert case_kpis(log)["lead_minutes"].tolist() == [120.0]
 
 
+def test_arrival_column_measures_the_first_queue():
+    log = _tiny()
+    # A arrived 07:45 (15 minutes before its 08:00 start); B's arrival is unknown;
+    # C arrived 10:20, 40 minutes before its only (start-less) event completed
+    arrived = {"A": "2024-03-04 07:45", "B": None, "C": "2024-03-04 10:20"}
+    log[ARRIVAL] = pd.to_datetime(log[CASE].map(arrived), utc=True)
+    ev = event_times(log)
+    np.testing.assert_array_equal(ev["waiting"], [15, 30, 60, NAN, 24 * 60 + 45, 10, 40])
+    k = case_kpis(log)
+    assert k["lead_minutes"].tolist() == [140.0, 24 * 60 + 95.0, 40.0]
+    assert k["waiting_minutes"].tolist() == [105.0, 24 * 60 + 55.0, 40.0]
+    assert k["visits"].tolist() == [1.0, 3.0, 1.0]  # days of visits still come from events
+
+
 def test_event_times_sorts_and_does_not_modify_input():
     log = _tiny()
     shuffled = log.sample(frac=1.0, random_state=3)
@@ -182,6 +206,14 @@ def test_case_kpis_hand_computed():
 def test_case_kpis_accepts_event_times_output():
     log = _tiny()
     pd.testing.assert_frame_equal(case_kpis(event_times(log)), case_kpis(log))
+    shuffled = event_times(log).sample(frac=1.0, random_state=7)
+    pd.testing.assert_frame_equal(case_kpis(shuffled), case_kpis(log))
+
+
+def test_presence_given_as_text_is_refused():
+    log = _tiny().assign(**{PRESENT: ["true", "false", "true", "true", "true", "true", "true"]})
+    with pytest.raises(LogError, match="odsc:citizen_present holds text"):
+        case_kpis(log)
 
 
 def test_case_kpis_without_starts():

@@ -13,6 +13,7 @@ from analysis.logs import read_log
 from analysis.schema import (
     ACTIVITY,
     AGENCY,
+    ARRIVAL,
     CASE,
     RESOURCE,
     START,
@@ -169,6 +170,19 @@ def test_mixed_offsets_and_formats_in_one_column():
         _utc("2011-11-24 14:36:51"),
         _utc("2011-11-25 08:00:00"),
     ]
+
+
+def test_arrival_column_parsed_to_utc():
+    raw = pd.DataFrame(
+        {
+            CASE: ["a", "a"],
+            ACTIVITY: ["x", "y"],
+            TIMESTAMP: ["2024-01-01 10:00", "2024-01-01 11:00"],
+            ARRIVAL: ["2024-01-01 15:30+07:00", "2024-01-01 15:30+07:00"],
+        }
+    )
+    log = read_log(raw)
+    assert log[ARRIVAL].tolist() == [_utc("2024-01-01 08:30")] * 2
 
 
 def test_explicit_agency_replaces_an_existing_org_group_column():

@@ -13,7 +13,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 
 from journeys import blueprint  # noqa: E402
-from journeys.catalog import load_catalog  # noqa: E402
+from journeys.catalog import catalog_names, load_catalog  # noqa: E402
 from journeys.errors import InputError  # noqa: E402
 from journeys.model import Agency, Distribution, Door, Journey, Step, Transition  # noqa: E402
 
@@ -149,6 +149,12 @@ def test_tiny_journey_path_boxes_visits_and_pain_points():
     assert "Visit 1, continued" in texts  # b: same door, no carrier
     assert any(t.startswith("25% incomplete") for t in texts)  # the rework loop c -> a
     assert "courier 15:00" in texts
+    assert texts.count("waits") == 1  # over c, the only column without a visit
+    assert ax.get_title(loc="left") == "Tiny service"
+    assert (
+        "Most likely path: 5 steps  ·  3 visits to 2 offices  ·  2 agencies  ·  "
+        "papers carried by the citizen once  ·  fees 25,000 LAK"
+    ) in texts
 
 
 def test_lane_labels_present():
@@ -243,6 +249,14 @@ def test_given_axes_is_used():
     assert len(_step_order(ax)) == 5
 
 
+def test_fonts_follow_a_smaller_axes():
+    # the tiny journey's own Axes is (5 + 0.8) x 2.2 in wide and 5 x 1.1 in high
+    fig = plt.figure(figsize=(5.8 * 2.2 / 2, 5 * 1.1 / 2))
+    ax = blueprint(tiny_journey(), ax=fig.add_axes((0, 0, 1, 1)), title="")
+    names = [t for t in ax.texts if t.get_text() == "Apply"]
+    assert len(names) == 1 and names[0].get_fontsize() == pytest.approx(9 / 2)
+
+
 def test_input_journey_unchanged():
     j = ten_step_journey()
     kept = copy.deepcopy(j)
@@ -262,13 +276,12 @@ def test_saves_png_and_svg(tmp_path):
     assert 'id="step-0-a"' in text and 'id="step-4-e"' in text
 
 
-@pytest.mark.parametrize("make", [tiny_journey, ten_step_journey, "business-licence"])
+@pytest.mark.parametrize("make", [tiny_journey, ten_step_journey, *catalog_names()])
 def test_no_text_overlaps_and_fonts_readable(make):
     j = load_catalog(make) if isinstance(make, str) else make()
     ax = blueprint(j)
     fig = ax.figure
-    fig.canvas.draw()
-    r = fig.canvas.get_renderer()
+    r = fig.canvas.get_renderer()  # no layout engine: positions are final without a draw
     texts = [t for t in ax.texts if t.get_text().strip() and t.get_visible()]
     boxes = [t.get_window_extent(r).shrunk(0.98, 0.9) for t in texts]
     for (t1, b1), (t2, b2) in itertools.combinations(zip(texts, boxes), 2):

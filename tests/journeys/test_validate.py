@@ -12,6 +12,7 @@ from journeys.errors import JourneyError, Problem
 from journeys.io import load, loads
 from journeys.model import (
     Agency,
+    Arrivals,
     Calendar,
     Distribution,
     Door,
@@ -26,7 +27,10 @@ BAD = Path(__file__).resolve().parents[1] / "data" / "bad_journeys"
 
 # file -> (path of the field named, fragment of its message)
 EXPECTED = {
-    "and_split_probability": ("transitions[0].probability", "and-split that starts every branch"),
+    "and_split_probability": (
+        "transitions[0].probability",
+        "takes every branch: leave the probability out",
+    ),
     "bad_clock": ("calendars.office.hours[0]", "not a clock time HH:MM, got '12:60'"),
     "bad_holiday": ("calendars.office.holidays[0]", "not a date YYYY-MM-DD, got '2026-02-30'"),
     "batch_times_not_courier": (
@@ -43,7 +47,10 @@ EXPECTED = {
     "duplicate_transition": ("transitions[2]", "repeats transitions[1] (tax_check -> collect)"),
     "empty_file": ("", "the file is empty"),
     "interval_ends_before_start": ("calendars.office.hours[1]", "16:00-13:00 must end after"),
-    "join_single_incoming": ("steps.collect.join", "but this step has 1 incoming transition"),
+    "join_single_incoming": (
+        "steps.collect.join",
+        "2 or more incoming transitions; this step has 1",
+    ),
     "join_without_split": ("steps.collect.join", "no and-split's branches meet here"),
     "missing_field": ("start", "is required"),
     "missing_parameter": ("steps.tax_check.duration.sd", "missing parameter of lognormal"),
@@ -172,7 +179,7 @@ def test_valid_hand_built_journey_has_no_problems():
 
 def test_two_steps_with_one_id_are_reported():
     j = _journey([_step("x"), _step("y"), _step("x")], [Transition("x", "y")])
-    assert validate(j)[0] == Problem("steps.x", "step id 'x' is used 2 times; ids must be unique")
+    assert validate(j)[0] == Problem("steps.x", "step id used 2 times; ids must be unique")
 
 
 def test_duplicate_ids_in_other_sections():
@@ -197,6 +204,16 @@ def test_distribution_of_python_built_step(dist, path, fragment):
     problems = validate(j)
     assert [p.path for p in problems] == [path]
     assert fragment in problems[0].message
+
+
+def test_shares_and_probabilities_are_at_most_one():
+    j = _journey([_step("x"), _step("y")], [Transition("x", "y", probability=1.5)])
+    j = j.replace(arrivals=Arrivals(appointment_share=2))
+    assert [str(p) for p in validate(j)] == [
+        "arrivals.appointment_share: must be <= 1, got 2",
+        "transitions[0].probability: must be <= 1, got 1.5",
+        "steps.x: branch probabilities sum to 1.5, not 1 (transitions[0] to y: 1.5)",
+    ]
 
 
 def test_numbers_of_python_built_journey():
@@ -308,7 +325,7 @@ def test_nested_parallel_blocks_are_valid():
     # the inner join turned into a simple merge: the inner split is unmatched
     broken = j.replace(steps=tuple(replace(s, join="xor") if s.id == "j2" else s for s in steps))
     assert [str(p) for p in validate(broken)] == [
-        "steps.s2.split: the branches of this and-split first meet at 'j2', not an and-join; "
+        "steps.s2.split: this and-split's branches first meet at 'j2', not an and-join; "
         "set `join: and` on it"
     ]
 
@@ -332,3 +349,43 @@ def test_validate_does_not_change_its_input():
     before = repr(j)
     validate(j)
     assert repr(j) == before
+
+
+# ------------------------------------------- shape problems and rules together
+BASE = (BAD / "unknown_agency.yaml").read_text(encoding="utf-8").replace("taxx", "tax")
+
+
+def _problems(text: str) -> list[str]:
+    with pytest.raises(JourneyError) as info:
+        loads(text)
+    return [str(p) for p in info.value.problems]
+
+
+def test_base_of_the_corpus_is_valid():
+    assert validate(loads(BASE)) == []
+
+
+def test_rule_problems_are_reported_beside_shape_problems():
+    text = BASE.replace("fee: 5000", "fee: -5000").replace("{agency: tax,", "{agency: taxx,")
+    assert _problems(text) == [
+        "steps.submit.fee: must be >= 0, got -5000",
+        "steps.tax_check.agency: unknown agency 'taxx' (known: commerce, tax); did you mean 'tax'?",
+    ]
+
+
+def test_an_unreadable_entry_is_not_reported_again_as_unknown():
+    text = BASE.replace("tax: {name: Tax office}", "tax: Tax office")
+    assert _problems(text) == ["agencies.tax: must be a mapping, got 'Tax office'"]
+
+
+def test_an_unreadable_transition_does_not_make_steps_unreachable():
+    text = BASE.replace("- {from: tax_check, to: collect, carrier: digital}", "- tax_check")
+    assert _problems(text) == [
+        "transitions[1]: must be a mapping with from and to, got 'tax_check'"
+    ]
+
+
+def test_a_misread_split_does_not_mislead_the_graph_rules():
+    text = BASE.replace("citizen_present: true}", "citizen_present: true, split: both}", 1)
+    text = text.replace("to: tax_check, carrier", "to: tax_check, probability: 0.5, carrier")
+    assert _problems(text) == ["steps.submit.split: must be 'xor' or 'and', got 'both'"]

@@ -20,8 +20,20 @@ A-1,check,2024-01-02 10:00,Tax,Vanh
 A-2,apply,2024-01-03 09:00,Commerce,Noy
 A-2,check,2024-01-05 09:00,Tax,Vanh
 """
-COLUMNS = ["--case", "case", "--activity", "step", "--timestamp", "done", "--agency", "dept",
-           "--resource", "clerk", "--tz", "Asia/Vientiane"]
+COLUMNS = [
+    "--case",
+    "case",
+    "--activity",
+    "step",
+    "--timestamp",
+    "done",
+    "--agency",
+    "dept",
+    "--resource",
+    "clerk",
+    "--tz",
+    "Asia/Vientiane",
+]
 
 
 @pytest.fixture

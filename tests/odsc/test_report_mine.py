@@ -101,9 +101,11 @@ def test_markdown_tables_are_github_tables():
     md = mine_report(_tiny(), key="k", fmt="md")
     lines = md.splitlines()
     assert lines[0] == "# Bottleneck and silo-handoff report"
-    head = lines.index("| from agency | to agency | handoffs | cases | share of cases | "
-                       "median delay | 90th pct delay | total delay | share of lead time | "
-                       "sent back |")
+    head = lines.index(
+        "| from agency | to agency | handoffs | cases | share of cases | "
+        "median delay | 90th pct delay | total delay | share of lead time | "
+        "sent back |"
+    )
     assert lines[head + 1].startswith("|---|---|---:|")
     assert lines[head + 2].startswith("| tax | front | 1 | 1 | 50% | 22.0 h |")
 
@@ -112,10 +114,16 @@ def test_markdown_tables_are_github_tables():
 def test_example_log_with_league_table_and_journey():
     from journeys.catalog import resolve
 
-    md = mine_report(EXAMPLE, fmt="md", by="centre", journey=resolve("business-licence"),
-                     key="k", tz="Asia/Vientiane")
+    md = mine_report(
+        EXAMPLE,
+        fmt="md",
+        by="centre",
+        journey=resolve("business-licence"),
+        key="k",
+        tz="Asia/Vientiane",
+    )
     assert "## League table by centre" in md
-    league = md[md.index("## League table by centre"):]
+    league = md[md.index("## League table by centre") :]
     for centre in ("Xaythany", "Hadxayfong", "Sikhottabong"):
         assert f"| {centre} |" in league
     assert "## Conformance to business-licence" in md

@@ -1,0 +1,193 @@
+"""Numbers of the mining report formatted for people, and the small tables it shows.
+
+Durations arrive in minutes and leave as minutes, hours or days (one decimal),
+counts with thousands separators, shares as whole percentages. A *table* here
+is a dict of column headers and rows of display strings that both the HTML
+template and the Markdown writer of :mod:`odsc.report_mine` can show.
+
+Examples
+--------
+>>> duration(0), duration(0.4), duration(12.4), duration(150), duration(60 * 24 * 1234.5)
+('0 min', '<1 min', '12 min', '2.5 h', '1,234.5 days')
+>>> percent(0.8567), percent(0.004), percent(float("nan"))
+('86%', '<1%', 'n/a')
+>>> count(1434.0), number(3.14159, 1)
+('1,434', '3.1')
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+__all__ = [
+    "Column",
+    "count",
+    "duration",
+    "finding_view",
+    "lead_table",
+    "number",
+    "percent",
+    "table",
+    "to_float",
+]
+
+#: A table column: (source column, header, kind); kinds are text, path, count, dur, pct,
+#: num1 and num.
+Column = tuple[str, str, str]
+
+
+def duration(minutes: Any) -> str:
+    """A duration in minutes for people: ``12 min``, ``3.4 h``, ``2.1 days``.
+
+    Examples
+    --------
+    >>> duration(59.6), duration(47 * 60), duration(48 * 60), duration(None)
+    ('60 min', '47.0 h', '2.0 days', 'n/a')
+    """
+    m = to_float(minutes)
+    if math.isnan(m):
+        return "n/a"
+    if m == 0:
+        return "0 min"
+    if abs(m) < 0.5:
+        return "<1 min"
+    if abs(m) < 60:
+        return f"{m:.0f} min"
+    if abs(m) < 48 * 60:
+        return f"{m / 60:.1f} h"
+    return f"{m / 1440:,.1f} days"
+
+
+def percent(share: Any) -> str:
+    """A share (0..1) as a whole percentage; ``<1%`` for small non-zero shares.
+
+    Examples
+    --------
+    >>> percent(1), percent(0.0), percent(0.125)
+    ('100%', '0%', '12%')
+    """
+    x = to_float(share)
+    if math.isnan(x):
+        return "n/a"
+    if 0 < abs(x) < 0.005:
+        return "<1%"
+    return f"{100 * x:.0f}%"
+
+
+def finding_view(f: Any) -> dict[str, Any]:
+    evidence = [
+        (_label(k), _evidence_value(k, v)) for k, v in f.evidence.items() if v not in (None, "")
+    ]
+    return {
+        "title": f.title,
+        "text": f.text,
+        "recommendation": f.recommendation,
+        "impact": f"{duration(f.impact)} of case time",
+        "evidence": evidence,
+    }
+
+
+def _evidence_value(key: str, value: Any) -> str:
+    if value is None or value == "":
+        return "n/a" if value is None else "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (int, float)):
+        if key.endswith("minutes") or key in ("delay", "lead", "waiting", "sla"):
+            return duration(value)
+        if "share" in key or key.endswith("rate"):
+            return percent(value)
+        if isinstance(value, int) or float(value).is_integer():
+            return count(value)
+        return number(value, 2)
+    return str(value)
+
+
+def _label(key: str) -> str:
+    text = key.removesuffix("_minutes").replace("_", " ")
+    return text
+
+
+def table(df: pd.DataFrame, spec: Sequence[Column], *, limit: int, what: str) -> dict[str, Any]:
+    # Columns the log cannot fill (e.g. processing times without start times) are left out.
+    spec = [
+        c
+        for c in spec
+        if c[0] in df.columns and (c[2] == "text" or len(df) == 0 or df[c[0]].notna().any())
+    ]
+    columns = [{"label": label, "num": kind not in ("text", "path")} for _, label, kind in spec]
+    part = df.head(limit)
+    rows = []
+    for record in part[[c for c, _, _ in spec]].itertuples(index=False, name=None):
+        rows.append([_cell(v, kind) for v, (_, _, kind) in zip(record, spec)])
+    more = f"Showing the first {limit} of {len(df):,} {what}." if len(df) > limit else ""
+    return {"columns": columns, "rows": rows, "more": more, "empty": f"No {what} to show."}
+
+
+def _cell(v: Any, kind: str) -> str:
+    if kind == "text":
+        return "" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)
+    if kind == "path":
+        return str(v).replace(" -> ", " \u2192 ")
+    if kind == "count":
+        x = to_float(v)
+        return "n/a" if math.isnan(x) else f"{x:,.0f}"
+    if kind == "dur":
+        return duration(v)
+    if kind == "pct":
+        return percent(v)
+    if kind == "num1":
+        return number(v, 1)
+    return number(v, 2)
+
+
+def lead_table(k: pd.DataFrame, has_start: bool) -> dict[str, Any]:
+    rows = []
+    labels = {
+        "lead_minutes": "lead time",
+        "waiting_minutes": "waiting",
+        "processing_minutes": "processing",
+    }
+    if not has_start:  # waiting is then the lead time again, less the first step
+        labels.pop("waiting_minutes")
+    for column, label in labels.items():
+        if column not in k.columns or not k[column].notna().any():
+            continue
+        x = k[column].astype(float)
+        rows.append(
+            [
+                label,
+                duration(x.quantile(0.1)),
+                duration(x.median()),
+                duration(x.mean()),
+                duration(x.quantile(0.9)),
+                duration(x.max()),
+            ]
+        )
+    columns = [{"label": "per case", "num": False}]
+    columns += [
+        {"label": s, "num": True} for s in ("10th pct", "median", "mean", "90th pct", "longest")
+    ]
+    return {"columns": columns, "rows": rows, "more": "", "empty": "No cases."}
+
+
+def to_float(v: Any) -> float:
+    try:
+        return math.nan if v is None else float(v)
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def count(v: Any) -> str:
+    x = to_float(v)
+    return "n/a" if math.isnan(x) else f"{x:,.0f}"
+
+
+def number(v: Any, digits: int) -> str:
+    x = to_float(v)
+    return "n/a" if math.isnan(x) else f"{x:,.{digits}f}"
