@@ -323,8 +323,9 @@ class _Drawing:
         fill = _AGENCY_FILLS[(ids.index(s.agency) if s.agency in ids else 0) % len(_AGENCY_FILLS)]
         agency = next((a.name or a.id for a in self.j.agencies if a.id == s.agency), s.agency)
         self.boxes[k] = self._box(x, lane, fill, "#4D4D4D", f"step-{k}-{s.id}")
+        long = len(textwrap.wrap(s.label, 20)) > 2  # a third line for the name, one for the agency
         self.stack(x, -lane, [(s.label, 9, {"weight": "bold"}, 22, 3),
-                              (agency, 7.5, {"style": "italic", "color": _GREY}, 30, 2),
+                              (agency, 7.5, {"style": "italic", "color": _GREY}, 30, 2 - long),
                               (f"{s.duration.mean:,.0f} min of work", 7.5, {"color": _GREY}, 30, 1)],
                    fit=_BOX_W - 0.05)  # fmt: skip
 

@@ -425,29 +425,20 @@ def _given(j: Journey, path: list[str]) -> list[_Row]:
     link = {(t.source, t.target): t for t in j.transitions}
     rows: list[_Row] = []
     for k, sid in enumerate(path):
-        if k == 0:
-            into: tuple[Transition, ...] = ()
-        elif j.step(sid).join == "and":
-            into = tuple(t for t in j.predecessors(sid) if t.source in path[:k])
-        elif (path[k - 1], sid) in link:
+        into: tuple[Transition, ...] = ()
+        if k and (path[k - 1], sid) in link:
             into = (link[path[k - 1], sid],)
-        else:
+            if j.step(sid).join == "and":  # every branch walked so far arrives here
+                into = tuple(t for t in j.predecessors(sid) if t.source in path[:k])
+        elif k:
             # the next branch of a parallel split walked earlier in the path
             split = next(
                 (s for s in reversed(path[:k]) if j.step(s).split == "and" and (s, sid) in link),
                 None,
             )
             if split is None:
-                raise JourneyError(
-                    [
-                        Problem(
-                            "path",
-                            f"no transition from {path[k - 1]!r} (step {k}) to {sid!r} "
-                            f"(step {k + 1})",
-                        )
-                    ],
-                    source=j.id,
-                )
+                bad = f"no transition from {path[k - 1]!r} (step {k}) to {sid!r} (step {k + 1})"
+                raise JourneyError([Problem("path", bad)], source=j.id)
             into = (link[split, sid],)
         rows.append(_Row(sid, into, ()))
     # the transitions each step leaves by, towards later steps of the path

@@ -44,7 +44,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from analysis.mining import MiningResult
 
-__all__ = ["ReportMeta", "duration", "percent", "report_context"]
+__all__ = ["ReportMeta", "duration", "has_start_times", "percent", "report_context"]
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,7 @@ def report_context(result: MiningResult, meta: ReportMeta) -> dict[str, Any]:
     first, last = _period(k)
     period = f"{first:%d %b %Y} to {last:%d %b %Y}" if first is not None else "n/a"
     days = (last - first).total_seconds() / 86400 if first is not None else math.nan
-    has_start = bool(_get(s, "has_start", False))
+    has_start = has_start_times(s)
     cases = int(_get(s, "cases", len(k)))
 
     tiles = [
@@ -381,6 +381,14 @@ def report_context(result: MiningResult, meta: ReportMeta) -> dict[str, Any]:
 
 
 # ----- small helpers --------------------------------------------------------------------
+
+
+def has_start_times(summary: pd.Series) -> bool:
+    """Whether the mined log had start times (so waiting excludes the work itself)."""
+    for key in ("has_start_times", "has_start"):
+        if key in summary.index and not math.isnan(to_float(summary[key])):
+            return bool(summary[key])
+    return False
 
 
 def _sla_share(s: pd.Series) -> tuple[float, str]:

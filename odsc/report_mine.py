@@ -35,7 +35,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from odsc.mine_context import ReportMeta, duration, percent, report_context
+from odsc.mine_context import ReportMeta, duration, has_start_times, percent, report_context
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -453,8 +453,7 @@ def _check_tz(tz: str) -> None:
 
 
 def _has_start(result: MiningResult) -> bool:
-    s = result.summary
-    return bool(s["has_start"]) if "has_start" in s.index else False
+    return has_start_times(result.summary)
 
 
 def _name(source: Any) -> str:

@@ -274,25 +274,32 @@ class _Run:
 
     # -- processes ----------------------------------------------------------
     def source(self, times: Sequence[float], first: _Step, prio: Sequence[int]):  # type: ignore[no-untyped-def]
+        """Start one case process per arrival time."""
         env = self.env
         self.prio = prio
         self.live = [0] * len(times)
         self.done = [_INF] * len(times)
-        process, walk, live = env.process, self.walk, self.live
-        for c, t in enumerate(times):
-            if t > env.now:
-                yield env.timeout(t - env.now)
+        process, timeout, walk, live = env.process, env.timeout, self.walk, self.live
+        gaps = np.diff(np.asarray(times, dtype=float), prepend=0.0).tolist()
+        for c, gap in enumerate(gaps):
+            if gap > 0:
+                yield timeout(gap)
             live[c] = 1
             process(walk(c, first, None))
 
     def walk(self, c: int, step: _Step | None, move: _Move | None):  # type: ignore[no-untyped-def]
-        """One branch of case ``c``: serve steps and move on until it ends."""
+        """One branch of case ``c``: serve steps and move on until it ends.
+
+        The hot path (a free desk in an open pool) is written out inline: this
+        loop runs once per service and its speed is the engine's speed.
+        """
         env = self.env
+        timeout = env.timeout
         record = self.events.append
         if move is not None:
             wait = self.transit(move)
             if wait > 0:
-                yield env.timeout(wait)
+                yield timeout(wait)
             step = move.target
         while True:
             if step.join:
@@ -308,25 +315,25 @@ class _Run:
                 now = env.now
                 d = step.work()
                 record((c, step.index, now, now + d, -1, 1))
-                yield env.timeout(d)
-            elif (
-                desks.free and not desks.waiting and (desks.always or desks.hours.is_open(env.now))
-            ):
-                desk = heappop(desks.free)
-                now = env.now
-                d = step.work()
-                record((c, step.index, now, now + d, desks.base + desk, 1))
-                yield env.timeout(d)
-                self.release(desks, desk)
+                yield timeout(d)
             else:
-                entry = self.enqueue(desks, c, step.present)
-                desk = yield entry[3]
+                if desks.free and not desks.waiting and (desks.always or desks.hours.is_open(env.now)):
+                    desk = heappop(desks.free)
+                    visit = 1
+                else:
+                    entry = self.enqueue(desks, c, step.present)
+                    desk = yield entry[3]
+                    visit = entry[5]
+                    self.qlog.append((desks.index, env.now, -1))
                 now = env.now
-                self.qlog.append((desks.index, now, -1))
                 d = step.work()
-                record((c, step.index, now, now + d, desks.base + desk, entry[5]))
-                yield env.timeout(d)
-                self.release(desks, desk)
+                record((c, step.index, now, now + d, desks.base + desk, visit))
+                yield timeout(d)
+                # release the desk: to the first in line when open, else back to the free ones
+                if desks.waiting and (desks.always or desks.hours.is_open(env.now)):
+                    heappop(desks.waiting)[3].succeed(desk)
+                else:
+                    heappush(desks.free, desk)
             out = step.out
             if not out:
                 self.end_branch(c)
@@ -342,7 +349,7 @@ class _Run:
                 move = out[bisect_right(step.cum, step.route())]
             wait = self.transit(move)
             if wait > 0:
-                yield env.timeout(wait)
+                yield timeout(wait)
             step = move.target
 
     def transit(self, move: _Move) -> float:
@@ -378,12 +385,6 @@ class _Run:
         """Give free desks to the first in line (called only while open)."""
         while desks.free and desks.waiting:
             heappop(desks.waiting)[3].succeed(heappop(desks.free))
-
-    def release(self, desks: _Desks, desk: int) -> None:
-        if desks.waiting and (desks.always or desks.hours.is_open(self.env.now)):
-            heappop(desks.waiting)[3].succeed(desk)
-        else:
-            heappush(desks.free, desk)
 
     def keeper(self, desks: _Desks, horizon: float):  # type: ignore[no-untyped-def]
         """Open the desks (serve the line) and close them (send citizens home)."""

@@ -4,28 +4,61 @@
 simulated log with the same ruler as real logs (:func:`analysis.kpis.case_kpis`),
 so figures of real and simulated logs are comparable by construction.
 :func:`compare` runs a baseline and alternatives with the **same seeds**
-(common random numbers: replication r of every scenario sees the same
-citizens) and reports, per KPI, each scenario's mean with its 95% confidence
-interval over replications and the paired difference against the baseline.
+(common random numbers: replication ``r`` of every scenario sees the same
+citizens arriving at the same times) and reports, per KPI, each scenario's mean
+with its 95% confidence interval over replications and the paired difference
+against the baseline, with its confidence interval and relative change.
 
-What is measured per replication (cases that *arrived after the warm-up and
-finished* within the horizon; unfinished cases are counted in ``unfinished``):
+Which cases are measured (right-censoring)
+------------------------------------------
+Citizens arrive on ``days`` working days. Those of the first ``warmup_days``
+load the desks but are not measured; those of the other days are the
+*measured cases*. The run then goes on for ``tail_days`` more working days,
+with citizens still arriving (so the desks stay as busy as before) but not
+measured, to let the measured cases finish. Lead times are those of the
+measured cases that finished: without the tail, the cases that arrived late
+and take long would be missing, and lead times would be biased downwards.
+Measured cases still open at the end are counted in ``unfinished``; the
+reports say so when there are any. Utilisation, staff cost and queue lengths
+cover the whole run after the warm-up, tail included.
 
-=====================  ======================================================
-``waiting_*``          total waiting of a case (median, mean, p90), minutes
-``lead_*``             lead time of a case (median, mean, p90), minutes
+What is measured per replication
+--------------------------------
+=====================  =====================================================
+``waiting_*``          total waiting of a case (median, mean, p90), in days:
+                       the time between its steps (queues, travel, couriers,
+                       days between visits), from the citizen's arrival
+``lead_*``             lead time (median, mean, p90), in days, from arrival
+                       to the end of the last step
 ``visits``             mean office visits per case
 ``doors``              mean distinct offices per case
 ``handoffs``           mean agency-to-agency handoffs per case
 ``citizen_cost``       mean citizen cost per case (fees, travel, time)
-``staff_cost``         staff cost of the open desk hours over the measured days,
-                       divided by the finished cases
-``within_sla``         share of citizen-present services that waited at most
-                       ``sla_minutes`` (15) since the case's previous step
+``staff_cost``         staff cost of the open desk hours after the warm-up,
+                       divided by the citizens who arrived in that time
+``within_sla``         share of measured cases served at the first desk
+                       within ``sla_minutes`` (15) of arriving
+``cases``              measured cases (arrived after the warm-up)
+``unfinished``         measured cases still open at the end of the run
 ``util:<pool>``        busy share of each pool's open desk time
-=====================  ======================================================
+=====================  =====================================================
 
-Confidence intervals use Student's t over replications (scipy).
+``within_sla`` looks at the first desk only because the simulated log does not
+say when a case joined the queue of a later desk: the waiting before a later
+step also holds the travel or courier time from the step before.
+
+Confidence intervals use Student's t over replications (:mod:`scipy.stats`).
+
+Examples
+--------
+>>> from journeys import load_catalog
+>>> c = compare(load_catalog("business-licence"), load_catalog("business-licence-one-door"),
+...             replications=3, days=8, warmup_days=2, tail_days=30, seed=2, jobs=1)
+>>> t = c.table.set_index("kpi")
+>>> t.loc["visits", "baseline"] > 4.5, t.loc["visits", "value"]
+(True, 2.0)
+>>> bool(t.loc["lead_median", "diff_high"] < 0)  # shorter, with 95% confidence
+True
 """
 
 from __future__ import annotations
@@ -33,7 +66,6 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -41,13 +73,22 @@ import pandas as pd
 from journeys.errors import InputError
 from journeys.model import Journey
 
-__all__ = ["Comparison", "Experiment", "Scenario", "compare", "run", "KPI_LABELS"]
+__all__ = [
+    "KPI_LABELS",
+    "Comparison",
+    "Experiment",
+    "Scenario",
+    "compare",
+    "mean_ci",
+    "paired_comparison",
+    "run",
+]
 
 #: Readable names and units of the KPIs, in report order.
 KPI_LABELS: dict[str, str] = {
-    "waiting_median": "Waiting per case, median (h)",
-    "waiting_mean": "Waiting per case, mean (h)",
-    "waiting_p90": "Waiting per case, p90 (h)",
+    "waiting_median": "Waiting per case, median (days)",
+    "waiting_mean": "Waiting per case, mean (days)",
+    "waiting_p90": "Waiting per case, p90 (days)",
     "lead_median": "Lead time, median (days)",
     "lead_mean": "Lead time, mean (days)",
     "lead_p90": "Lead time, p90 (days)",
@@ -56,15 +97,24 @@ KPI_LABELS: dict[str, str] = {
     "handoffs": "Agency handoffs per case",
     "citizen_cost": "Citizen cost per case",
     "staff_cost": "Staff cost per case",
-    "within_sla": "Served within 15 min (share)",
-    "finished": "Cases finished",
-    "unfinished": "Cases still open at the end",
+    "within_sla": "Served at the first desk within 15 min",
+    "cases": "Cases measured",
+    "unfinished": "Measured cases still open at the end",
 }
+
+_MIN_PER_DAY = 1440.0
 
 
 @dataclass(frozen=True)
 class Scenario:
-    """A journey to simulate, with an optional change of demand."""
+    """A journey to simulate under a name, with an optional change of demand.
+
+    Examples
+    --------
+    >>> from journeys import load_catalog
+    >>> Scenario("+50%", load_catalog("family-book"), arrivals_per_day=15.0).arrivals_per_day
+    15.0
+    """
 
     name: str
     journey: Journey
@@ -77,98 +127,151 @@ class _Task:
     replication: int
     days: int
     warmup_days: int
+    tail_days: int
     seed: int
     sla_minutes: float
 
 
-def _check(replications: int, days: int, warmup_days: int) -> None:
-    if replications < 1:
-        raise InputError(f"--replications must be >= 1, got {replications}")
-    if days < 1:
-        raise InputError(f"--days must be >= 1, got {days}")
-    if warmup_days < 0:
-        raise InputError(f"--warmup-days must be >= 0, got {warmup_days}")
+def _whole(name: str, value: object, low: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+        raise InputError(f"{name} must be a whole number >= {low}, got {value!r}")
+    return int(value)
 
 
-def _measure(task: _Task) -> tuple[dict[str, Any], pd.DataFrame, pd.DataFrame]:
+def _check(replications: object, days: object, warmup_days: object, tail_days: object) -> None:
+    _whole("replications", replications, 1)
+    d = _whole("days", days, 1)
+    w = _whole("warmup_days", warmup_days, 0)
+    _whole("tail_days", tail_days, 0)
+    if w >= d:
+        raise InputError(f"warmup_days ({w}) must be less than days ({d}): nothing to measure")
+
+
+def _arrival_cutoff(journey: Journey, days: int) -> pd.Timestamp:
+    """Midnight after the ``days``-th day citizens arrive on (the engine's clock).
+
+    The arrival calendar is the engine's: that of the first step's desks, else
+    the journey's first calendar, else round the clock.
+    """
+    from simulations.calendar import always_open, as_date, open_days
+    from simulations.engine import DEFAULT_START
+
+    first = journey.step(journey.start)
+    if first.pool is not None:
+        cal = journey.calendar(journey.pool(first.pool).calendar)
+    else:
+        cal = journey.calendars[0] if journey.calendars else always_open()
+    day0 = as_date(DEFAULT_START)
+    last = open_days(cal, day0, days)[-1]
+    return pd.Timestamp(day0, tz="UTC") + pd.Timedelta(days=last + 1)
+
+
+def _measure(task: _Task) -> tuple[dict[str, float | str | int], pd.DataFrame, pd.DataFrame]:
     """Simulate one replication of one scenario and reduce it to KPI figures.
 
     Returns the KPI row, the per-case figures (for distribution plots) and the
     mean queue length per pool and hour of day.
     """
     from analysis.kpis import case_kpis, event_times
+    from analysis.schema import ARRIVAL, CASE
     from simulations.engine import simulate
 
     sc = task.scenario
     res = simulate(
         sc.journey,
-        days=task.days,
+        days=task.days + task.tail_days,
         seed=task.seed,
         warmup_days=task.warmup_days,
         replication=task.replication,
         arrivals_per_day=sc.arrivals_per_day,
     )
-    log = res.log
-    finished = set(res.finished_cases)
-    log = log[log["case:concept:name"].isin(finished)]
-    row: dict[str, Any] = {"scenario": sc.name, "replication": task.replication}
-    k = case_kpis(log, journey=sc.journey)
-    n = len(k)
-    row["finished"] = float(n)
-    row["unfinished"] = float(res.in_system)
-    for col, key in (("waiting_minutes", "waiting"), ("lead_minutes", "lead")):
-        x = k[col].to_numpy(dtype=float) if n else np.array([np.nan])
-        scale = 60.0 if key == "waiting" else 1440.0
-        row[f"{key}_median"] = float(np.nanmedian(x)) / scale if n else math.nan
-        row[f"{key}_mean"] = float(np.nanmean(x)) / scale if n else math.nan
-        row[f"{key}_p90"] = float(np.nanpercentile(x, 90)) / scale if n else math.nan
-    for col in ("visits", "doors", "handoffs", "citizen_cost"):
-        row[col] = float(k[col].mean()) if n and col in k else math.nan
-    row["staff_cost"] = res.staff_cost / n if n else math.nan
+    cases = res.cases
+    measured = cases[cases["arrival"] < _arrival_cutoff(sc.journey, task.days)]
+    done = measured[measured["finished"]]
+    arrival = done.set_index(CASE)["arrival"]
+    log = res.log[res.log[CASE].isin(arrival.index)]
+    log = log.assign(**{ARRIVAL: log[CASE].map(arrival)})
     ev = event_times(log)
-    present = ev[ev["odsc:citizen_present"].astype(bool)]
-    w = present["waiting"].to_numpy(dtype=float)
-    w = w[~np.isnan(w)]
-    row["within_sla"] = float((w <= task.sla_minutes).mean()) if len(w) else math.nan
+    k = case_kpis(ev, journey=sc.journey)
+    n = len(k)
+    row: dict[str, float | str | int] = {"scenario": sc.name, "replication": task.replication}
+    lead = k["lead_minutes"].to_numpy(dtype=float) / _MIN_PER_DAY
+    wait = k["waiting_minutes"].to_numpy(dtype=float) / _MIN_PER_DAY
+    for key, x in (("waiting", wait), ("lead", lead)):
+        row[f"{key}_median"] = float(np.median(x)) if n else math.nan
+        row[f"{key}_mean"] = float(x.mean()) if n else math.nan
+        row[f"{key}_p90"] = float(np.quantile(x, 0.9)) if n else math.nan
+    for col in ("visits", "doors", "handoffs", "citizen_cost"):
+        row[col] = float(k[col].mean()) if n else math.nan
+    after_warmup = res.arrived - res.warmup_arrived
+    row["staff_cost"] = res.staff_cost / after_warmup if after_warmup else math.nan
+    first_queue = ev.loc[~ev[CASE].duplicated(), "waiting"].to_numpy(dtype=float)
+    row["within_sla"] = float((first_queue <= task.sla_minutes).mean()) if n else math.nan
+    row["cases"] = float(len(measured))
+    row["unfinished"] = float(len(measured) - len(done))
     for pool, u in res.utilisation.items():
         row[f"util:{pool}"] = float(u)
-    cases = pd.DataFrame(
+    per_case = pd.DataFrame(
         {
             "scenario": sc.name,
             "replication": task.replication,
-            "lead_days": k["lead_minutes"].to_numpy(dtype=float) / 1440.0,
-            "waiting_hours": k["waiting_minutes"].to_numpy(dtype=float) / 60.0,
+            "lead_days": lead,
+            "waiting_days": wait,
             "visits": k["visits"].to_numpy(dtype=float),
+            "first_queue_minutes": first_queue,
         }
     )
-    queue = _queue_by_hour(res.queue_lengths)
+    facing = {s.pool for s in sc.journey.steps if s.citizen_present and s.pool is not None}
+    queue = _queue_by_hour(res.queue_lengths, res.end)
+    queue.insert(2, "citizen", queue["pool"].isin(facing))
     queue.insert(0, "replication", task.replication)
     queue.insert(0, "scenario", sc.name)
-    return row, cases, queue
+    return row, per_case, queue
 
 
-def _queue_by_hour(q: pd.DataFrame) -> pd.DataFrame:
-    """Time-weighted mean queue length per pool and hour of day.
+def _queue_by_hour(q: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
+    """Time-average number waiting per pool and hour of day, from change points.
 
-    ``q`` holds change points (``time``, ``pool``, ``length``): the length
-    holds from each time until the pool's next change point.
+    ``q`` holds change points (``time``, ``pool``, ``length``): the length holds
+    from each time to the pool's next point, the last one until ``end``. The
+    step function is integrated exactly over every clock hour (a length held
+    from 15:50 to 08:10 counts in each hour it covers), then averaged per hour
+    of day. Written with numpy because pandas' resampling would allocate a row
+    per minute to do the same.
+
+    Examples
+    --------
+    >>> t = pd.to_datetime(["2026-01-05 08:00", "2026-01-05 08:30"], utc=True)
+    >>> q = pd.DataFrame({"time": t, "pool": ["a", "a"], "length": [2, 0]})
+    >>> out = _queue_by_hour(q, pd.Timestamp("2026-01-05 10:00", tz="UTC"))
+    >>> out.values.tolist()
+    [['a', 8, 1.0], ['a', 9, 0.0]]
     """
-    if q.empty:
-        return pd.DataFrame(columns=["pool", "hour", "queue"])
-    q = q.sort_values(["pool", "time"], kind="stable")
-    t = pd.to_datetime(q["time"], utc=True)
-    nxt = t.groupby(q["pool"]).shift(-1)
-    held = (nxt - t).dt.total_seconds().fillna(0.0)
-    df = pd.DataFrame({"pool": q["pool"], "hour": t.dt.hour, "w": held, "lw": held * q["length"]})
-    g = df.groupby(["pool", "hour"], sort=True)[["w", "lw"]].sum()
-    g = g[g["w"] > 0]
-    return pd.DataFrame(
-        {
-            "pool": g.index.get_level_values(0),
-            "hour": g.index.get_level_values(1),
-            "queue": (g["lw"] / g["w"]).to_numpy(),
-        }
-    )
+    frames = []
+    stop = end.value / 1e9
+    for pool, part in q.groupby("pool", sort=True):
+        t = pd.DatetimeIndex(part["time"]).as_unit("ns").asi8 / 1e9
+        length = part["length"].to_numpy(dtype=float)
+        held = np.diff(np.append(t, stop))
+        area = np.concatenate([[0.0], np.cumsum(length * held)])  # integral up to each point
+        hours = np.arange(math.floor(t[0] / 3600) * 3600, stop, 3600.0)
+        edges = np.clip(np.append(hours, stop), t[0], stop)
+        i = np.searchsorted(t, edges, side="right") - 1
+        integral = area[i] + length[i] * (edges - t[i])
+        span = np.diff(edges)
+        by_hour = pd.DataFrame(
+            {"hour": ((hours // 3600) % 24).astype(int), "a": np.diff(integral), "s": span}
+        )
+        g = by_hour.groupby("hour").sum()
+        g = g[g["s"] > 0]
+        frames.append(
+            pd.DataFrame(
+                {"pool": str(pool), "hour": g.index.to_numpy(), "queue": (g["a"] / g["s"]).values}
+            )
+        )
+    if not frames:
+        return pd.DataFrame({"pool": [], "hour": [], "queue": []})
+    return pd.concat(frames, ignore_index=True)
 
 
 @dataclass(frozen=True)
@@ -178,14 +281,18 @@ class Experiment:
     Attributes
     ----------
     runs : pandas.DataFrame
-        Columns ``scenario``, ``replication`` and one column per KPI.
+        Columns ``scenario``, ``replication`` and one column per KPI (see the
+        module docstring).
     cases : pandas.DataFrame
-        Per finished case: ``scenario``, ``replication``, ``lead_days``,
-        ``waiting_hours``, ``visits`` (for distribution plots).
+        Per measured, finished case: ``scenario``, ``replication``,
+        ``lead_days``, ``waiting_days``, ``visits``, ``first_queue_minutes``.
     queues : pandas.DataFrame
-        Mean queue length per ``scenario``, ``replication``, ``pool``, ``hour``.
+        Time-average number waiting per ``scenario``, ``replication``, ``pool``,
+        ``citizen`` (the pool serves citizens in person) and ``hour`` of day.
     scenarios : tuple of str
-        Scenario names in the order given.
+        Scenario names in the order given; the first is the baseline.
+    replications, days, warmup_days, tail_days, seed : int
+    sla_minutes : float
     """
 
     runs: pd.DataFrame
@@ -196,27 +303,49 @@ class Experiment:
     days: int
     warmup_days: int
     seed: int
+    tail_days: int = 0
+    sla_minutes: float = 15.0
 
     def kpis(self) -> list[str]:
-        """KPI columns, in report order (known KPIs first, then utilisations)."""
+        """KPI columns, in report order (known KPIs first, then utilisations).
+
+        Examples
+        --------
+        >>> runs = pd.DataFrame({"scenario": ["a"], "replication": [0],
+        ...                      "util:desk": [0.5], "visits": [2.0]})
+        >>> Experiment(runs, pd.DataFrame(), pd.DataFrame(), ("a",), 1, 5, 0, 1).kpis()
+        ['visits', 'util:desk']
+        """
         cols = [c for c in self.runs.columns if c not in ("scenario", "replication")]
         known = [c for c in KPI_LABELS if c in cols]
         return known + sorted(c for c in cols if c not in KPI_LABELS)
 
     def summary(self, *, level: float = 0.95) -> pd.DataFrame:
-        """Mean and confidence interval of every KPI per scenario (long form)."""
+        """Mean and confidence interval of every KPI per scenario (long form).
+
+        Columns ``scenario``, ``kpi``, ``mean``, ``ci_low``, ``ci_high``.
+        """
         rows = []
         for sc in self.scenarios:
             part = self.runs[self.runs["scenario"] == sc]
             for kpi in self.kpis():
-                m, lo, hi = _mean_ci(part[kpi].to_numpy(dtype=float), level)
+                m, lo, hi = mean_ci(part[kpi].to_numpy(dtype=float), level=level)
                 rows.append({"scenario": sc, "kpi": kpi, "mean": m, "ci_low": lo, "ci_high": hi})
         return pd.DataFrame(rows)
 
 
-def _mean_ci(x: np.ndarray, level: float) -> tuple[float, float, float]:
+def mean_ci(values: Sequence[float], *, level: float = 0.95) -> tuple[float, float, float]:
+    """Mean and Student-t confidence interval of independent values (NaN dropped).
+
+    Examples
+    --------
+    >>> m, lo, hi = mean_ci([1.0, 2.0, 3.0])
+    >>> m, round(lo, 4), round(hi, 4)  # 2 -+ t(0.975, 2) * 1 / sqrt(3)
+    (2.0, -0.4841, 4.4841)
+    """
     from scipy import stats
 
+    x = np.asarray(values, dtype=float)
     x = x[~np.isnan(x)]
     if len(x) == 0:
         return math.nan, math.nan, math.nan
@@ -233,6 +362,7 @@ def run(
     replications: int = 20,
     days: int = 60,
     warmup_days: int = 5,
+    tail_days: int = 40,
     seed: int = 1,
     sla_minutes: float = 15.0,
     jobs: int | None = None,
@@ -249,41 +379,70 @@ def run(
     ----------
     scenarios : sequence of Scenario or Journey
         Journeys are wrapped as scenarios named by their id.
-    replications, days, warmup_days : int
-        Independent runs per scenario; simulated working horizon in days, of
-        which the first ``warmup_days`` are not measured.
+    replications : int
+        Independent runs per scenario, ``>= 1``.
+    days : int
+        Working days on which measured and warm-up citizens arrive.
+    warmup_days : int
+        The first of those days, whose citizens are not measured.
+    tail_days : int
+        Working days the run goes on after ``days`` so that measured cases can
+        finish (citizens keep arriving, unmeasured); see the module docstring.
     seed : int
         The experiment's seed.
+    sla_minutes : float
+        The queue standard of ``within_sla``.
     jobs, scheduler, dask_local, progress
         Where to run; see :func:`simulations.executors.map_tasks`.
+
+    Returns
+    -------
+    Experiment
+
+    Raises
+    ------
+    journeys.errors.InputError
+        For options that cannot work, or scenarios with the same name.
 
     Examples
     --------
     >>> from journeys import load_catalog
     >>> ex = run([load_catalog("family-book-one-door")], replications=2, days=5,
-    ...          warmup_days=0, seed=3, jobs=1)
-    >>> ex.runs[["scenario", "replication"]].values.tolist()
-    [['family-book-one-door', 0], ['family-book-one-door', 1]]
+    ...          warmup_days=0, tail_days=10, seed=3, jobs=1)
+    >>> ex.runs[["scenario", "replication", "unfinished"]].values.tolist()
+    [['family-book-one-door', 0, 0.0], ['family-book-one-door', 1, 0.0]]
     """
     from simulations.executors import map_tasks
 
-    _check(replications, days, warmup_days)
+    _check(replications, days, warmup_days, tail_days)
+    if not (isinstance(sla_minutes, (int, float)) and sla_minutes >= 0):
+        raise InputError(f"sla_minutes must be a number >= 0, got {sla_minutes!r}")
     scs = [s if isinstance(s, Scenario) else Scenario(s.id, s) for s in scenarios]
     names = [s.name for s in scs]
+    if not scs:
+        raise InputError("no scenario to run")
     if len(set(names)) != len(names):
         raise InputError(f"scenario names must differ, got {names}")
     tasks = [
-        _Task(sc, r, days, warmup_days, seed, sla_minutes)
+        _Task(sc, r, days, warmup_days, tail_days, seed, float(sla_minutes))
         for sc in scs
         for r in range(replications)
     ]
     out = map_tasks(
         _measure, tasks, jobs=jobs, scheduler=scheduler, dask_local=dask_local, progress=progress
     )
-    runs = pd.DataFrame([r for r, _, _ in out])
-    cases = pd.concat([c for _, c, _ in out], ignore_index=True)
-    queues = pd.concat([q for _, _, q in out], ignore_index=True)
-    return Experiment(runs, cases, queues, tuple(names), replications, days, warmup_days, seed)
+    return Experiment(
+        runs=pd.DataFrame([r for r, _, _ in out]),
+        cases=pd.concat([c for _, c, _ in out], ignore_index=True),
+        queues=pd.concat([q for _, _, q in out], ignore_index=True),
+        scenarios=tuple(names),
+        replications=replications,
+        days=days,
+        warmup_days=warmup_days,
+        seed=seed,
+        tail_days=tail_days,
+        sla_minutes=float(sla_minutes),
+    )
 
 
 @dataclass(frozen=True)
@@ -295,14 +454,19 @@ class Comparison:
     experiment : Experiment
         The replications behind the figures.
     table : pandas.DataFrame
-        One row per (alternative, KPI): ``baseline``, ``value`` (means),
-        ``diff`` (mean paired difference), ``diff_low``/``diff_high`` (its 95%
-        CI), ``change`` (relative change against the baseline mean), and the
-        scenarios' own CIs.
+        One row per (alternative, KPI): ``scenario``, ``kpi``, ``label``,
+        ``baseline`` and ``value`` (means over replications) with their CIs
+        (``baseline_low``/``baseline_high``, ``value_low``/``value_high``),
+        ``diff`` (mean paired difference, alternative minus baseline),
+        ``diff_low``/``diff_high`` (its CI), ``change`` (``diff`` over the
+        baseline mean), ``pairs`` (replications with both values).
+    level : float
+        Confidence level of the intervals.
     """
 
     experiment: Experiment
     table: pd.DataFrame
+    level: float = 0.95
 
     @property
     def baseline(self) -> str:
@@ -310,45 +474,36 @@ class Comparison:
         return self.experiment.scenarios[0]
 
 
-def compare(
-    baseline: Scenario | Journey,
-    *alternatives: Scenario | Journey,
-    level: float = 0.95,
-    **options: Any,
-) -> Comparison:
-    """Run a baseline and alternatives with common random numbers and compare them.
+def paired_comparison(experiment: Experiment, *, level: float = 0.95) -> Comparison:
+    """Compare the first scenario of ``experiment`` with the others, paired by replication.
 
-    ``options`` are those of :func:`run`. Differences are paired per
-    replication (alternative minus baseline), which is what makes their
-    confidence intervals narrow.
+    For each KPI the differences ``alternative - baseline`` of the replications
+    are treated as one sample: mean and Student-t interval. With common random
+    numbers the two values of a pair move together, which makes this interval
+    narrower than that of two independent samples.
 
     Examples
     --------
-    >>> from journeys import load_catalog
-    >>> c = compare(load_catalog("family-book"), load_catalog("family-book-one-door"),
-    ...             replications=3, days=10, warmup_days=0, seed=2, jobs=1)
-    >>> row = c.table.set_index("kpi").loc["visits"]
-    >>> bool(row["value"] < row["baseline"])
-    True
+    >>> runs = pd.DataFrame({"scenario": ["a", "a", "a", "b", "b", "b"],
+    ...                      "replication": [0, 1, 2, 0, 1, 2],
+    ...                      "visits": [5.0, 6.0, 7.0, 2.0, 2.5, 3.5]})
+    >>> ex = Experiment(runs, pd.DataFrame(), pd.DataFrame(), ("a", "b"), 3, 10, 0, 1)
+    >>> r = paired_comparison(ex).table.iloc[0]
+    >>> float(r["diff"]), round(float(r["change"]), 4)  # diffs -3, -3.5, -3.5
+    (-3.3333333333333335, -0.5556)
     """
-    if not alternatives:
-        raise InputError("compare needs a baseline and at least one alternative")
-    ex = run([baseline, *alternatives], **options)
-    return Comparison(ex, _paired_table(ex, level))
-
-
-def _paired_table(ex: Experiment, level: float) -> pd.DataFrame:
-    base = ex.runs[ex.runs["scenario"] == ex.scenarios[0]].set_index("replication")
+    base = experiment.runs[experiment.runs["scenario"] == experiment.scenarios[0]]
+    base = base.set_index("replication")
     rows = []
-    for alt in ex.scenarios[1:]:
-        other = ex.runs[ex.runs["scenario"] == alt].set_index("replication")
-        for kpi in ex.kpis():
+    for alt in experiment.scenarios[1:]:
+        other = experiment.runs[experiment.runs["scenario"] == alt].set_index("replication")
+        for kpi in experiment.kpis():
             b = base[kpi] if kpi in base else pd.Series(np.nan, index=base.index)
             a = other[kpi] if kpi in other else pd.Series(np.nan, index=other.index)
-            bm, blo, bhi = _mean_ci(b.to_numpy(dtype=float), level)
-            am, alo, ahi = _mean_ci(a.to_numpy(dtype=float), level)
+            bm, blo, bhi = mean_ci(b.to_numpy(dtype=float), level=level)
+            am, alo, ahi = mean_ci(a.to_numpy(dtype=float), level=level)
             d = (a - b.reindex(a.index)).to_numpy(dtype=float)
-            dm, dlo, dhi = _mean_ci(d, level)
+            dm, dlo, dhi = mean_ci(d, level=level)
             rows.append(
                 {
                     "scenario": alt,
@@ -363,10 +518,50 @@ def _paired_table(ex: Experiment, level: float) -> pd.DataFrame:
                     "diff": dm,
                     "diff_low": dlo,
                     "diff_high": dhi,
-                    "change": dm / bm if bm not in (0, 0.0) and not math.isnan(bm) else math.nan,
+                    "change": dm / bm if bm != 0 and not math.isnan(bm) else math.nan,
+                    "pairs": int((~np.isnan(d)).sum()),
                 }
             )
-    return pd.DataFrame(rows)
+    return Comparison(experiment, pd.DataFrame(rows), level)
+
+
+def compare(
+    baseline: Scenario | Journey,
+    *alternatives: Scenario | Journey,
+    replications: int = 20,
+    days: int = 60,
+    warmup_days: int = 5,
+    tail_days: int = 40,
+    seed: int = 1,
+    sla_minutes: float = 15.0,
+    level: float = 0.95,
+    jobs: int | None = None,
+    scheduler: str | None = None,
+    dask_local: int | None = None,
+    progress: bool = False,
+) -> Comparison:
+    """Run a baseline and alternatives with common random numbers and compare them.
+
+    The options are those of :func:`run`; ``level`` is the confidence level.
+    Differences are paired per replication (see :func:`paired_comparison`).
+    See the module docstring for an example.
+    """
+    if not alternatives:
+        raise InputError("compare needs a baseline and at least one alternative")
+    ex = run(
+        [baseline, *alternatives],
+        replications=replications,
+        days=days,
+        warmup_days=warmup_days,
+        tail_days=tail_days,
+        seed=seed,
+        sla_minutes=sla_minutes,
+        jobs=jobs,
+        scheduler=scheduler,
+        dask_local=dask_local,
+        progress=progress,
+    )
+    return paired_comparison(ex, level=level)
 
 
 def _util_label(kpi: str) -> str:

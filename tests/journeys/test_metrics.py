@@ -6,6 +6,8 @@ import json
 import math
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from journeys.catalog import load_catalog
 from journeys.errors import InputError, JourneyError
@@ -365,3 +367,39 @@ def test_journey_metrics_method():
     m = rework(0.5).metrics()
     assert isinstance(m, StaticMetrics)
     assert m.expected_passes == {"submit": 2.0, "check": 2.0, "issue": 1.0}
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 20), st.floats(0.0, 0.9)),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_passes_conserve_flow_on_random_rework_chains(backs):
+    """Property: each step's passes equal the flow into it (plus 1 at the start).
+
+    A chain s0 -> s1 -> ... -> sn; step i goes back to step (k mod (i + 1)) with
+    probability p, and forward otherwise. Checked against the balance equations
+    written out here, not against the solver.
+    """
+    n = len(backs)
+    steps = [Step(f"s{i}", "x", MIN(1), door="d", citizen_present=i % 2 == 0) for i in range(n + 1)]
+    trans = []
+    for i, (k, p) in enumerate(backs):
+        back = k % (i + 1)
+        if p > 0:
+            trans.append(Transition(f"s{i}", f"s{back}", probability=p, carrier="citizen"))
+        trans.append(Transition(f"s{i}", f"s{i + 1}", probability=1 - p))
+    m = static_metrics(make(steps, trans, doors=[Door("d")]))
+    x = m.expected_passes
+    inflow = {s.id: 0.0 for s in steps}
+    for t in trans:
+        inflow[t.target] += x[t.source] * t.probability
+    inflow["s0"] += 1.0
+    for s in steps:
+        assert x[s.id] == pytest.approx(inflow[s.id], rel=1e-9)
+    assert x[f"s{n}"] == pytest.approx(1.0)  # the end is reached exactly once
+    assert m.doors == pytest.approx(1.0)
+    assert 1.0 - 1e-9 <= m.visits <= sum(x[s.id] for s in steps if s.citizen_present) + 1e-9

@@ -270,3 +270,9 @@ def test_format_walk_at_80_columns_and_without_the_journey():
 def test_journey_walk_method_passes_options():
     df = loop_journey().walk(path=["a", "b", "c"])
     assert df["step"].tolist() == ["a", "b", "c"]
+
+
+def test_given_path_cannot_skip_to_a_join():
+    with pytest.raises(InputError) as e:
+        walk(parallel_journey(), path=["s", "split", "j"])
+    assert str(e.value) == "t: path: no transition from 'split' (step 2) to 'j' (step 3)"
