@@ -228,6 +228,7 @@ def transition_stats(
     *,
     activity: str = ACTIVITY,
     by: str | None = None,
+    pairs: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The performance directly-follows graph: per pair ``a -> b``, count and time.
 
@@ -239,6 +240,9 @@ def transition_stats(
         The column naming the step.
     by : str, optional
         Compare groups (the value of the later event of each pair).
+    pairs : pandas.DataFrame, optional
+        :func:`directly_follows` of the log (same ``activity`` and ``by``),
+        when already computed.
 
     Returns
     -------
@@ -262,8 +266,9 @@ def transition_stats(
     0      b      a      1  90.0
     1      a      b      1  30.0
     """
-    pairs = directly_follows(log, activity=activity, by=by)
-    pairs["case"] = pairs["case"].cat.codes
+    if pairs is None:
+        pairs = directly_follows(log, activity=activity, by=by)
+    pairs = pairs.assign(case=pairs["case"].cat.codes)
     keys = (["by"] if by else []) + ["source", "target"]
     g = pairs.groupby(keys, sort=False, observed=True, dropna=False)
     out = g.agg(

@@ -42,6 +42,7 @@ import pandas as pd
 from analysis.bottlenecks import (
     _begin_values,
     _case_codes,
+    _first_last_mask,
     _keys,
     _local,
     _plain,
@@ -94,6 +95,7 @@ def handoff_events(
     journey: Journey | None = None,
     activity: str = ACTIVITY,
     by: str | None = None,
+    pairs: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """One row per handoff, with its delay, ping-pong flag and carrier.
 
@@ -109,6 +111,9 @@ def handoff_events(
         The activity column (used to match journey steps).
     by : str, optional
         A column to carry along as ``by``.
+    pairs : pandas.DataFrame, optional
+        :func:`analysis.bottlenecks.directly_follows` of the log (with the
+        same ``by``), when already computed.
 
     Returns
     -------
@@ -134,7 +139,8 @@ def handoff_events(
     column = _level_column(level)
     ev = prepare(log)
     _require(ev, [column])
-    pairs = directly_follows(ev, activity=activity, by=by)
+    if pairs is None:
+        pairs = directly_follows(ev, activity=activity, by=by)
     src_col, tgt_col = f"source_{level}", f"target_{level}"
     # Both columns share their categories, so comparing codes compares labels.
     s_codes = pairs[src_col].cat.codes.to_numpy()
@@ -171,6 +177,7 @@ def handoffs(
     journey: Journey | None = None,
     activity: str = ACTIVITY,
     by: str | None = None,
+    events: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The handoff matrix in long form: one row per ``source -> target`` pair.
 
@@ -186,6 +193,9 @@ def handoffs(
         The activity column (used to match journey steps).
     by : str, optional
         Compare groups: one block of rows per value of this column.
+    events : pandas.DataFrame, optional
+        :func:`handoff_events` of the log (same level, journey and ``by``),
+        when already computed.
 
     Returns
     -------
@@ -212,8 +222,9 @@ def handoffs(
     0      x      y      2      2          60.0         1.0
     """
     ev = prepare(log)
-    h = handoff_events(ev, level=level, journey=journey, activity=activity, by=by)
-    h["case"] = h["case"].cat.codes
+    if events is None:
+        events = handoff_events(ev, level=level, journey=journey, activity=activity, by=by)
+    h = events.assign(case=events["case"].cat.codes)
     keys = (["by"] if by else []) + ["source", "target"]
     g = h.groupby(keys, sort=False, observed=True, dropna=False)
     out = g.agg(
@@ -251,6 +262,7 @@ def pingpongs(
     *,
     level: Literal["agency", "resource"] = "agency",
     by: str | None = None,
+    events: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Ping-pong between two agencies (or resources), both directions together.
 
@@ -261,6 +273,9 @@ def pingpongs(
     level : {"agency", "resource"}
     by : str, optional
         Compare groups.
+    events : pandas.DataFrame, optional
+        :func:`handoff_events` of the log (same level and ``by``), when
+        already computed.
 
     Returns
     -------
@@ -284,7 +299,7 @@ def pingpongs(
     0  x  y        2      1         0.5         20.0
     """
     ev = prepare(log)
-    h = handoff_events(ev, level=level, by=by)
+    h = events if events is not None else handoff_events(ev, level=level, by=by)
     back = _plain(h.loc[h["pingpong"]].copy())
     src, tgt = back["source"].to_numpy(dtype=object), back["target"].to_numpy(dtype=object)
     first = (src <= tgt).astype(bool)
@@ -476,15 +491,15 @@ def _mode(h: pd.DataFrame, keys: list[str], column: str) -> pd.Series:
 
 def _case_totals(ev: pd.DataFrame, by: str | None) -> tuple[pd.Series, pd.Series]:
     """Number of cases and total lead time (minutes) overall or per group."""
-    codes = _case_codes(ev)
-    frame = pd.DataFrame({"code": codes, "b": _begin_values(ev), "e": _utc_values(ev[TIMESTAMP])})
+    first, _ = _first_last_mask(_case_codes(ev))
+    starts = np.flatnonzero(first)
+    if len(starts) == 0:
+        return pd.Series([0]), pd.Series([0.0])
+    # cases are contiguous runs of rows: reduce each run in one call
+    end = np.maximum.reduceat(_utc_values(ev[TIMESTAMP]), starts)
+    lead = (end - np.minimum.reduceat(_begin_values(ev), starts)) / np.timedelta64(1, "m")
     if by:
-        frame["by"] = ev[by].to_numpy()
-    g = frame.groupby("code", sort=False)
-    lead = (g["e"].max() - g["b"].min()) / pd.Timedelta(minutes=1)
-    if by:
-        group = g["by"].first()
-        per = pd.DataFrame({"by": group, "lead": lead})
-        agg = per.groupby("by", dropna=False)["lead"].agg(["size", "sum"])
+        per = pd.DataFrame({"by": ev[by].to_numpy()[starts], "lead": lead})
+        agg = per.groupby("by", dropna=False, observed=True)["lead"].agg(["size", "sum"])
         return agg["size"], agg["sum"]
     return pd.Series([len(lead)]), pd.Series([float(lead.sum())])

@@ -50,6 +50,7 @@ TIME_TICKS: tuple[tuple[float, str], ...] = (
     (1440, "1 day"),
     (3 * 1440, "3 days"),
     (7 * 1440, "1 week"),
+    (14 * 1440, "2 weeks"),
     (30 * 1440, "30 days"),
     (90 * 1440, "90 days"),
     (365 * 1440, "1 year"),

@@ -186,27 +186,32 @@ def rework(
     """
     ev = prepare(log)
     _require(ev, [activity] + ([by] if by else []))
-    frame = pd.DataFrame({"activity": ev[activity].to_numpy(), "case": _case_codes(ev)})
-    keys = ["activity"]
-    if by:
-        frame.insert(0, "by", ev[by].to_numpy())
-        keys = ["by", *keys]
-    per = frame.groupby([*keys, "case"], sort=False, dropna=False).size().rename("n").reset_index()
-    per["extra"] = per["n"] - 1
+    case = _case_codes(ev).astype(np.int64)
+    act, act_names = pd.factorize(ev[activity].to_numpy(), use_na_sentinel=False)
+    grp, grp_names = pd.factorize(
+        ev[by].to_numpy() if by else np.zeros(len(ev)), use_na_sentinel=False
+    )
+    # One integer per (group, case, activity); counting equal integers gives the
+    # executions of each activity in each case without grouping strings.
+    n_act, n_case = max(len(act_names), 1), int(case.max()) + 1 if len(case) else 1
+    key = (grp.astype(np.int64) * n_case + case) * n_act + act
+    uniq, n = np.unique(key, return_counts=True)
+    per = pd.DataFrame({"g": uniq // (n_case * n_act), "a": uniq % n_act, "n": n})
+    per["case"] = (uniq // n_act) % n_case
     per["again"] = per["n"] > 1
-    g = per.groupby(keys, sort=False, dropna=False)
+    g = per.groupby(["g", "a"], sort=False)
     out = g.agg(
         events=("n", "sum"),
-        cases=("case", "size"),
+        cases=("n", "size"),
         rework_cases=("again", "sum"),
-        extra_executions=("extra", "sum"),
         max_repeats=("n", "max"),
     ).reset_index()
+    out["extra_executions"] = out["events"] - out["cases"]
+    out["activity"] = np.asarray(act_names, dtype=object)[out["a"].to_numpy()]
+    total = per.groupby("g")["case"].nunique()
+    denom = out["g"].map(total)
     if by:
-        total = frame.groupby("by", dropna=False)["case"].nunique()
-        denom = out["by"].map(total)
-    else:
-        denom = frame["case"].nunique()
+        out["by"] = np.asarray(grp_names, dtype=object)[out["g"].to_numpy()]
     out["rework_share"] = out["rework_cases"] / denom
     out["rework_share_of_activity"] = out["rework_cases"] / out["cases"]
     columns = ["activity", "events", "cases", "rework_cases", "rework_share"]

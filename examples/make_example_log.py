@@ -68,6 +68,8 @@ _DELAY_DAYS = {
 }
 _OPEN = ((8 * 60, 12 * 60), (13 * 60, 16 * 60))  # office hours, Monday to Friday
 _TZ = "+07:00"
+# Minutes of the day when an office works (every 10 minutes), to draw arrival times from.
+_OFFICE_MINUTES = np.array([m for lo, hi in _OPEN for m in range(lo, hi - 20, 10)])
 
 
 def make_log(*, cases: int = 240, seed: int = 7, start: str = "2024-03-04") -> pd.DataFrame:
@@ -84,8 +86,9 @@ def make_log(*, cases: int = 240, seed: int = 7, start: str = "2024-03-04") -> p
     rng = np.random.default_rng(seed)
     day0 = datetime.fromisoformat(start)
     names = list(CENTRES)
-    # Arrivals: working days over about three months, morning-heavy.
-    arrival_day = np.sort(rng.integers(0, 90, size=cases))
+    # Arrivals: working days (Monday to Friday) over about three months, morning-heavy.
+    weekdays = np.array([d for d in range(91) if (day0 + timedelta(days=d)).weekday() < 5])
+    arrival_day = np.sort(rng.choice(weekdays, size=cases))
     arrival_min = (
         rng.choice(
             [8, 9, 10, 11, 13, 14, 15], size=cases, p=[0.2, 0.25, 0.2, 0.08, 0.12, 0.1, 0.05]
@@ -116,8 +119,12 @@ def make_log(*, cases: int = 240, seed: int = 7, start: str = "2024-03-04") -> p
             if k > 0:
                 resubmit = step == "submit" and k > 1
                 lo, hi = _DELAY_DAYS["resubmit" if resubmit else step]
-                t = t + timedelta(days=float(rng.uniform(lo, hi)) * factor)
-                t = _open_at(t)
+                # The file reaches the next office some working days later, at a random
+                # office hour (not at opening time, which would pile every step at 08:00).
+                days = max(0, round(float(rng.uniform(lo, hi)) * factor))
+                hour = rng.choice(_OFFICE_MINUTES)
+                later = (t + timedelta(days=days)).replace(hour=0, minute=0)
+                t = _open_at(max(t, later + timedelta(minutes=int(hour))))
             if present:
                 t = _open_at(t + timedelta(minutes=float(rng.exponential(queue))))
             elif k > 0:

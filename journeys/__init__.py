@@ -2,8 +2,10 @@
 
 from journeys.blueprint import blueprint
 from journeys.catalog import catalog_names, load_catalog, resolve
+from journeys.display import journey_html, walk_html
 from journeys.errors import JourneyError, Problem
 from journeys.io import dumps, load, loads, save
+from journeys.metrics import StaticMetrics, metrics_table, static_metrics
 from journeys.model import (
     Agency,
     Arrivals,
@@ -16,6 +18,7 @@ from journeys.model import (
     Transition,
 )
 from journeys.validate import validate
+from journeys.walk import format_walk, walk_summary
 
 __all__ = [
     "Agency",
@@ -27,15 +30,22 @@ __all__ = [
     "JourneyError",
     "Pool",
     "Problem",
+    "StaticMetrics",
     "Step",
     "Transition",
     "blueprint",
     "catalog_names",
     "dumps",
+    "format_walk",
+    "journey_html",
     "load",
     "load_catalog",
     "loads",
+    "metrics_table",
     "resolve",
     "save",
+    "static_metrics",
     "validate",
+    "walk_html",
+    "walk_summary",
 ]

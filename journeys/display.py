@@ -46,7 +46,7 @@ _STYLE = """<style>
 .odsc-journey td.num, .odsc-walk td.num, .odsc-journey th.num, .odsc-walk th.num {
   text-align: right; white-space: nowrap;}
 .odsc-journey .kpi td {border: none; padding: 2px 14px 2px 0;}
-.odsc-journey .kpi .v {font-size: 1.35em; font-weight: 600;}
+.odsc-journey .kpi .v {font-size: 1.35em; font-weight: 600; white-space: nowrap;}
 .odsc-journey .kpi .l {color: #555; font-size: 0.9em;}
 .odsc-journey .note, .odsc-walk .note {color: #555; font-size: 0.9em;}
 .odsc-walk tr.back td {background: #f6f6f6; color: #444;}

@@ -55,7 +55,7 @@ Examples
 >>> c = compare(load_catalog("business-licence"), load_catalog("business-licence-one-door"),
 ...             replications=3, days=8, warmup_days=2, tail_days=30, seed=2, jobs=1)
 >>> t = c.table.set_index("kpi")
->>> t.loc["visits", "baseline"] > 4.5, t.loc["visits", "value"]
+>>> bool(t.loc["visits", "baseline"] > 4.5), float(t.loc["visits", "value"])
 (True, 2.0)
 >>> bool(t.loc["lead_median", "diff_high"] < 0)  # shorter, with 95% confidence
 True
@@ -508,7 +508,7 @@ def paired_comparison(experiment: Experiment, *, level: float = 0.95) -> Compari
                 {
                     "scenario": alt,
                     "kpi": kpi,
-                    "label": KPI_LABELS.get(kpi, _util_label(kpi)),
+                    "label": _label(kpi, experiment.sla_minutes),
                     "baseline": bm,
                     "baseline_low": blo,
                     "baseline_high": bhi,
@@ -564,5 +564,9 @@ def compare(
     return paired_comparison(ex, level=level)
 
 
-def _util_label(kpi: str) -> str:
-    return f"Utilisation of {kpi.split(':', 1)[1]}" if kpi.startswith("util:") else kpi
+def _label(kpi: str, sla_minutes: float) -> str:
+    if kpi == "within_sla":
+        return f"Served at the first desk within {sla_minutes:g} min"
+    if kpi.startswith("util:"):
+        return f"Utilisation of {kpi.split(':', 1)[1]}"
+    return KPI_LABELS.get(kpi, kpi)
