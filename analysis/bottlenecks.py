@@ -210,7 +210,7 @@ def activity_stats(
     out["processing_p90"] = g["processing"].quantile(0.9)
     out["processing_total"] = g["processing"].sum(min_count=1)
     out = out.reset_index()
-    out = out.rename(columns={activity: "activity"})
+    out = _plain(out.rename(columns={activity: "activity"}))
     if by:
         totals = out.groupby(by, sort=False, dropna=False)["waiting_total"].transform("sum")
     else:

@@ -244,8 +244,8 @@ def handoffs(
     out = _plain(out.reset_index())
     cases, lead = _case_totals(ev, by)
     if by:
-        denom_cases = out["by"].map(cases)
-        denom_lead = out["by"].map(lead)
+        denom_cases = out["by"].map(cases).astype(float)
+        denom_lead = out["by"].map(lead).astype(float)
     else:
         denom_cases = float(cases.iloc[0]) if len(cases) else np.nan
         denom_lead = float(lead.iloc[0]) if len(lead) else np.nan
@@ -300,26 +300,33 @@ def pingpongs(
     """
     ev = prepare(log)
     h = events if events is not None else handoff_events(ev, level=level, by=by)
-    back = _plain(h.loc[h["pingpong"]].copy())
-    src, tgt = back["source"].to_numpy(dtype=object), back["target"].to_numpy(dtype=object)
-    first = (src <= tgt).astype(bool)
+    back = h.loc[h["pingpong"]]
+    # Order each pair by label on the integer codes (source and target share categories).
+    names = back["source"].cat.categories
+    rank = np.argsort(np.argsort(names.astype(str).to_numpy()))
+    src, tgt = back["source"].cat.codes.to_numpy(), back["target"].cat.codes.to_numpy()
+    first = rank[src] <= rank[tgt]
     frame = pd.DataFrame(
         {
-            "a": np.where(first, src, tgt),
-            "b": np.where(first, tgt, src),
-            "case": back["case"].to_numpy(),
+            "a": pd.Categorical.from_codes(np.where(first, src, tgt), names),
+            "b": pd.Categorical.from_codes(np.where(first, tgt, src), names),
+            "case": back["case"].cat.codes.to_numpy(),
             "delay": back["delay"].to_numpy(),
         }
     )
     keys = ["a", "b"]
     if by:
-        frame.insert(0, "by", back["by"].to_numpy())
+        frame.insert(0, "by", back["by"].array)
         keys = ["by", *keys]
-    g = frame.groupby(keys, sort=False, dropna=False)
+    g = frame.groupby(keys, sort=False, observed=True, dropna=False)
     out = g.agg(returns=("delay", "size"), cases=("case", "nunique"), delay_total=("delay", "sum"))
-    out = out.reset_index()
+    out = _plain(out.reset_index())
     cases, _ = _case_totals(ev, by)
-    denom = out["by"].map(cases) if by else (float(cases.iloc[0]) if len(cases) else np.nan)
+    denom = (
+        out["by"].map(cases).astype(float)
+        if by
+        else (float(cases.iloc[0]) if len(cases) else np.nan)
+    )
     out.insert(out.columns.get_loc("cases") + 1, "case_share", out["cases"] / denom)
     if by:
         out = out.rename(columns={"by": by})
@@ -436,7 +443,7 @@ def resource_workload(
         out["agency"] = np.nan
     out["events_per_day"] = out["events"] / out["active_days"]
     out["busy_minutes"] = g["processing"].sum(min_count=1)
-    out = out.reset_index().rename(columns={resource: "resource"})
+    out = _plain(out.reset_index().rename(columns={resource: "resource"}))
     if by:
         total = out.groupby(by, dropna=False)["events"].transform("sum")
     else:

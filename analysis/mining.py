@@ -42,6 +42,7 @@ from analysis.bottlenecks import (
     _flow_order,
     _require,
     activity_stats,
+    directly_follows,
     prepare,
     profiles,
     transition_stats,
@@ -49,9 +50,15 @@ from analysis.bottlenecks import (
 )
 from analysis.conformance import Conformance, conformance
 from analysis.findings import Finding, find
-from analysis.handoffs import handoff_matrix, handoffs, pingpongs, resource_workload
-from analysis.schema import ACTIVITY, AGENCY, CASE, RESOURCE, UNKNOWN_AGENCY
-from analysis.variants import _variant_keys, rework, variants
+from analysis.handoffs import (
+    handoff_events,
+    handoff_matrix,
+    handoffs,
+    pingpongs,
+    resource_workload,
+)
+from analysis.schema import ACTIVITY, AGENCY, CASE, RESOURCE, START, TIMESTAMP, UNKNOWN_AGENCY
+from analysis.variants import rework, variants
 
 if TYPE_CHECKING:  # pragma: no cover
     from journeys.model import Journey
@@ -226,13 +233,20 @@ def mine(
     ev = _compact(ev, by)
     has_resource = RESOURCE in ev.columns and bool(ev[RESOURCE].notna().any())
 
+    # The directly-follows pairs and the handoffs are computed once and shared by the
+    # tables (with the group column along when there is one).
+    pairs = directly_follows(ev, by=by)
+    moves = handoff_events(ev, journey=journey, by=by, pairs=pairs)
     acts = activity_stats(ev)
-    trans = transition_stats(ev)
-    hand = handoffs(ev, journey=journey)
-    pings = pingpongs(ev)
-    res_hand = (
-        handoffs(ev, level="resource", journey=journey) if has_resource else _empty_handoffs()
-    )
+    trans = transition_stats(ev, pairs=pairs.drop(columns="by", errors="ignore"))
+    hand = handoffs(ev, journey=journey, events=moves.drop(columns="by", errors="ignore"))
+    pings = pingpongs(ev, events=moves.drop(columns="by", errors="ignore"))
+    res_hand = _empty_handoffs()
+    if has_resource:
+        res_moves = handoff_events(ev, level="resource", journey=journey, pairs=pairs)
+        res_hand = handoffs(
+            ev, level="resource", events=res_moves.drop(columns="by", errors="ignore")
+        )
     var = variants(ev, top=top_variants)
     rw = rework(ev)
     conf = conformance(ev, journey, top=max_deviations) if journey is not None else None
@@ -241,9 +255,9 @@ def mine(
     if by:
         grouped = {
             "activities": activity_stats(ev, by=by),
-            "transitions": transition_stats(ev, by=by),
-            "handoffs": handoffs(ev, journey=journey, by=by),
-            "pingpongs": pingpongs(ev, by=by),
+            "transitions": transition_stats(ev, by=by, pairs=pairs),
+            "handoffs": handoffs(ev, journey=journey, by=by, events=moves),
+            "pingpongs": pingpongs(ev, by=by, events=moves),
             "variants": variants(ev, top=top_variants, by=by),
             "rework": rework(ev, by=by),
             "profiles": profiles(ev, by=by, tz=tz),
@@ -395,7 +409,7 @@ def _counts(
         "activities": int(ev[ACTIVITY].nunique()),
         "agencies": int(ev[AGENCY].nunique()) if AGENCY in ev.columns else 0,
         "resources": int(ev[RESOURCE].nunique()) if has_resource else 0,
-        "variants": int(pd.unique(_variant_keys(ev, ACTIVITY)[2]).size),
+        "variants": int(var.attrs.get("distinct", len(var))),
         "top_variants_coverage": float(var["share"].sum()) if len(var) else 0.0,
         "handoffs": int(hand["count"].sum()) if len(hand) else 0,
         "handoffs_per_case": float(hand["count"].sum()) / ncases if ncases and len(hand) else 0.0,
@@ -433,16 +447,19 @@ def _notes(
 
 
 def _compact(ev: pd.DataFrame, by: str | None) -> pd.DataFrame:
-    """The event times in path order, with label columns as categoricals.
+    """The columns the tables read, in path order, with labels as categoricals.
 
     Every table below groups or factorises these columns again; doing the
     string work once here is what keeps a million-event log to seconds.
     """
-    order = _flow_order(ev)
-    if not np.array_equal(order, np.arange(len(ev))):
-        ev = ev.iloc[order]
-    labels = [c for c in (CASE, ACTIVITY, AGENCY, RESOURCE, by) if c and c in ev.columns]
-    return ev.astype({c: "category" for c in dict.fromkeys(labels)})
+    keep = [CASE, ACTIVITY, TIMESTAMP, START, AGENCY, RESOURCE, by, "waiting", "processing"]
+    keep = [c for c in dict.fromkeys(keep) if c and c in ev.columns]
+    labels = {c: "category" for c in (CASE, ACTIVITY, AGENCY, RESOURCE, by) if c in keep}
+    slim = ev[keep].astype(labels)
+    order = _flow_order(slim)
+    if not np.array_equal(order, np.arange(len(slim))):
+        slim = slim.iloc[order]
+    return slim
 
 
 def _empty_handoffs() -> pd.DataFrame:

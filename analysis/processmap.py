@@ -100,7 +100,7 @@ def process_map(
     activities, transitions = _tables(source, activity)
     arcs = transitions.sort_values(["count", "median"], ascending=[False, True], kind="stable")
     shown_total = len(arcs)
-    arcs = arcs.head(max_arcs)
+    arcs = _connected(arcs.head(max_arcs), arcs, activities)
     names = set(arcs["source"]).union(arcs["target"])
     if not names and len(activities):
         names = set(activities.sort_values("events", ascending=False)["activity"].head(1))
@@ -184,10 +184,10 @@ def process_map(
 
     caption = (
         f"Arcs: number of transitions and median time between the steps; thicker = more "
-        f"frequent, red = slower. Showing {len(arcs)} of {shown_total} arcs."
+        f"frequent, red = slower. Showing {len(arcs)} of {shown_total} arcs.\\l"
     )
     if title:
-        caption = _text(title) + "\\n" + caption
+        caption = _text(title) + "\\l" + caption
     g.attr(label=caption, labelloc="b", labeljust="l", fontsize="10", fontcolor="#525252")
     return g
 
@@ -232,6 +232,24 @@ def _tables(source: Any, activity: str) -> tuple[pd.DataFrame, pd.DataFrame]:
         ev = prepare(source)
         return activity_stats(ev, activity=activity), transition_stats(ev, activity=activity)
     return source.activities, source.transitions
+
+
+def _connected(kept: pd.DataFrame, arcs: pd.DataFrame, activities: pd.DataFrame) -> pd.DataFrame:
+    """Add back the busiest arc into (out of) an activity left without one by the pruning.
+
+    An activity that does not start (end) cases but shows no incoming (outgoing)
+    arc would float on the map as if cases appeared from nowhere.
+    """
+    starts = set(activities.loc[activities["starts"] > 0, "activity"])
+    ends = set(activities.loc[activities["ends"] > 0, "activity"])
+    names = set(kept["source"]).union(kept["target"])
+    extra = []
+    for side, free in (("target", starts), ("source", ends)):
+        lacking = names - set(kept[side]) - free
+        best = arcs[arcs[side].isin(lacking)].drop_duplicates(side)  # arcs are busiest first
+        extra.append(best)
+    out = pd.concat([kept, *extra]).drop_duplicates(["source", "target"])
+    return out
 
 
 def _levels(values: np.ndarray, n: int) -> list[int]:

@@ -31,6 +31,7 @@ import pandas as pd
 from analysis.bottlenecks import (
     _begin_values,
     _case_codes,
+    _factor,
     _first_last_mask,
     _flow_order,
     _rank,
@@ -98,7 +99,8 @@ def variants(
         Columns ``[by], rank, variant, events`` (length of the path),
         ``cases``, ``share`` (of the cases of the group),
         ``cumulative_share``, ``lead_median`` and ``lead_mean`` (minutes),
-        most frequent first.
+        most frequent first. ``attrs["distinct"]`` holds the number of
+        distinct variants in the log.
 
     Examples
     --------
@@ -142,6 +144,7 @@ def variants(
     out = out[(["by"] if by else []) + columns].reset_index(drop=True)
     if by:
         out = out.rename(columns={"by": by})
+    out.attrs["distinct"] = int(per_case["key"].nunique())
     return out
 
 
@@ -187,7 +190,9 @@ def rework(
     ev = prepare(log)
     _require(ev, [activity] + ([by] if by else []))
     case = _case_codes(ev).astype(np.int64)
-    act, act_names = pd.factorize(ev[activity].to_numpy(), use_na_sentinel=False)
+    act, act_names = pd.factorize(ev[activity], use_na_sentinel=False)
+    if isinstance(act_names, pd.CategoricalIndex):
+        act_names = act_names.astype(act_names.categories.dtype)
     grp, grp_names = pd.factorize(
         ev[by].to_numpy() if by else np.zeros(len(ev)), use_na_sentinel=False
     )
@@ -207,11 +212,11 @@ def rework(
         max_repeats=("n", "max"),
     ).reset_index()
     out["extra_executions"] = out["events"] - out["cases"]
-    out["activity"] = np.asarray(act_names, dtype=object)[out["a"].to_numpy()]
+    out["activity"] = pd.Index(act_names)[out["a"].to_numpy()]
     total = per.groupby("g")["case"].nunique()
     denom = out["g"].map(total)
     if by:
-        out["by"] = np.asarray(grp_names, dtype=object)[out["g"].to_numpy()]
+        out["by"] = pd.Index(grp_names)[out["g"].to_numpy()]
     out["rework_share"] = out["rework_cases"] / denom
     out["rework_share_of_activity"] = out["rework_cases"] / out["cases"]
     columns = ["activity", "events", "cases", "rework_cases", "rework_share"]
@@ -235,12 +240,14 @@ def _variant_keys(
     code runs per case; labels are spelt out only for the variants shown.
     """
     order = _flow_order(ev)
-    codes, names = pd.factorize(ev[activity].to_numpy()[order], use_na_sentinel=False)
-    chars = np.array([chr(_FIRST_CHAR + i) for i in range(len(names))], dtype=object)
+    codes, names = _factor(ev[activity])
+    codes = np.where(codes < 0, len(names), codes)[order]  # a missing activity: its own char
+    chars = np.array([chr(_FIRST_CHAR + i) for i in range(len(names) + 1)], dtype=object)
+    names = pd.Index([*names, "(missing)"], dtype=object)
     first, _ = _first_last_mask(_case_codes(ev)[order])
     starts = np.flatnonzero(first)
     keys = np.add.reduceat(chars[codes], starts) if len(starts) else np.array([], dtype=object)
-    return order, starts, keys, pd.Index(names)
+    return order, starts, keys, names
 
 
 def _label(key: str, names: pd.Index) -> str:

@@ -124,6 +124,8 @@ def make_log(*, cases: int = 240, seed: int = 7, start: str = "2024-03-04") -> p
                 days = max(0, round(float(rng.uniform(lo, hi)) * factor))
                 hour = rng.choice(_OFFICE_MINUTES)
                 later = (t + timedelta(days=days)).replace(hour=0, minute=0)
+                while later.weekday() >= 5:  # offices are closed at weekends
+                    later += timedelta(days=1)
                 t = _open_at(max(t, later + timedelta(minutes=int(hour))))
             if present:
                 t = _open_at(t + timedelta(minutes=float(rng.exponential(queue))))

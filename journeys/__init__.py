@@ -2,6 +2,7 @@
 
 from journeys.blueprint import blueprint
 from journeys.catalog import catalog_names, load_catalog, resolve
+from journeys.diff import diff
 from journeys.display import journey_html, walk_html
 from journeys.errors import JourneyError, Problem
 from journeys.io import dumps, load, loads, save
@@ -17,6 +18,16 @@ from journeys.model import (
     Step,
     Transition,
 )
+from journeys.redesign import (
+    Redesign,
+    RedesignError,
+    add_staff,
+    appointments,
+    digitize_handoffs,
+    extend_hours,
+    one_door,
+)
+from journeys.restructure import eliminate, merge, parallelize
 from journeys.validate import validate
 from journeys.walk import format_walk, walk_summary
 
@@ -30,6 +41,8 @@ __all__ = [
     "JourneyError",
     "Pool",
     "Problem",
+    "Redesign",
+    "RedesignError",
     "StaticMetrics",
     "Step",
     "Transition",
@@ -48,4 +61,13 @@ __all__ = [
     "validate",
     "walk_html",
     "walk_summary",
+    "add_staff",
+    "appointments",
+    "diff",
+    "digitize_handoffs",
+    "eliminate",
+    "extend_hours",
+    "merge",
+    "one_door",
+    "parallelize",
 ]

@@ -6,7 +6,9 @@ the steps, and the agencies, offices and desk pools. :func:`walk_html` shows
 a table made by :func:`journeys.walk.walk`. Every piece of text taken from the
 journey or the table is escaped with :func:`html.escape`, so a name such as
 ``<script>`` is shown, never run. A journey holds no personal data (no case
-ids, no clerks' names), so nothing here needs pseudonymising.
+ids, no clerks' names), so nothing here needs pseudonymising. The wording
+helpers at the end (what the citizen does, how papers move, delays in days
+or hours) are shared with the terminal table of :func:`journeys.walk.format_walk`.
 
 Examples
 --------
@@ -25,8 +27,7 @@ from html import escape
 from typing import TYPE_CHECKING, Any
 
 from journeys.errors import InputError
-from journeys.model import Journey, Transition
-from journeys.walk import _duration, _plural, _span, _summary_text
+from journeys.model import Distribution, Journey, Transition
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -355,3 +356,119 @@ def _calendar_text(j: Journey, cal_id: str) -> str:
     names = [d.capitalize() for d in c.days]
     days = f"{names[0]}-{names[-1]}" if len(names) > 1 else "".join(names)
     return f"{hours} {days}".strip()
+
+
+# ----- words and numbers ----------------------------------------------------------------------
+
+
+def _citizen_text(j: Journey, s: Any, doors: dict[str, str], agencies: dict[str, str]) -> str:
+    """What the citizen does (at an office) or waits for (back office), in plain words."""
+    if not s.citizen_present:
+        return f"Waits: {s.label} by {agencies.get(s.agency, s.agency)}"
+    text = f"At {doors.get(s.door, s.door)}: {s.label}"
+    if s.documents:
+        text += f" (brings: {', '.join(s.documents)})"
+    if s.fee:
+        text += f"; pays {s.fee:,.0f} {j.currency}"
+    return text
+
+
+def _carrier_text(
+    j: Journey,
+    out: tuple[Transition, ...],
+    nxt: str | None,
+    doors: dict[str, str],
+    agencies: dict[str, str],
+) -> str:
+    """How the papers move on, in plain words; names the target when it is not the next row."""
+    parts = []
+    for t in out:
+        target = j.step(t.target)
+        if t.carrier == "citizen":
+            where = doors.get(target.door, target.door) if target.door else None
+            where = where or agencies.get(target.agency, target.agency)
+            text = f"carries papers to {where}"
+        elif t.carrier == "courier":
+            text = "courier"
+            if t.batch_times:
+                text += f", next batch {', '.join(t.batch_times)}"
+        elif t.carrier == "digital":
+            text = "data exchange"
+        elif target.citizen_present and target.door == j.step(t.source).door:
+            text = "next desk, same office"
+        elif target.agency == j.step(t.source).agency:
+            text = "passed on within the agency"
+        else:
+            text = f"passed on to {agencies.get(target.agency, target.agency)}"
+        if t.delay is not None and t.delay.mean > 0:
+            text += f" ({_span(t.delay)})"
+        if len(out) > 1 or t.target != nxt:
+            text += f" -> {target.label}"
+        parts.append(text)
+    if len(out) > 1:
+        return "in parallel: " + "; ".join(parts)
+    return parts[0] if parts else ""
+
+
+def _span(d: Distribution) -> str:
+    """A delay in words: '~1-3 days', '~10-20 h', '~5 min'.
+
+    >>> _span(Distribution("uniform", {"low": 1440, "high": 4320}))
+    '~1-3 days'
+    >>> _span(Distribution("uniform", {"low": 600, "high": 1200}))
+    '~10-20 h'
+    >>> _span(Distribution.fixed(30))
+    '~30 min'
+    """
+    p = d.params
+    if d.dist in ("uniform", "triangular") and float(p["high"]) > float(p["low"]):
+        lo, hi = float(p["low"]), float(p["high"])
+        div, unit = (1440, "days") if lo >= 1440 else (60, "h") if lo >= 60 else (1, "min")
+        return f"~{_num(lo / div)}-{_num(hi / div)} {unit}"
+    m = d.mean
+    if m >= 1440:
+        days = _num(m / 1440)
+        return f"~{days} day{'' if days == '1' else 's'}"
+    if m >= 60:
+        return f"~{_num(m / 60)} h"
+    return f"~{_num(m)} min"
+
+
+def _num(v: float) -> str:
+    return f"{v:.1f}".rstrip("0").rstrip(".")
+
+
+def _duration(minutes: float) -> str:
+    """'4 h 55 min', '45 min'.
+
+    >>> _duration(295), _duration(45), _duration(120)
+    ('4 h 55 min', '45 min', '2 h')
+    """
+    total = int(round(minutes))
+    h, m = divmod(total, 60)
+    if not h:
+        return f"{m} min"
+    return f"{h} h {m} min" if m else f"{h} h"
+
+
+def _summary_text(df: pd.DataFrame, currency: str) -> str:
+    """One sentence of totals of a walk (made by :func:`journeys.walk.walk`)."""
+    from journeys.walk import walk_summary
+
+    s = walk_summary(df)
+    carried = s["citizen_handoffs"]
+    return (
+        f"This path: {_plural(s['visits'], 'visit')} to {_plural(s['doors'], 'office')}, "
+        f"{_plural(s['agencies'], 'agency', 'agencies')}; fees {s['fees']:,.0f} {currency}; "
+        f"work time {_duration(s['touch_minutes'])}, of which "
+        f"{_duration(s['citizen_minutes'])} with the citizen; "
+        + (
+            f"the citizen carries papers between offices {_plural(carried, 'time')}."
+            if carried
+            else "the citizen never carries papers between offices."
+        )
+    )
+
+
+def _plural(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else (many or one + 's')}"

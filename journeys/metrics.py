@@ -356,12 +356,13 @@ def _clean(v: float) -> float:
     return float(f"{v:.12g}") + 0.0
 
 
-def _matching_joins(j: Journey) -> dict[str, str]:
+def _matching_joins(j: Journey, *, outermost: bool = False) -> dict[str, str]:
     """The and-join where the branches of each and-split first meet (split id -> join id).
 
     The meeting step is the split's immediate post-dominator, as in
-    :mod:`journeys.validate`. When splits nested inside one another share a join,
-    only the outermost one is kept: the join is entered once per pass of it.
+    :mod:`journeys.validate`. With ``outermost``, when splits nested inside one
+    another share a join, only the outermost one (the one that dominates the
+    others) is kept: the join is entered once per pass of it.
     """
     import networkx as nx
 
@@ -372,6 +373,13 @@ def _matching_joins(j: Journey) -> dict[str, str]:
     r = g.reverse(copy=True)
     r.add_edges_from((_SINK, e) for e in j.ends)
     ipdom = nx.immediate_dominators(r, _SINK)
+    out = {}
+    for s in splits:
+        meet = ipdom.get(s)
+        if meet is not None and meet != _SINK and j.step(meet).join == "and":
+            out[s] = meet
+    if not outermost:
+        return out
     dom = nx.immediate_dominators(g, j.start)
 
     def dominates(a: str, b: str) -> bool:
@@ -380,15 +388,12 @@ def _matching_joins(j: Journey) -> dict[str, str]:
         return a == b
 
     by_join: dict[str, list[str]] = {}
-    for s in splits:
-        meet = ipdom.get(s)
-        if meet is not None and meet != _SINK and j.step(meet).join == "and":
-            by_join.setdefault(meet, []).append(s)
-    out = {}
-    for join, cands in by_join.items():
-        outer = next((a for a in cands if all(dominates(a, b) for b in cands)), cands[0])
-        out[outer] = join
-    return out
+    for split, join in out.items():
+        by_join.setdefault(join, []).append(split)
+    return {
+        next((a for a in cands if all(dominates(a, b) for b in cands)), cands[0]): join
+        for join, cands in by_join.items()
+    }
 
 
 def _passes(j: Journey) -> np.ndarray:
@@ -398,7 +403,7 @@ def _passes(j: Journey) -> np.ndarray:
     ids = list(j.step_ids)
     idx = {s: i for i, s in enumerate(ids)}
     step = {s.id: s for s in j.steps}
-    split_join = _matching_joins(j)
+    split_join = _matching_joins(j, outermost=True)
     joined = {join: split for split, join in split_join.items()}
     q = np.zeros((len(ids), len(ids)))
     for t in j.transitions:

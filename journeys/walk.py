@@ -37,8 +37,9 @@ import textwrap
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from journeys.display import _carrier_text, _citizen_text, _duration, _plural
 from journeys.errors import InputError, JourneyError, Problem
-from journeys.model import Distribution, Journey, Transition
+from journeys.model import Journey, Transition
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -512,117 +513,3 @@ def _stays(j: Journey, t: Transition) -> bool:
     """The citizen stays in the office: same door, no carrier, both citizen-present."""
     a, b = j.step(t.source), j.step(t.target)
     return t.carrier is None and a.citizen_present and a.door is not None and a.door == b.door
-
-
-def _citizen_text(j: Journey, s: Any, doors: dict[str, str], agencies: dict[str, str]) -> str:
-    """What the citizen does (at an office) or waits for (back office), in plain words."""
-    if not s.citizen_present:
-        return f"Waits: {s.label} by {agencies.get(s.agency, s.agency)}"
-    text = f"At {doors.get(s.door, s.door)}: {s.label}"
-    if s.documents:
-        text += f" (brings: {', '.join(s.documents)})"
-    if s.fee:
-        text += f"; pays {s.fee:,.0f} {j.currency}"
-    return text
-
-
-def _carrier_text(
-    j: Journey,
-    out: tuple[Transition, ...],
-    nxt: str | None,
-    doors: dict[str, str],
-    agencies: dict[str, str],
-) -> str:
-    """How the papers move on, in plain words; names the target when it is not the next row."""
-    parts = []
-    for t in out:
-        target = j.step(t.target)
-        if t.carrier == "citizen":
-            where = doors.get(target.door, target.door) if target.door else None
-            where = where or agencies.get(target.agency, target.agency)
-            text = f"carries papers to {where}"
-        elif t.carrier == "courier":
-            text = "courier"
-            if t.batch_times:
-                text += f", next batch {', '.join(t.batch_times)}"
-        elif t.carrier == "digital":
-            text = "data exchange"
-        elif target.citizen_present and target.door == j.step(t.source).door:
-            text = "next desk, same office"
-        elif target.agency == j.step(t.source).agency:
-            text = "passed on within the agency"
-        else:
-            text = f"passed on to {agencies.get(target.agency, target.agency)}"
-        if t.delay is not None and t.delay.mean > 0:
-            text += f" ({_span(t.delay)})"
-        if len(out) > 1 or t.target != nxt:
-            text += f" -> {target.label}"
-        parts.append(text)
-    if len(out) > 1:
-        return "in parallel: " + "; ".join(parts)
-    return parts[0] if parts else ""
-
-
-# ----- words and numbers ----------------------------------------------------------------------
-
-
-def _span(d: Distribution) -> str:
-    """A delay in words: '~1-3 days', '~10-20 h', '~5 min'.
-
-    >>> _span(Distribution("uniform", {"low": 1440, "high": 4320}))
-    '~1-3 days'
-    >>> _span(Distribution("uniform", {"low": 600, "high": 1200}))
-    '~10-20 h'
-    >>> _span(Distribution.fixed(30))
-    '~30 min'
-    """
-    p = d.params
-    if d.dist in ("uniform", "triangular") and float(p["high"]) > float(p["low"]):
-        lo, hi = float(p["low"]), float(p["high"])
-        div, unit = (1440, "days") if lo >= 1440 else (60, "h") if lo >= 60 else (1, "min")
-        return f"~{_num(lo / div)}-{_num(hi / div)} {unit}"
-    m = d.mean
-    if m >= 1440:
-        days = _num(m / 1440)
-        return f"~{days} day{'' if days == '1' else 's'}"
-    if m >= 60:
-        return f"~{_num(m / 60)} h"
-    return f"~{_num(m)} min"
-
-
-def _num(v: float) -> str:
-    return f"{v:.1f}".rstrip("0").rstrip(".")
-
-
-def _duration(minutes: float) -> str:
-    """'4 h 55 min', '45 min'.
-
-    >>> _duration(295), _duration(45), _duration(120)
-    ('4 h 55 min', '45 min', '2 h')
-    """
-    total = int(round(minutes))
-    h, m = divmod(total, 60)
-    if not h:
-        return f"{m} min"
-    return f"{h} h {m} min" if m else f"{h} h"
-
-
-def _summary_text(df: pd.DataFrame, currency: str) -> str:
-    """One sentence of totals of a walk, for the terminal and HTML views."""
-    s = walk_summary(df)
-    carried = s["citizen_handoffs"]
-    return (
-        f"This path: {_plural(s['visits'], 'visit')} to {_plural(s['doors'], 'office')}, "
-        f"{_plural(s['agencies'], 'agency', 'agencies')}; fees {s['fees']:,.0f} {currency}; "
-        f"work time {_duration(s['touch_minutes'])}, of which "
-        f"{_duration(s['citizen_minutes'])} with the citizen; "
-        + (
-            f"the citizen carries papers between offices {_plural(carried, 'time')}."
-            if carried
-            else "the citizen never carries papers between offices."
-        )
-    )
-
-
-def _plural(n: int, one: str, many: str | None = None) -> str:
-    return f"{n} {one if n == 1 else (many or one + 's')}"

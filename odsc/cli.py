@@ -54,7 +54,7 @@ def _register() -> None:
     from odsc import cli_journey
 
     main.add_command(cli_journey.journey)
-    for name in ("cli_mine", "cli_simulate", "cli_demo"):
+    for name in ("cli_mine", "cli_simulate", "cli_demo", "cli_calibrate", "cli_redesign"):
         try:
             module = __import__(f"odsc.{name}", fromlist=["COMMANDS"])
         except ModuleNotFoundError as e:

@@ -99,10 +99,9 @@ def walk(spec: str, path: str | None, seed: int | None, as_json: bool) -> None:
     Without options, the most likely path; --path a,b,c walks a given path; --seed N
     walks a path sampled with that seed.
     """
+    from journeys.catalog import resolve
     from journeys.walk import format_walk
     from journeys.walk import walk as walk_journey
-
-    from journeys.catalog import resolve
 
     j = resolve(spec)
     steps = [s.strip() for s in path.split(",") if s.strip()] if path else None
@@ -124,9 +123,8 @@ def metrics(specs: tuple[str, ...], as_json: bool) -> None:
     Computed from the model under its branch and rework probabilities, not by
     simulation. Give several journeys to compare them side by side.
     """
-    from journeys.metrics import metrics_table, static_metrics
-
     from journeys.catalog import resolve
+    from journeys.metrics import metrics_table, static_metrics
 
     js = [resolve(s) for s in specs]
     if as_json:
@@ -166,6 +164,7 @@ def plot(spec: str, output: str, dpi: int) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
     from journeys.blueprint import blueprint
 
     ax = blueprint(j)

@@ -7,14 +7,32 @@ errors print one line and exit with status 2, and then nothing is written.
 
 from __future__ import annotations
 
+import functools
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
-from odsc.cli import user_errors
-
 __all__ = ["COMMANDS", "mine"]
+
+
+def _user_errors(func: Callable[..., Any]) -> Callable[..., Any]:
+    """:func:`odsc.cli.user_errors`, looked up when the command runs.
+
+    ``odsc.cli`` imports this module to register its commands, so importing
+    ``odsc.cli`` here at load time would be circular.
+    """
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from odsc.cli import user_errors
+
+        return user_errors(func)(*args, **kwargs)
+
+    return wrapper
+
 
 _FORMATS = ("html", "md", "json")
 
@@ -79,7 +97,7 @@ _FORMATS = ("html", "md", "json")
     required=True,
     help="Report file to write.",
 )
-@user_errors
+@_user_errors
 def mine(
     log: Path,
     case: str | None,

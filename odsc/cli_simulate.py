@@ -1,39 +1,80 @@
-"""``odsc simulate`` and ``odsc compare``: simulate journeys, compare before and after."""
+"""``odsc simulate`` and ``odsc compare``: simulate journeys, compare before and after.
+
+Both commands are thin: they parse the options, call
+:func:`simulations.engine.simulate` or :func:`simulations.experiments.compare`,
+and write the output atomically. Input errors (a bad journey, days, number of
+replications, scheduler address, output type) print one line and exit with
+status 2; nothing is written then, and an existing output file is left as it was.
+"""
 
 from __future__ import annotations
 
+import functools
+import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
-from odsc.cli import user_errors
-
 __all__ = ["COMMANDS", "compare", "simulate"]
 
+_LOG_TYPES = (".csv", ".parquet")
+_REPORT_TYPES = {".html": "html", ".htm": "html", ".md": "md", ".json": "json"}
 
-def _backend_options(f):  # type: ignore[no-untyped-def]
+
+def _user_errors(func: Callable[..., Any]) -> Callable[..., Any]:
+    """:func:`odsc.cli.user_errors`, looked up when the command runs.
+
+    ``odsc.cli`` imports this module to register its commands, so importing
+    ``odsc.cli`` here at load time would be circular.
+    """
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from odsc.cli import user_errors
+
+        return user_errors(func)(*args, **kwargs)
+
+    return wrapper
+
+
+def _backend_options(f: Callable[..., Any]) -> Callable[..., Any]:
     f = click.option(
         "--dask-local",
         type=int,
         default=None,
+        metavar="N",
         help="Run on an in-process Dask LocalCluster with N worker processes.",
     )(f)
     f = click.option(
-        "--scheduler", default=None, help="Address of an existing Dask scheduler (tcp://host:port)."
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="Run on an existing Dask cluster (tcp://host:port); its workers need this package.",
     )(f)
     f = click.option(
-        "--jobs", type=int, default=None, help="Local worker processes (default: all CPUs)."
+        "--jobs", type=int, default=None, metavar="N", help="Local worker processes [all CPUs]."
     )(f)
     return f
 
 
+def _check_whole(option: str, value: int | None, low: int) -> None:
+    from journeys.errors import InputError
+
+    if value is not None and value < low:
+        raise InputError(f"{option} must be >= {low}, got {value}")
+
+
 @click.command()
 @click.argument("spec", metavar="JOURNEY")
-@click.option("--days", type=int, default=60, show_default=True, help="Working days to simulate.")
-@click.option("--warmup-days", type=int, default=0, show_default=True, help="Days not measured.")
+@click.option("--days", type=int, default=60, show_default=True, help="Working days of arrivals.")
+@click.option("--warmup-days", type=int, default=0, show_default=True, help="Days not logged.")
 @click.option("--seed", type=int, default=1, show_default=True, help="Seed of every random stream.")
 @click.option("--replication", type=int, default=0, show_default=True, help="Replication number.")
-@click.option("--arrivals-per-day", type=float, default=None, help="Override the daily demand.")
+@click.option(
+    "--arrivals-per-day", type=float, default=None, help="New citizens per day [the journey's]."
+)
 @click.option(
     "-o",
     "--output",
@@ -41,7 +82,7 @@ def _backend_options(f):  # type: ignore[no-untyped-def]
     type=click.Path(dir_okay=False),
     help="Event log to write: .parquet or .csv (the canonical schema).",
 )
-@user_errors
+@_user_errors
 def simulate(
     spec: str,
     days: int,
@@ -53,19 +94,21 @@ def simulate(
 ) -> None:
     """Simulate a journey and write its event log (same seed, same bytes).
 
-    JOURNEY is a journey YAML file or a catalogue name.
+    JOURNEY is a journey YAML file or a catalogue name. The log holds the cases
+    that arrived after the warm-up, finished or not, with the citizen's arrival
+    in odsc:arrival.
     """
-    from simulations.engine import simulate as run_simulation
-
     from journeys.catalog import resolve
     from journeys.errors import InputError
     from odsc.files import write_atomic
+    from simulations.engine import simulate as run_simulation
+    from simulations.measures import log_with_arrivals
 
     out = Path(output)
-    if out.suffix.lower() not in (".parquet", ".csv"):
-        raise InputError(f"{output}: unsupported log type (use .parquet or .csv)")
-    if arrivals_per_day is not None and arrivals_per_day < 0:
-        raise InputError(f"--arrivals-per-day must be >= 0, got {arrivals_per_day}")
+    if out.suffix.lower() not in _LOG_TYPES:
+        raise InputError(f"{output}: unsupported log type {out.suffix!r} (use .parquet or .csv)")
+    _check_whole("--days", days, 1)
+    _check_whole("--warmup-days", warmup_days, 0)
     j = resolve(spec)
     res = run_simulation(
         j,
@@ -75,26 +118,35 @@ def simulate(
         replication=replication,
         arrivals_per_day=arrivals_per_day,
     )
-    log = res.log
+    log = log_with_arrivals(res)
     if out.suffix.lower() == ".csv":
-        write_atomic(out, log.to_csv(index=False).encode("utf-8"))
+        data = log.to_csv(index=False, date_format="%Y-%m-%dT%H:%M:%SZ").encode("utf-8")
     else:
         import io
 
         buf = io.BytesIO()
         log.to_parquet(buf, index=False)
-        write_atomic(out, buf.getvalue())
+        data = buf.getvalue()
+    write_atomic(out, data)
     click.echo(
-        f"wrote {out}: {len(log):,} events, {log['case:concept:name'].nunique():,} cases "
-        f"({res.arrived:,} arrived, {res.finished:,} finished, {res.in_system:,} still open)"
+        f"wrote {out}: {len(log):,} events of {log['case:concept:name'].nunique():,} cases "
+        f"({res.arrived:,} arrived, {res.finished:,} finished, {res.in_system:,} still open "
+        f"at the end, {res.warmup_arrived:,} in the warm-up and not logged)"
     )
 
 
 @click.command()
 @click.argument("specs", nargs=-1, required=True, metavar="AS_IS TO_BE [MORE...]")
 @click.option("--replications", type=int, default=20, show_default=True)
-@click.option("--days", type=int, default=60, show_default=True, help="Working days per run.")
+@click.option("--days", type=int, default=60, show_default=True, help="Working days of arrivals.")
 @click.option("--warmup-days", type=int, default=5, show_default=True, help="Days not measured.")
+@click.option(
+    "--tail-days",
+    type=int,
+    default=40,
+    show_default=True,
+    help="Working days the run goes on so that measured cases can finish.",
+)
 @click.option("--seed", type=int, default=1, show_default=True)
 @click.option("--arrivals-per-day", type=float, default=None, help="Same demand for every journey.")
 @click.option("--sla", type=float, default=15.0, show_default=True, help="Queue standard, minutes.")
@@ -104,15 +156,22 @@ def simulate(
     "fmt",
     type=click.Choice(["html", "md", "json"]),
     default=None,
-    help="Report format (default: from the -o suffix, else html).",
+    help="Report format [from the -o suffix]; md or json without -o prints it.",
 )
-@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, help="Report file.")
-@user_errors
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Report file: .html, .md or .json.",
+)
+@_user_errors
 def compare(
     specs: tuple[str, ...],
     replications: int,
     days: int,
     warmup_days: int,
+    tail_days: int,
     seed: int,
     arrivals_per_day: float | None,
     sla: float,
@@ -125,10 +184,9 @@ def compare(
     """Compare an as-is journey with redesigns over replications (common random numbers).
 
     Prints a before/after table with 95% confidence intervals; with -o writes a
-    report (HTML with plots, Markdown or JSON). Journeys are files or catalogue names.
+    report (HTML with plots and blueprints, Markdown or JSON). Journeys are YAML
+    files or catalogue names.
     """
-    import sys
-
     from journeys.catalog import resolve
     from journeys.errors import InputError
     from odsc.files import write_atomic
@@ -139,9 +197,24 @@ def compare(
     if len(specs) < 2:
         raise InputError("compare needs AS_IS and at least one TO_BE journey")
     if output is not None and fmt is None:
-        fmt = {".md": "md", ".json": "json"}.get(Path(output).suffix.lower(), "html")
-    if arrivals_per_day is not None and arrivals_per_day < 0:
+        fmt = _REPORT_TYPES.get(Path(output).suffix.lower())
+        if fmt is None:
+            raise InputError(
+                f"{output}: unsupported report type {Path(output).suffix!r} "
+                "(use .html, .md or .json, or give --format)"
+            )
+    if output is None and fmt == "html":
+        raise InputError("--format html needs -o FILE")
+    _check_whole("--replications", replications, 1)
+    _check_whole("--days", days, 1)
+    _check_whole("--warmup-days", warmup_days, 0)
+    _check_whole("--tail-days", tail_days, 0)
+    _check_whole("--jobs", jobs, 1)
+    _check_whole("--dask-local", dask_local, 1)
+    if arrivals_per_day is not None and not arrivals_per_day >= 0:
         raise InputError(f"--arrivals-per-day must be >= 0, got {arrivals_per_day}")
+    if not sla >= 0:
+        raise InputError(f"--sla must be >= 0 minutes, got {sla}")
     journeys = [resolve(s) for s in specs]
     scenarios = [Scenario(j.id, j, arrivals_per_day) for j in journeys]
     if len({s.name for s in scenarios}) != len(scenarios):
@@ -151,6 +224,7 @@ def compare(
         replications=replications,
         days=days,
         warmup_days=warmup_days,
+        tail_days=tail_days,
         seed=seed,
         sla_minutes=sla,
         jobs=jobs,
@@ -158,6 +232,9 @@ def compare(
         dask_local=dask_local,
         progress=sys.stderr.isatty(),
     )
+    if output is None and fmt in ("md", "json"):
+        click.echo(render_comparison(result, journeys, fmt=fmt), nl=False)
+        return
     click.echo(comparison_table_text(result))
     if output is not None:
         body = render_comparison(result, journeys, fmt=fmt or "html")

@@ -38,11 +38,11 @@ def run_demo(out_dir: str | Path, *, seed: int = 1) -> Iterator[str]:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
     from journeys.blueprint import blueprint
+    from journeys.catalog import load_catalog
     from journeys.metrics import metrics_table, static_metrics
     from journeys.walk import format_walk, walk
-
-    from journeys.catalog import load_catalog
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

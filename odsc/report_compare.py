@@ -2,7 +2,13 @@
 
 The HTML is one self-contained file: CSS inline, plots as inline SVG, no
 script and nothing fetched from the network. Every text that comes from a
-journey file is escaped (Jinja2 autoescape).
+journey file is escaped (Jinja2 autoescape). The report shows no case ids nor
+clerks: only figures over replications.
+
+Examples
+--------
+>>> _fmt("within_sla", 0.856), _fmt_diff("lead_median", -12.25), _fmt("citizen_cost", 1234567.8)
+('86%', '-12.2', '1,234,568')
 """
 
 from __future__ import annotations
@@ -17,46 +23,82 @@ if TYPE_CHECKING:  # pragma: no cover
     from journeys.model import Journey
     from simulations.experiments import Comparison
 
-__all__ = ["comparison_rows", "comparison_table_text", "render_comparison"]
+__all__ = ["FORMATS", "comparison_rows", "comparison_table_text", "render_comparison"]
+
+#: Report formats :func:`render_comparison` writes.
+FORMATS: tuple[str, ...] = ("html", "md", "json")
+
+#: Table sections: title and the KPIs they hold (utilisations go last).
+_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (
+        "Time",
+        ("lead_median", "lead_mean", "lead_p90", "waiting_median", "waiting_mean", "waiting_p90"),
+    ),
+    ("Visits and handoffs", ("visits", "doors", "handoffs")),
+    ("Cost", ("citizen_cost", "staff_cost")),
+    ("Queue standard", ("within_sla",)),
+    ("Cases", ("cases", "unfinished")),
+)
+
+#: KPIs where a rise is good news; for the others (but utilisation and counts) a fall is.
+_HIGHER_IS_BETTER = frozenset({"within_sla"})
+_NEUTRAL = frozenset({"cases", "unfinished"})
+
+#: Headline figures: KPI, what, unit.
+_HEADLINE: tuple[tuple[str, str, str], ...] = (
+    ("lead_median", "Lead time (median)", "days"),
+    ("waiting_median", "Waiting between steps (median)", "days"),
+    ("visits", "Visits to offices", "per case"),
+    ("citizen_cost", "Citizen cost", "per case"),
+)
+
+
+def _nan(v: Any) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v))
 
 
 def _fmt(kpi: str, v: float) -> str:
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return "n/a"
+    if _nan(v):
+        return "–"
     if kpi == "within_sla" or kpi.startswith("util:"):
         return f"{100 * v:.0f}%"
-    if kpi in ("citizen_cost", "staff_cost"):
-        return f"{v:,.0f}"
-    if kpi in ("finished", "unfinished"):
-        return f"{v:,.0f}"
+    if kpi in ("citizen_cost", "staff_cost", "cases", "unfinished"):
+        return f"{v:,.0f}" if abs(v) >= 10 or kpi != "unfinished" else f"{v:.2g}"
     return f"{v:,.2f}" if abs(v) < 10 else f"{v:,.1f}"
 
 
 def _fmt_diff(kpi: str, v: float) -> str:
-    if v is None or math.isnan(v):
-        return "n/a"
+    if _nan(v):
+        return "–"
     if kpi == "within_sla" or kpi.startswith("util:"):
         return f"{100 * v:+.0f} pts"
     s = _fmt(kpi, abs(v))
     return ("+" if v >= 0 else "-") + s
 
 
-def comparison_rows(result: Comparison) -> list[dict[str, Any]]:
-    """Rows of the before/after table as display strings (and the raw numbers).
+def _verdict(kpi: str, row: dict[str, Any], significant: bool) -> str:
+    """``better``, ``worse`` or ``""`` (not significant, or neither good nor bad)."""
+    if not significant or kpi in _NEUTRAL or kpi.startswith("util:"):
+        return ""
+    up = row["diff"] > 0
+    return "better" if up == (kpi in _HIGHER_IS_BETTER) else "worse"
 
-    Examples
-    --------
-    >>> _fmt("within_sla", 0.856), _fmt_diff("lead_median", -12.25)
-    ('86%', '-12.2')
+
+def comparison_rows(result: Comparison) -> list[dict[str, Any]]:
+    """Rows of the before/after table as display strings, with the raw numbers.
+
+    Each row of ``result.table`` gains ``baseline_text``, ``value_text``,
+    ``diff_text``, ``ci_text``, ``change_text``, ``significant`` (the CI of
+    the paired difference excludes 0), ``verdict`` (``better``/``worse``/``""``)
+    and ``group`` (the table section).
     """
+    group_of = {k: g for g, ks in _GROUPS for k in ks}
     rows = []
     for r in result.table.to_dict("records"):
         k = r["kpi"]
-        ci = (
-            f"[{_fmt_diff(k, r['diff_low'])}, {_fmt_diff(k, r['diff_high'])}]"
-            if not math.isnan(r["diff_low"])
-            else ""
-        )
+        lo, hi = r["diff_low"], r["diff_high"]
+        ci = "" if _nan(lo) else f"{_fmt_diff(k, lo)} to {_fmt_diff(k, hi)}"
+        significant = bool(not _nan(lo) and (lo > 0 or hi < 0))
         change = r["change"]
         rows.append(
             {
@@ -65,82 +107,165 @@ def comparison_rows(result: Comparison) -> list[dict[str, Any]]:
                 "value_text": _fmt(k, r["value"]),
                 "diff_text": _fmt_diff(k, r["diff"]),
                 "ci_text": ci,
-                "change_text": "" if math.isnan(change) else f"{100 * change:+.0f}%",
-                "significant": bool(
-                    not math.isnan(r["diff_low"]) and (r["diff_low"] > 0 or r["diff_high"] < 0)
-                ),
+                "change_text": "" if _nan(change) else f"{100 * change:+.0f}%",
+                "significant": significant,
+                "verdict": _verdict(k, r, significant),
+                "group": group_of.get(k, "Staff utilisation"),
             }
         )
     return rows
 
 
-def comparison_table_text(result: Comparison) -> str:
-    """The before/after table for a terminal, one block per alternative."""
+def _setup_line(result: Comparison) -> str:
     ex = result.experiment
-    out = [
-        f"{ex.replications} replications x {ex.days} working days "
-        f"({ex.warmup_days} warm-up), seed {ex.seed}; 95% confidence intervals of the paired "
-        "difference (common random numbers)."
-    ]
+    pct = f"{100 * result.level:g}%"
+    return (
+        f"{ex.replications} replications; citizens arrive on {ex.days} working days "
+        f"(the first {ex.warmup_days} warm up the desks and are not measured), then "
+        f"{ex.tail_days} more days let measured cases finish; seed {ex.seed}. "
+        f"Intervals: {pct} confidence, paired differences (common random numbers)."
+    )
+
+
+def comparison_table_text(result: Comparison) -> str:
+    """The before/after table for a terminal, one block per alternative.
+
+    Examples
+    --------
+    >>> from journeys import load_catalog
+    >>> from simulations.experiments import compare
+    >>> c = compare(load_catalog("family-book"), load_catalog("family-book-one-door"),
+    ...             replications=2, days=4, warmup_days=1, tail_days=45, seed=1, jobs=1)
+    >>> print(comparison_table_text(c))  # doctest: +ELLIPSIS
+    2 replications; ...
+    KPI ...family-book  family-book-one-door  change  95% CI of change      %
+    ...
+    Visits to offices per case ...
+    """
+    ex = result.experiment
+    out = [_setup_line(result)]
     rows = comparison_rows(result)
+    pct = f"{100 * result.level:g}%"
     for alt in ex.scenarios[1:]:
         part = [r for r in rows if r["scenario"] == alt]
-        head = ("KPI", result.baseline, alt, "change", "95% CI of change", "")
+        head = ("KPI", result.baseline, alt, "change", f"{pct} CI of change", "%")
         body = [
-            (
-                r["label"],
-                r["baseline_text"],
-                r["value_text"],
-                r["diff_text"],
-                r["ci_text"],
-                r["change_text"],
-            )
+            (r["label"], r["baseline_text"], r["value_text"], r["diff_text"], r["ci_text"])
+            + (r["change_text"],)
             for r in part
         ]
         widths = [max(len(str(x[i])) for x in [head, *body]) for i in range(len(head))]
-        line = "  ".join("{:<%d}" % w if i == 0 else "{:>%d}" % w for i, w in enumerate(widths))
         out.append("")
-        out.append(line.format(*head))
-        out.append("  ".join("-" * w for w in widths))
-        out.extend(line.format(*b) for b in body)
+        for cells in [head, tuple("-" * w for w in widths), *body]:
+            out.append(
+                "  ".join(
+                    str(c).ljust(w) if i == 0 else str(c).rjust(w)
+                    for i, (c, w) in enumerate(zip(cells, widths))
+                ).rstrip()
+            )
+    unfinished = ex.runs["unfinished"].sum() if "unfinished" in ex.runs else 0
+    if unfinished:
+        out += ["", _unfinished_note(result)]
     return "\n".join(out)
 
 
-def _svg(fig: Any) -> str:
-    import matplotlib.pyplot as plt
+def _unfinished_note(result: Comparison) -> str:
+    ex = result.experiment
+    per = ex.runs.groupby("scenario", sort=False)["unfinished"].sum()
+    parts = ", ".join(f"{sc}: {int(n)}" for sc, n in per.items() if n)
+    return (
+        f"Note: some measured cases were still open at the end ({parts}, over all replications);"
+        " their lead times are missing. A longer tail (--tail-days) lets them finish."
+    )
 
-    buf = io.StringIO()
-    fig.savefig(buf, format="svg", bbox_inches="tight")
-    plt.close(fig)
-    text = buf.getvalue()
-    return text[text.index("<svg") :]
+
+def _compact(v: float, *, sign: bool = False) -> str:
+    """A large amount in a few characters: ``6.2M``, ``982k``.
+
+    >>> _compact(6195168.3), _compact(981577.9), _compact(-37780.0, sign=True)
+    ('6.2M', '982k', '-37.8k')
+    """
+    if _nan(v):
+        return "–"
+    a = abs(v)
+    text = f"{a / 1e6:.1f}M" if a >= 1e6 else f"{a / 1e3:.3g}k" if a >= 1e3 else f"{a:.0f}"
+    return ("+" if v >= 0 else "-") + text if sign else ("-" if v < 0 else "") + text
 
 
-def _headline(rows: list[dict[str, Any]], alt: str) -> list[str]:
+def _headline(rows: list[dict[str, Any]], alt: str, currency: str = "") -> list[dict[str, str]]:
+    """The headline figures of one alternative: before -> after and the change with its CI."""
     by = {r["kpi"]: r for r in rows if r["scenario"] == alt}
-    lines = []
-    for kpi, what, unit in (
-        ("lead_median", "Median lead time", "days"),
-        ("waiting_median", "Median waiting per case", "hours"),
-        ("visits", "Visits to offices per case", ""),
-        ("citizen_cost", "Citizen cost per case", ""),
-    ):
+    cards = []
+    for kpi, what, unit in _HEADLINE:
         r = by.get(kpi)
-        if r is None or math.isnan(r["baseline"]) or math.isnan(r["value"]):
+        if r is None or _nan(r["baseline"]) or _nan(r["value"]):
             continue
-        sig = "" if r["significant"] else " (not significant at 95%)"
-        lines.append(
-            f"{what}: {r['baseline_text']} -> {r['value_text']} {unit}"
-            f" ({r['change_text'] or r['diff_text']}){sig}".replace("  ", " ")
+        ci = f"{r['ci_text']}" if r["ci_text"] else "no interval (one replication)"
+        before, after = r["baseline_text"], r["value_text"]
+        if kpi == "citizen_cost":
+            before, after = _compact(r["baseline"]), _compact(r["value"])
+            ci = f"{_compact(r['diff_low'], sign=True)} to {_compact(r['diff_high'], sign=True)}"
+        if kpi == "citizen_cost" and currency:
+            unit = f"{currency} {unit}"
+        cards.append(
+            {
+                "what": what,
+                "unit": unit,
+                "before": before,
+                "after": after,
+                "change": r["change_text"] or r["diff_text"],
+                "ci": ci,
+                "verdict": r["verdict"],
+                "significant": "yes" if r["significant"] else "no",
+            }
         )
-    return lines
+    return cards
+
+
+def _headline_lines(
+    rows: list[dict[str, Any]], alt: str, level: float, currency: str = ""
+) -> list[str]:
+    out = []
+    for c in _headline(rows, alt, currency):
+        sig = "" if c["significant"] == "yes" else "; not significant"
+        out.append(
+            f"{c['what']}: {c['before']} -> {c['after']} {c['unit']} ({c['change']}; "
+            f"{100 * level:g}% CI of the change {c['ci']}{sig})"
+        )
+    return out
 
 
 def render_comparison(
     result: Comparison, journeys: Sequence[Journey] = (), *, fmt: str = "html"
 ) -> str:
-    """The report as text: ``fmt`` is ``html``, ``md`` or ``json``."""
+    """The report as text.
+
+    Parameters
+    ----------
+    result : Comparison
+    journeys : sequence of Journey
+        The journeys compared, for their names, currency and blueprints (HTML).
+    fmt : {"html", "md", "json"}
+
+    Examples
+    --------
+    >>> from journeys import load_catalog
+    >>> from simulations.experiments import compare
+    >>> c = compare(load_catalog("land-title"), load_catalog("land-title-one-door"),
+    ...             replications=2, days=4, warmup_days=1, tail_days=40, seed=1, jobs=1)
+    >>> import json
+    >>> json.loads(render_comparison(c, fmt="json"))["baseline"]
+    'land-title'
+    >>> render_comparison(c, fmt="md").splitlines()[0]
+    '# Before and after: land-title vs land-title-one-door'
+    """
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}")
     rows = comparison_rows(result)
+    currency = journeys[0].currency if journeys else ""
+    for r in rows:
+        if r["kpi"] in ("citizen_cost", "staff_cost") and currency:
+            r["label"] = f"{r['label']} ({currency})"
     ex = result.experiment
     if fmt == "json":
         return json.dumps(
@@ -150,90 +275,158 @@ def render_comparison(
                 "replications": ex.replications,
                 "days": ex.days,
                 "warmup_days": ex.warmup_days,
+                "tail_days": ex.tail_days,
                 "seed": ex.seed,
+                "sla_minutes": ex.sla_minutes,
+                "level": result.level,
+                "currency": currency,
                 "comparison": _plain(result.table.to_dict("records")),
-                "summary": _plain(ex.summary().to_dict("records")),
+                "summary": _plain(ex.summary(level=result.level).to_dict("records")),
             },
             indent=2,
         )
     if fmt == "md":
-        out = [f"# Before/after: {' vs '.join(ex.scenarios)}", ""]
-        out.append(
-            f"{ex.replications} replications x {ex.days} working days ({ex.warmup_days} warm-up),"
-            f" seed {ex.seed}."
-        )
-        for alt in ex.scenarios[1:]:
-            out += ["", f"## {result.baseline} -> {alt}", ""]
-            out += [f"- {h}" for h in _headline(rows, alt)]
-            out += ["", f"| KPI | {result.baseline} | {alt} | change | 95% CI | % |"]
-            out.append("|---|---:|---:|---:|---:|---:|")
-            for r in rows:
-                if r["scenario"] == alt:
-                    out.append(
-                        f"| {r['label']} | {r['baseline_text']} | {r['value_text']} | "
-                        f"{r['diff_text']} | {r['ci_text']} | {r['change_text']} |"
-                    )
-        return "\n".join(out) + "\n"
-    if fmt != "html":
-        raise ValueError(f"unknown format {fmt!r}")
-    return _html(result, rows, journeys)
+        return _markdown(result, rows, currency)
+    return _html(result, rows, journeys, currency)
+
+
+def _md(text: str) -> str:
+    """Text safe inside a Markdown table cell (pipes, angle brackets)."""
+    import html
+
+    return html.escape(str(text)).replace("|", "\\|")
+
+
+def _markdown(result: Comparison, rows: list[dict[str, Any]], currency: str) -> str:
+    ex = result.experiment
+    pct = f"{100 * result.level:g}%"
+    out = [f"# Before and after: {' vs '.join(_md(s) for s in ex.scenarios)}", ""]
+    out.append(_setup_line(result))
+    for alt in ex.scenarios[1:]:
+        out += ["", f"## {_md(result.baseline)} -> {_md(alt)}", ""]
+        out += [f"- {_md(h)}" for h in _headline_lines(rows, alt, result.level, currency)]
+        out += ["", f"| KPI | {_md(result.baseline)} | {_md(alt)} | change | {pct} CI | % |"]
+        out.append("|---|---:|---:|---:|---:|---:|")
+        for r in rows:
+            if r["scenario"] == alt:
+                cells = [r["label"], r["baseline_text"], r["value_text"], r["diff_text"]]
+                cells += [r["ci_text"], r["change_text"]]
+                out.append("| " + " | ".join(_md(c) for c in cells) + " |")
+    if ex.runs["unfinished"].sum():
+        out += ["", _md(_unfinished_note(result))]
+    return "\n".join(out) + "\n"
 
 
 def _plain(obj: Any) -> Any:
+    """JSON-ready values: NaN as null, numpy scalars as Python numbers."""
     if isinstance(obj, dict):
         return {str(k): _plain(v) for k, v in obj.items()}
     if isinstance(obj, list):
         return [_plain(v) for v in obj]
+    if hasattr(obj, "item"):
+        obj = obj.item()
     if isinstance(obj, float) and math.isnan(obj):
         return None
-    if hasattr(obj, "item"):
-        return _plain(obj.item())
     return obj
 
 
-def _html(result: Comparison, rows: list[dict[str, Any]], journeys: Sequence[Journey]) -> str:
-    import matplotlib
-
-    matplotlib.use("Agg")
+def _svg(fig: Any) -> str:
+    """A figure as inline SVG text (reproducible: fixed ids, no date), then closed."""
     import matplotlib.pyplot as plt
-    from jinja2 import Environment, PackageLoader, select_autoescape
 
-    from journeys.blueprint import blueprint
+    buf = io.StringIO()
+    with plt.rc_context({"svg.hashsalt": "odsc-compare"}):
+        fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
+    plt.close(fig)
+    text = buf.getvalue()
+    return text[text.index("<svg") :]
+
+
+def _plots(result: Comparison) -> list[tuple[str, str, str]]:
+    """(title, caption, svg) of every plot of the report."""
+    import matplotlib.pyplot as plt
+
     from simulations.plots import plot_ecdf, plot_queue_by_hour, plot_utilisation, plot_visits
 
     ex = result.experiment
-    plots = []
-    for title, draw in (
-        ("Lead time per case", lambda ax: plot_ecdf(ex, "lead_days", xlabel="lead time (days)", ax=ax)),
+    sla = ex.sla_minutes
+    specs = (
+        (
+            "Lead time per case",
+            "Share of cases done within a given number of days (from arrival to the last step).",
+            lambda ax: plot_ecdf(ex, "lead_days", xlabel="lead time (calendar days)", ax=ax),
+        ),
         (
             "Waiting per case",
-            lambda ax: plot_ecdf(ex, "waiting_hours", xlabel="total waiting (hours)", ax=ax),
+            "Total time between steps: queues, travel, couriers and days between visits.",
+            lambda ax: plot_ecdf(ex, "waiting_days", xlabel="waiting (calendar days)", ax=ax),
         ),
-        ("Visits to offices", lambda ax: plot_visits(ex, ax=ax)),
-        ("Queue length by hour of day", lambda ax: plot_queue_by_hour(ex, ax=ax)),
-    ):
-        fig, ax = plt.subplots(figsize=(6.2, 3.6), layout="constrained")
+        (
+            "Queue at the first desk",
+            f"Minutes from arrival to the start of service; dotted: the {sla:g}-minute standard.",
+            lambda ax: plot_ecdf(
+                ex,
+                "first_queue_minutes",
+                xlabel="minutes in the queue (axis cut at 2 hours)",
+                target=sla,
+                target_label=f"{sla:g} min",
+                xmax=max(120.0, 4 * sla),
+                ax=ax,
+            ),
+        ),
+        (
+            "Visits to offices",
+            "Share of cases by number of visits (a visit: one door, one day).",
+            lambda ax: plot_visits(ex, ax=ax),
+        ),
+        (
+            "Citizens queuing by hour of day",
+            "Mean number of citizens waiting at the desks that serve them in person.",
+            lambda ax: plot_queue_by_hour(ex, ax=ax),
+        ),
+    )
+    out = []
+    for title, caption, draw in specs:
+        fig, ax = plt.subplots(figsize=(6.2, 3.7), layout="constrained")
         draw(ax)
-        ax.set_title(title, loc="left", fontsize=11)
-        plots.append((title, _svg(fig)))
+        ax.set_title(title, loc="left", fontsize=12, fontweight="bold")
+        out.append((title, caption, _svg(fig)))
     ax = plot_utilisation(ex)
-    ax.set_title("Staff utilisation per desk pool", loc="left", fontsize=11)
-    plots.append(("Staff utilisation per desk pool", _svg(ax.figure)))
-    maps = []
-    for j in journeys:
-        ax = blueprint(j)
-        maps.append((j.name, _svg(ax.figure)))
+    ax.set_title("Staff utilisation per desk pool", loc="left", fontsize=12, fontweight="bold")
+    caption = "Busy share of open desk time, mean and 95% interval over replications."
+    out.append(("Staff utilisation per desk pool", caption, _svg(ax.figure)))
+    return out
+
+
+def _html(
+    result: Comparison, rows: list[dict[str, Any]], journeys: Sequence[Journey], currency: str
+) -> str:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
+    from journeys.blueprint import blueprint
+
+    ex = result.experiment
+    maps = [(j.name or j.id, _svg(blueprint(j).figure)) for j in journeys]
+    groups = [g for g, _ in _GROUPS] + ["Staff utilisation"]
     env = Environment(
         loader=PackageLoader("odsc", "templates"), autoescape=select_autoescape(["html", "j2"])
     )
     template = env.get_template("compare.html.j2")
+    names = {j.id: j.name for j in journeys}
     return template.render(
         ex=ex,
+        level=f"{100 * result.level:g}%",
+        setup=_setup_line(result),
         baseline=result.baseline,
         alternatives=ex.scenarios[1:],
         rows=rows,
-        headlines={alt: _headline(rows, alt) for alt in ex.scenarios[1:]},
-        plots=plots,
+        groups=groups,
+        headlines={alt: _headline(rows, alt, currency) for alt in ex.scenarios[1:]},
+        plots=_plots(result),
         maps=maps,
-        names={j.id: j.name for j in journeys},
+        names=names,
+        unfinished=_unfinished_note(result) if ex.runs["unfinished"].sum() else "",
     )

@@ -6,6 +6,7 @@ gives every purpose its own random stream; :mod:`simulations.queueing` holds
 the Erlang C closed forms the tests check the engine against.
 """
 
+from simulations.arrivals import case_starts
 from simulations.calendar import OpeningHours, always_open
 from simulations.checks import check_journey
 from simulations.engine import SimulationError, SimulationResult, simulate
@@ -17,6 +18,7 @@ __all__ = [
     "SimulationError",
     "SimulationResult",
     "always_open",
+    "case_starts",
     "check_journey",
     "erlang_c",
     "erlang_c_wait",

@@ -13,6 +13,9 @@ Every task carries its own seed, so results do not depend on the backend nor on
 the order in which workers finish. A progress bar over tasks is drawn on a
 terminal when ``progress=True``.
 
+The workers of an existing Dask cluster must have this package installed (the
+same version): tasks refer to its functions by name.
+
 Examples
 --------
 >>> map_tasks(abs, [-3, 2, -1], jobs=1)
@@ -28,7 +31,10 @@ from typing import Any, TypeVar
 
 from journeys.errors import InputError
 
-__all__ = ["ExecutorError", "map_tasks"]
+__all__ = ["CONNECT_TIMEOUT", "ExecutorError", "cpu_count", "map_tasks"]
+
+#: How long to try to reach an existing Dask scheduler before giving up.
+CONNECT_TIMEOUT: str = "3s"
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -36,6 +42,26 @@ R = TypeVar("R")
 
 class ExecutorError(InputError):
     """A backend option that cannot work (bad job count, unreachable scheduler)."""
+
+
+def cpu_count() -> int:
+    """CPUs this process may run on (its affinity where the OS tells it).
+
+    Examples
+    --------
+    >>> cpu_count() >= 1
+    True
+    """
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
+
+
+def _positive(name: str, value: object) -> None:
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ExecutorError(f"{name} must be a whole number >= 1, got {value!r}")
 
 
 def _bar(total: int, progress: bool, desc: str):  # type: ignore[no-untyped-def]
@@ -78,15 +104,13 @@ def map_tasks(
         For ``jobs < 1``, both Dask options at once, or a scheduler that cannot be reached.
     """
     if scheduler is not None and dask_local is not None:
-        raise ExecutorError("give either --scheduler or --dask-local, not both")
-    if jobs is not None and jobs < 1:
-        raise ExecutorError(f"--jobs must be >= 1, got {jobs}")
-    if dask_local is not None and dask_local < 1:
-        raise ExecutorError(f"--dask-local must be >= 1, got {dask_local}")
+        raise ExecutorError("give either a scheduler address or dask_local, not both")
+    _positive("jobs", jobs)
+    _positive("dask_local", dask_local)
     tasks = list(tasks)
     if scheduler is not None or dask_local is not None:
         return _map_dask(func, tasks, scheduler, dask_local, progress, desc)
-    n = jobs if jobs is not None else (len(os.sched_getaffinity(0)) or 1)
+    n = jobs if jobs is not None else cpu_count()
     n = max(1, min(n, len(tasks)))
     with _bar(len(tasks), progress, desc) as bar:
         if n == 1:
@@ -126,10 +150,11 @@ def _map_dask(
     try:
         if scheduler is not None:
             try:
-                client = Client(scheduler, timeout="5s")
+                client = Client(scheduler, timeout=CONNECT_TIMEOUT)
             except Exception as e:  # noqa: BLE001 - any failure to connect is the user's address
+                why = str(e).splitlines()[0][:120] if str(e) else type(e).__name__
                 raise ExecutorError(
-                    f"cannot reach the Dask scheduler at {scheduler}: {type(e).__name__}"
+                    f"scheduler {scheduler}: cannot reach the Dask scheduler ({why})"
                 ) from None
         else:
             cluster = LocalCluster(

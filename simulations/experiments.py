@@ -86,12 +86,12 @@ __all__ = [
 
 #: Readable names and units of the KPIs, in report order.
 KPI_LABELS: dict[str, str] = {
-    "waiting_median": "Waiting per case, median (days)",
-    "waiting_mean": "Waiting per case, mean (days)",
-    "waiting_p90": "Waiting per case, p90 (days)",
     "lead_median": "Lead time, median (days)",
     "lead_mean": "Lead time, mean (days)",
     "lead_p90": "Lead time, p90 (days)",
+    "waiting_median": "Waiting per case, median (days)",
+    "waiting_mean": "Waiting per case, mean (days)",
+    "waiting_p90": "Waiting per case, p90 (days)",
     "visits": "Visits to offices per case",
     "doors": "Offices per case",
     "handoffs": "Agency handoffs per case",
@@ -101,8 +101,6 @@ KPI_LABELS: dict[str, str] = {
     "cases": "Cases measured",
     "unfinished": "Measured cases still open at the end",
 }
-
-_MIN_PER_DAY = 1440.0
 
 
 @dataclass(frozen=True)
@@ -147,131 +145,22 @@ def _check(replications: object, days: object, warmup_days: object, tail_days: o
         raise InputError(f"warmup_days ({w}) must be less than days ({d}): nothing to measure")
 
 
-def _arrival_cutoff(journey: Journey, days: int) -> pd.Timestamp:
-    """Midnight after the ``days``-th day citizens arrive on (the engine's clock).
-
-    The arrival calendar is the engine's: that of the first step's desks, else
-    the journey's first calendar, else round the clock.
-    """
-    from simulations.calendar import always_open, as_date, open_days
-    from simulations.engine import DEFAULT_START
-
-    first = journey.step(journey.start)
-    if first.pool is not None:
-        cal = journey.calendar(journey.pool(first.pool).calendar)
-    else:
-        cal = journey.calendars[0] if journey.calendars else always_open()
-    day0 = as_date(DEFAULT_START)
-    last = open_days(cal, day0, days)[-1]
-    return pd.Timestamp(day0, tz="UTC") + pd.Timedelta(days=last + 1)
-
-
 def _measure(task: _Task) -> tuple[dict[str, float | str | int], pd.DataFrame, pd.DataFrame]:
-    """Simulate one replication of one scenario and reduce it to KPI figures.
-
-    Returns the KPI row, the per-case figures (for distribution plots) and the
-    mean queue length per pool and hour of day.
-    """
-    from analysis.kpis import case_kpis, event_times
-    from analysis.schema import ARRIVAL, CASE
-    from simulations.engine import simulate
+    """One task of :func:`run` (module level, so that it pickles by name)."""
+    from simulations.measures import measure_replication
 
     sc = task.scenario
-    res = simulate(
+    return measure_replication(
         sc.journey,
-        days=task.days + task.tail_days,
-        seed=task.seed,
-        warmup_days=task.warmup_days,
+        name=sc.name,
         replication=task.replication,
+        days=task.days,
+        warmup_days=task.warmup_days,
+        tail_days=task.tail_days,
+        seed=task.seed,
+        sla_minutes=task.sla_minutes,
         arrivals_per_day=sc.arrivals_per_day,
     )
-    cases = res.cases
-    measured = cases[cases["arrival"] < _arrival_cutoff(sc.journey, task.days)]
-    done = measured[measured["finished"]]
-    arrival = done.set_index(CASE)["arrival"]
-    log = res.log[res.log[CASE].isin(arrival.index)]
-    log = log.assign(**{ARRIVAL: log[CASE].map(arrival)})
-    ev = event_times(log)
-    k = case_kpis(ev, journey=sc.journey)
-    n = len(k)
-    row: dict[str, float | str | int] = {"scenario": sc.name, "replication": task.replication}
-    lead = k["lead_minutes"].to_numpy(dtype=float) / _MIN_PER_DAY
-    wait = k["waiting_minutes"].to_numpy(dtype=float) / _MIN_PER_DAY
-    for key, x in (("waiting", wait), ("lead", lead)):
-        row[f"{key}_median"] = float(np.median(x)) if n else math.nan
-        row[f"{key}_mean"] = float(x.mean()) if n else math.nan
-        row[f"{key}_p90"] = float(np.quantile(x, 0.9)) if n else math.nan
-    for col in ("visits", "doors", "handoffs", "citizen_cost"):
-        row[col] = float(k[col].mean()) if n else math.nan
-    after_warmup = res.arrived - res.warmup_arrived
-    row["staff_cost"] = res.staff_cost / after_warmup if after_warmup else math.nan
-    first_queue = ev.loc[~ev[CASE].duplicated(), "waiting"].to_numpy(dtype=float)
-    row["within_sla"] = float((first_queue <= task.sla_minutes).mean()) if n else math.nan
-    row["cases"] = float(len(measured))
-    row["unfinished"] = float(len(measured) - len(done))
-    for pool, u in res.utilisation.items():
-        row[f"util:{pool}"] = float(u)
-    per_case = pd.DataFrame(
-        {
-            "scenario": sc.name,
-            "replication": task.replication,
-            "lead_days": lead,
-            "waiting_days": wait,
-            "visits": k["visits"].to_numpy(dtype=float),
-            "first_queue_minutes": first_queue,
-        }
-    )
-    facing = {s.pool for s in sc.journey.steps if s.citizen_present and s.pool is not None}
-    queue = _queue_by_hour(res.queue_lengths, res.end)
-    queue.insert(2, "citizen", queue["pool"].isin(facing))
-    queue.insert(0, "replication", task.replication)
-    queue.insert(0, "scenario", sc.name)
-    return row, per_case, queue
-
-
-def _queue_by_hour(q: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
-    """Time-average number waiting per pool and hour of day, from change points.
-
-    ``q`` holds change points (``time``, ``pool``, ``length``): the length holds
-    from each time to the pool's next point, the last one until ``end``. The
-    step function is integrated exactly over every clock hour (a length held
-    from 15:50 to 08:10 counts in each hour it covers), then averaged per hour
-    of day. Written with numpy because pandas' resampling would allocate a row
-    per minute to do the same.
-
-    Examples
-    --------
-    >>> t = pd.to_datetime(["2026-01-05 08:00", "2026-01-05 08:30"], utc=True)
-    >>> q = pd.DataFrame({"time": t, "pool": ["a", "a"], "length": [2, 0]})
-    >>> out = _queue_by_hour(q, pd.Timestamp("2026-01-05 10:00", tz="UTC"))
-    >>> out.values.tolist()
-    [['a', 8, 1.0], ['a', 9, 0.0]]
-    """
-    frames = []
-    stop = end.value / 1e9
-    for pool, part in q.groupby("pool", sort=True):
-        t = pd.DatetimeIndex(part["time"]).as_unit("ns").asi8 / 1e9
-        length = part["length"].to_numpy(dtype=float)
-        held = np.diff(np.append(t, stop))
-        area = np.concatenate([[0.0], np.cumsum(length * held)])  # integral up to each point
-        hours = np.arange(math.floor(t[0] / 3600) * 3600, stop, 3600.0)
-        edges = np.clip(np.append(hours, stop), t[0], stop)
-        i = np.searchsorted(t, edges, side="right") - 1
-        integral = area[i] + length[i] * (edges - t[i])
-        span = np.diff(edges)
-        by_hour = pd.DataFrame(
-            {"hour": ((hours // 3600) % 24).astype(int), "a": np.diff(integral), "s": span}
-        )
-        g = by_hour.groupby("hour").sum()
-        g = g[g["s"] > 0]
-        frames.append(
-            pd.DataFrame(
-                {"pool": str(pool), "hour": g.index.to_numpy(), "queue": (g["a"] / g["s"]).values}
-            )
-        )
-    if not frames:
-        return pd.DataFrame({"pool": [], "hour": [], "queue": []})
-    return pd.concat(frames, ignore_index=True)
 
 
 @dataclass(frozen=True)

@@ -138,3 +138,11 @@ def test_process_map_svg_is_none_without_dot(monkeypatch):
 def test_process_map_svg_renders():
     svg = process_map_svg(_log(CASES), title="Test map")
     assert svg is not None and "<svg" in svg and "Test map" in svg
+
+
+def test_process_map_keeps_pruned_activities_connected():
+    # The busiest arc alone is a -> b; b neither ends cases nor keeps an outgoing arc,
+    # so its busiest outgoing arc (b -> c, 5 times) comes back with it.
+    src = process_map(_log(CASES), max_arcs=1).source
+    assert "Showing 2 of 5 arcs" in src
+    assert src.count("->") == 2 + 1 + 1  # two arcs, start -> a, c -> end

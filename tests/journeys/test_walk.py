@@ -276,3 +276,33 @@ def test_given_path_cannot_skip_to_a_join():
     with pytest.raises(InputError) as e:
         walk(parallel_journey(), path=["s", "split", "j"])
     assert str(e.value) == "t: path: no transition from 'split' (step 2) to 'j' (step 3)"
+
+
+def test_nested_parallel_splits_list_every_branch():
+    # a splits into b and c; b splits again into b1 and b2; all meet at j
+    j = make(
+        [
+            Step("a", "r", MIN(1), split="and"),
+            Step("b", "r", MIN(1), split="and"),
+            Step("b1", "p", MIN(1)),
+            Step("b2", "r", MIN(1)),
+            Step("c", "r", MIN(1)),
+            Step("j", "r", MIN(1), join="and"),
+            Step("e", "r", MIN(1)),
+        ],
+        [
+            Transition("a", "b"),
+            Transition("a", "c"),
+            Transition("b", "b1"),
+            Transition("b", "b2"),
+            Transition("b1", "j"),
+            Transition("b2", "j"),
+            Transition("c", "j"),
+            Transition("j", "e"),
+        ],
+    )
+    df = walk(j)
+    assert df["step"].tolist() == ["a", "b", "b1", "b2", "c", "j", "e"]
+    assert df.loc[1, "carrier"] == (
+        "in parallel: passed on to Agency P -> b1; passed on within the agency -> b2"
+    )

@@ -113,8 +113,8 @@ def test_walk_bad_path_is_a_user_error():
 
 
 def test_metrics_json_has_visits_for_each_journey():
-    from journeys.metrics import static_metrics
     from journeys import load_catalog
+    from journeys.metrics import static_metrics
 
     r = run("journey", "metrics", "business-licence", "business-licence-one-door", "--json")
     assert r.exit_code == 0

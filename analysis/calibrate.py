@@ -1,0 +1,908 @@
+"""An as-is journey model calibrated from an event log.
+
+:func:`calibrate` turns a canonical event log (:func:`analysis.logs.read_log`)
+into a :class:`journeys.model.Journey` that the simulator can run, so that a
+redesign can be compared against a model that reproduces the centre's own log.
+Every rule below is an approximation; the journey's ``description`` lists the
+ones that applied to the log at hand (:func:`calibration_notes` reads them back).
+
+Steps and agencies
+    One step per activity (ids slugified from the names, names kept), in order
+    of their median position in the cases. A step's agency is the most frequent
+    ``org:group`` among its events, ignoring ``unknown`` when a known agency
+    occurs. A step is citizen-present when most of its events say so
+    (``odsc:citizen_present``), at its most frequent ``odsc:door``.
+Routing
+    First-order: from the directly-follows counts of the log (the order work
+    began, as :func:`analysis.bottlenecks.directly_follows` reads it). The
+    probability of ``a -> b`` is the count of ``a -> b`` over the number of
+    executions of ``a`` (every execution is followed by another event or ends
+    its case), so rework loops are branches like any other. When all cases
+    begin with the same activity it is the start step; otherwise a zero-duration
+    ``Case start`` step branches to the first activities by their shares. An
+    activity that sometimes ends a case and sometimes does not gets a branch to a
+    zero-duration ``Case end`` step with the share of its executions that end a
+    case; an activity that always ends its cases is an end itself. The two
+    synthetic steps carry the stage :data:`BOUNDARY_STAGE` (see
+    :func:`boundary_steps`) so that they can be left out when the simulated log
+    is compared with the real one.
+Durations and handoff delays
+    Fitted by :func:`fit_distribution`: among exponential, lognormal and gamma
+    (maximum likelihood with scipy, location 0), the lowest AIC among those a
+    Kolmogorov-Smirnov test does not reject at ``alpha``; the empirical
+    distribution (``max_points`` quantiles) when fewer than ``min_samples``
+    observations, when an observation is 0 (the parametric families have none),
+    or when the test rejects all three. With start timestamps a step's duration
+    is fitted on its processing times and a transition's delay on the waiting
+    before its target (start of the target minus completion of the source,
+    never below 0). **Without start timestamps** only complete-to-complete
+    transition times are known. Processing is then unknown, and the honest
+    approximation used here is: a step's duration is fixed at the lower
+    ``processing_quantile`` of the transition times into it, at most
+    ``max_processing`` minutes (0 for a step nothing leads to), and the rest of
+    each observed transition time (never below 0) is the delay of its
+    transition. A simulated transition then takes delay + duration, which is the
+    observed transition time whenever the desks are free and open. Delays are
+    per transition (pair of steps), a refinement of per agency pair.
+Carriers
+    Logs do not say how a dossier moved. A transition between steps of one
+    agency has no carrier; between agencies it is ``citizen`` when the
+    receiving step is citizen-present, else ``handoff_carrier`` (``digital``
+    by default: the measured delay is kept whichever carrier is chosen, and
+    ``courier`` would add the wait for a daily batch on top of it).
+Calendar and desks
+    One calendar for all desks: the shortest run of whole hours of the day
+    (UTC, the clock the simulator replays a log's arrivals on) that holds
+    ``coverage`` of the events' start (else completion) times, on the weekdays
+    holding at least ``min_day_share`` of the events; no lunch break is
+    inferred. One pool of desks per agency; its capacity is the
+    ``capacity_quantile`` of the number of distinct resources of the agency's
+    steps active on one day, or, without resources, of the day's work (events
+    times their step's mean duration) over the open minutes. Waiting measured
+    in a log includes any queueing, so where the desks are busy the simulated
+    queue comes on top of a delay that already holds it: the model errs on the
+    slow side there. ``queues=False`` leaves the steps without desks.
+Arrivals
+    Cases per open day, by weekday (weights relative to the mean) and hour of
+    day (shares within the opening hours), from the first event of every case.
+
+Examples
+--------
+>>> import pandas as pd
+>>> rows = []
+>>> for i in range(10):
+...     second = "B" if i < 7 else "C"
+...     for k, act in enumerate(["A", second]):
+...         rows.append({"case:concept:name": f"c{i}", "concept:name": act,
+...                      "time:timestamp": pd.Timestamp("2024-03-04 09:00", tz="UTC")
+...                      + pd.Timedelta(minutes=60 * i + 20 * k), "org:group": "desk"})
+>>> j = calibrate(pd.DataFrame(rows), name="Toy")
+>>> j.start, [(t.target, t.probability) for t in j.successors("a")]
+('a', [('b', 0.7), ('c', 0.3)])
+>>> j.ends
+('b', 'c')
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+
+from analysis.bottlenecks import _begin_series, _first_last_mask, _flow_order, directly_follows
+from analysis.kpis import event_times, has_start_times
+from analysis.schema import (
+    ACTIVITY,
+    AGENCY,
+    CASE,
+    DOOR,
+    PRESENT,
+    RESOURCE,
+    START,
+    TIMESTAMP,
+    UNKNOWN_AGENCY,
+    LogError,
+)
+from journeys.model import (
+    CARRIERS,
+    WEEKDAYS,
+    Agency,
+    Arrivals,
+    Calendar,
+    Distribution,
+    Door,
+    Journey,
+    Pool,
+    Step,
+    Transition,
+)
+
+__all__ = [
+    "BOUNDARY_STAGE",
+    "CalibrationError",
+    "Fit",
+    "boundary_steps",
+    "calibrate",
+    "calibration_notes",
+    "fit_distribution",
+    "opening_hours",
+]
+
+#: Stage label of the synthetic ``Case start`` and ``Case end`` steps.
+BOUNDARY_STAGE: str = "case boundary"
+
+_FAMILIES = ("exponential", "lognormal", "gamma")
+_NOTES_HEADER = "Calibration notes:"
+_CALENDAR = "observed_hours"
+
+
+class CalibrationError(LogError):
+    """A log or an option :func:`calibrate` cannot work with (one line, naming the field)."""
+
+
+@dataclass(frozen=True)
+class Fit:
+    """The distribution :func:`fit_distribution` chose, and why.
+
+    Attributes
+    ----------
+    distribution : journeys.model.Distribution
+    family : str
+        ``fixed``, ``exponential``, ``lognormal``, ``gamma`` or ``empirical``.
+    n : int
+        Observations used.
+    reason : str
+        Why this family (e.g. ``"lowest AIC"``, ``"fewer than 20 observations"``).
+    aic, ks_pvalue : dict of str to float
+        AIC and Kolmogorov-Smirnov p-value of each parametric family fitted.
+    """
+
+    distribution: Distribution
+    family: str
+    n: int
+    reason: str
+    aic: dict[str, float] = field(default_factory=dict)
+    ks_pvalue: dict[str, float] = field(default_factory=dict)
+
+
+def fit_distribution(
+    values: Sequence[float] | np.ndarray | pd.Series,
+    *,
+    min_samples: int = 20,
+    alpha: float = 0.01,
+    max_points: int = 100,
+) -> Fit:
+    """Fit a duration distribution (minutes) to observations, choosing the family.
+
+    The criterion: fixed when all observations are equal; empirical when there
+    are fewer than ``min_samples`` or any is 0; otherwise exponential, lognormal
+    and gamma are fitted by maximum likelihood (``scipy.stats``, location fixed
+    at 0) and the one with the lowest AIC among those the Kolmogorov-Smirnov
+    test does not reject at level ``alpha`` is chosen, falling back to the
+    empirical distribution when the test rejects all three. (The test's
+    p-values are optimistic because the parameters were estimated from the same
+    data, so a rejection is a strong signal.) An empirical distribution keeps
+    the observations themselves when there are at most ``max_points``, else
+    ``max_points`` evenly spaced quantiles.
+
+    Parameters
+    ----------
+    values : sequence of float
+        Observed durations in minutes; NaN are ignored, negatives are an error.
+    min_samples : int
+        Fewer observations than this give the empirical distribution.
+    alpha : float
+        Level of the Kolmogorov-Smirnov test.
+    max_points : int
+        Most values an empirical distribution keeps.
+
+    Returns
+    -------
+    Fit
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.random.default_rng(3).lognormal(3.0, 0.5, 400)
+    >>> f = fit_distribution(x)
+    >>> f.family, round(f.distribution.params["mean"])
+    ('lognormal', 23)
+    >>> fit_distribution([5, 7, 9]).distribution.to_dict()
+    {'dist': 'empirical', 'samples': [5.0, 7.0, 9.0]}
+    >>> fit_distribution([4, 4, 4]).distribution
+    Distribution(dist='fixed', params={'value': 4.0})
+    """
+    v = np.asarray(values, dtype=float)
+    v = v[~np.isnan(v)]
+    if v.size == 0:
+        raise ValueError("no observations to fit")
+    if (v < 0).any() or not np.isfinite(v).all():
+        raise ValueError("durations must be finite and >= 0")
+    n = int(v.size)
+    if np.all(v == v[0]):
+        return Fit(Distribution.fixed(float(v[0])), "fixed", n, "all observations equal")
+    if n < min_samples:
+        return Fit(
+            _empirical(v, max_points), "empirical", n, f"fewer than {min_samples} observations"
+        )
+    if (v <= 0).any():
+        return Fit(_empirical(v, max_points), "empirical", n, "observations of 0")
+    from scipy import stats
+
+    aic: dict[str, float] = {}
+    pvalue: dict[str, float] = {}
+    dists: dict[str, Distribution] = {}
+    for family in _FAMILIES:
+        if family == "exponential":
+            _, scale = stats.expon.fit(v, floc=0)
+            frozen, k = stats.expon(scale=scale), 1
+            dists[family] = Distribution("exponential", {"mean": float(scale)})
+        elif family == "lognormal":
+            s, _, scale = stats.lognorm.fit(v, floc=0)
+            frozen, k = stats.lognorm(s, scale=scale), 2
+            dists[family] = _mean_sd("lognormal", float(frozen.mean()), float(frozen.std()))
+        else:
+            a, _, scale = stats.gamma.fit(v, floc=0)
+            frozen, k = stats.gamma(a, scale=scale), 2
+            dists[family] = _mean_sd("gamma", float(frozen.mean()), float(frozen.std()))
+        loglik = float(np.sum(frozen.logpdf(v)))
+        aic[family] = 2 * k - 2 * loglik if math.isfinite(loglik) else math.inf
+        pvalue[family] = float(stats.kstest(v, frozen.cdf).pvalue)
+    kept = [f for f in _FAMILIES if pvalue[f] >= alpha and math.isfinite(aic[f])]
+    if not kept:
+        return Fit(
+            _empirical(v, max_points),
+            "empirical",
+            n,
+            f"Kolmogorov-Smirnov rejects all three at {alpha:g}",
+            aic,
+            pvalue,
+        )
+    best = min(kept, key=lambda f: aic[f])
+    return Fit(dists[best], best, n, "lowest AIC", aic, pvalue)
+
+
+def opening_hours(
+    log: pd.DataFrame,
+    *,
+    coverage: float = 0.95,
+    min_day_share: float = 0.01,
+    calendar_id: str = _CALENDAR,
+) -> Calendar:
+    """The opening hours in which the log's work happens.
+
+    The shortest run of whole hours of the day (wrapping around midnight if
+    need be) holding at least ``coverage`` of the events' start times
+    (completion times where starts are unknown), on the weekdays holding at
+    least ``min_day_share`` of the events. Times are read in UTC.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.to_datetime(["2024-03-04 08:10", "2024-03-04 09:30", "2024-03-05 11:59",
+    ...                     "2024-03-06 10:00"], utc=True)
+    >>> c = opening_hours(pd.DataFrame({"time:timestamp": t}), coverage=1.0)
+    >>> c.hours, c.days
+    ((('08:00', '12:00'),), ('mon', 'tue', 'wed'))
+    """
+    if not 0 < coverage <= 1:
+        raise CalibrationError(f"coverage must be in (0, 1], got {coverage}")
+    begin = _begin_series(log) if START in log.columns else log[TIMESTAMP]
+    begin = begin.dt.tz_convert("UTC") if isinstance(begin.dtype, pd.DatetimeTZDtype) else begin
+    hist = np.bincount(begin.dt.hour.to_numpy(), minlength=24).astype(float)
+    need = coverage * hist.sum() - 1e-9
+    # window sums for every start hour and length, via the cumulative sum of two days
+    cum = np.concatenate([[0.0], np.cumsum(np.concatenate([hist, hist]))])
+    hours = (("00:00", "24:00"),)
+    for length in range(1, 25):
+        sums = cum[np.arange(24) + length] - cum[np.arange(24)]
+        if sums.max() >= need:
+            h0 = int(np.argmax(sums))
+            hours = _interval_text(h0, length)
+            break
+    days = np.bincount(begin.dt.day_of_week.to_numpy(), minlength=7) / max(len(begin), 1)
+    open_days = tuple(WEEKDAYS[d] for d in range(7) if days[d] >= min_day_share and days[d] > 0)
+    return Calendar(calendar_id, hours, open_days or WEEKDAYS[:5])
+
+
+def boundary_steps(journey: Journey) -> tuple[str, ...]:
+    """Names of the synthetic ``Case start`` / ``Case end`` steps of a calibrated journey.
+
+    These are the activities to leave out of a simulated log before comparing
+    it with the real one (see :func:`analysis.fidelity.fidelity`).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> log = pd.DataFrame({"case:concept:name": ["c1", "c1", "c2"],
+    ...     "concept:name": ["a", "b", "a"],
+    ...     "time:timestamp": pd.to_datetime(["2024-03-04 09:00", "2024-03-04 09:30",
+    ...                                       "2024-03-04 10:00"], utc=True)})
+    >>> boundary_steps(calibrate(log))
+    ('Case end',)
+    """
+    return tuple(s.label for s in journey.steps if s.stage == BOUNDARY_STAGE)
+
+
+def calibration_notes(journey: Journey) -> list[str]:
+    """The approximations :func:`calibrate` wrote into the journey's description.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> log = pd.DataFrame({"case:concept:name": ["c1", "c1"], "concept:name": ["a", "b"],
+    ...     "time:timestamp": pd.to_datetime(["2024-03-04 09:00", "2024-03-04 09:30"], utc=True),
+    ...     "org:group": ["desk", "desk"]})
+    >>> print(calibration_notes(calibrate(log))[0])
+    The log has no start times: processing is unknown, ...
+    """
+    text = journey.description
+    if _NOTES_HEADER not in text:
+        return []
+    body = text.split(_NOTES_HEADER, 1)[1]
+    return [line[2:].strip() for line in body.splitlines() if line.startswith("- ")]
+
+
+def calibrate(
+    log: pd.DataFrame,
+    *,
+    name: str | None = None,
+    journey_id: str | None = None,
+    case: str = CASE,
+    activity: str = ACTIVITY,
+    timestamp: str = TIMESTAMP,
+    start: str = START,
+    resource: str = RESOURCE,
+    agency: str = AGENCY,
+    door: str = DOOR,
+    present: str = PRESENT,
+    coverage: float = 0.95,
+    min_day_share: float = 0.01,
+    capacity_quantile: float = 0.9,
+    processing_quantile: float = 0.1,
+    max_processing: float = 30.0,
+    min_samples: int = 20,
+    alpha: float = 0.01,
+    max_points: int = 100,
+    handoff_carrier: str = "digital",
+    queues: bool = True,
+    periods: Sequence[str | pd.Timestamp] = (),
+) -> Journey:
+    """Calibrate an as-is journey from an event log (rules: see the module docstring).
+
+    Parameters
+    ----------
+    log : pandas.DataFrame
+        An event log in the canonical schema (not modified).
+    name, journey_id : str, optional
+        Name and id of the journey.
+    case, activity, timestamp, start, resource, agency, door, present : str
+        Column names; ``start``, ``resource``, ``agency``, ``door`` and
+        ``present`` are used when the log has them.
+    coverage, min_day_share : float
+        Share of events the opening hours hold; least share of events that
+        makes a weekday a working day.
+    capacity_quantile : float
+        Quantile of the daily number of active resources that gives a pool's desks.
+    processing_quantile, max_processing : float
+        Without start times: the lower quantile of the transition times into a
+        step taken as its fixed duration, and its cap in minutes.
+    min_samples, alpha, max_points : int, float, int
+        Options of :func:`fit_distribution`.
+    handoff_carrier : {"digital", "courier", "citizen"}
+        Carrier of a handoff between agencies (the log does not say).
+    queues : bool
+        Give steps the desks of their agency (else no queues, no opening hours).
+    periods : sequence of date
+        Dates (UTC) at which the way the centre works changed. Cases are grouped
+        by the period in which they began; each period gets its own steps,
+        routing and delays (step ids suffixed ``_p1``, ``_p2``, ...; names
+        kept), joined at a ``Case start`` step that branches to them by their
+        shares of the cases. Desks, hours and arrivals come from the whole log.
+
+    Returns
+    -------
+    journeys.model.Journey
+        Valid for :func:`journeys.validate.validate`; its ``description`` ends
+        with the calibration notes (:func:`calibration_notes`).
+
+    Raises
+    ------
+    CalibrationError
+        For a log without the needed columns or events, or an option out of range.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> from analysis.logs import read_log
+    >>> from journeys.validate import validate
+    >>> log = read_log(Path("examples/odsc_example_log.csv"))
+    >>> j = calibrate(log, name="Example")
+    >>> validate(j)
+    []
+    """
+    _check_options(
+        coverage=coverage,
+        min_day_share=min_day_share,
+        capacity_quantile=capacity_quantile,
+        processing_quantile=processing_quantile,
+        max_processing=max_processing,
+        min_samples=min_samples,
+        alpha=alpha,
+        max_points=max_points,
+        handoff_carrier=handoff_carrier,
+    )
+    canonical = _canonical(log, case, activity, timestamp, start, resource, agency, door, present)
+    if periods:
+        options = dict(
+            coverage=coverage, min_day_share=min_day_share, capacity_quantile=capacity_quantile,
+            processing_quantile=processing_quantile, max_processing=max_processing,
+            min_samples=min_samples, alpha=alpha, max_points=max_points,
+            handoff_carrier=handoff_carrier, queues=queues,
+        )  # fmt: skip
+        return _by_period(canonical, periods, name, journey_id, options)
+    ev = event_times(canonical)
+    starts_known = has_start_times(ev)
+    notes: list[str] = []
+    fit = {"min_samples": min_samples, "alpha": alpha, "max_points": max_points}
+
+    # ---- the cases as paths (the order work began), and the steps in median position
+    flow = ev.iloc[_flow_order(ev)]
+    codes = pd.factorize(flow[CASE])[0]
+    first, last = _first_last_mask(codes)
+    rows = np.arange(len(flow))
+    position = rows - np.maximum.accumulate(np.where(first, rows, 0))
+    acts = flow[ACTIVITY].astype(str).to_numpy()
+    ranked = pd.Series(position).groupby(acts).median().sort_values(kind="stable")
+    activities = [str(a) for a in ranked.index]
+    sid = dict(zip(activities, _unique_slugs(activities, taken=set())))
+
+    # ---- agencies, presence, doors
+    step_agency = _mode_known(flow, ACTIVITY, AGENCY)
+    groups = sorted(set(step_agency.values()))
+    agency_ids = dict(zip(groups, _unique_slugs(groups, taken=set())))
+    bare = [a for a in activities if step_agency[a] == UNKNOWN_AGENCY]
+    if bare:
+        notes.append(
+            f"{len(bare)} step(s) have no known agency in the log and are put under "
+            f"'{UNKNOWN_AGENCY}': {', '.join(bare[:5])}{', ...' if len(bare) > 5 else ''}."
+        )
+    present_of = _present_steps(flow)
+    door_of = _mode_known(flow, ACTIVITY, DOOR) if DOOR in flow.columns else {}
+
+    # ---- directly-follows pairs
+    df = directly_follows(ev)
+    pair_times = {
+        (str(a), str(b)): g.to_numpy(dtype=float)
+        for (a, b), g in df.groupby(["source", "target"], observed=True, sort=False)["transition"]
+    }
+    execs = pd.Series(acts).value_counts()
+    ends = pd.Series(acts[last]).value_counts()
+    begins = pd.Series(acts[first]).value_counts()
+
+    # ---- durations: fitted on processing times, or the documented approximation
+    durations: dict[str, Distribution] = {}
+    fixed: dict[str, float] = {}
+    fits: list[Fit] = []
+    processing = (
+        pd.Series(flow["processing"].to_numpy(dtype=float)).groupby(acts) if starts_known else None
+    )
+    into: dict[str, list[np.ndarray]] = {}
+    for (_, b), times in pair_times.items():
+        into.setdefault(b, []).append(times)
+    for a in activities:
+        obs = processing.get_group(a).dropna().to_numpy() if processing is not None else []
+        if len(obs):
+            f = fit_distribution(np.clip(obs, 0, None), **fit)
+            fits.append(f)
+            durations[a] = f.distribution
+            continue
+        times = np.clip(np.concatenate(into.get(a, [np.zeros(0)])), 0, None)
+        p = float(np.quantile(times, processing_quantile)) if times.size else 0.0
+        fixed[a] = round(min(p, max_processing), 3)
+        durations[a] = Distribution.fixed(fixed[a])
+    if fixed:
+        what = (
+            "The log has no start times" if not starts_known else "Some steps have no start times"
+        )
+        notes.append(
+            f"{what}: processing is unknown, so such a step's duration is fixed at the "
+            f"{processing_quantile:.0%} quantile of the transition times into it (at most "
+            f"{max_processing:g} min; 0 for a step nothing leads to), and the rest of each "
+            "transition time becomes the delay of its transition."
+        )
+
+    # ---- routing and delays (per pair of steps); "" stands for the synthetic end
+    transitions: list[Transition] = []
+    for a in activities:
+        branches: list[tuple[str, float, Distribution | None]] = []
+        outgoing = [(b, t) for (s, b), t in pair_times.items() if s == a]
+        for b, times in sorted(outgoing, key=lambda bt: (-len(bt[1]), sid[bt[0]])):
+            f = fit_distribution(np.clip(times - fixed.get(b, 0.0), 0, None), **fit)
+            fits.append(f)
+            zero = f.family == "fixed" and f.distribution.mean == 0
+            branches.append(
+                (sid[b], len(times) / float(execs[a]), None if zero else f.distribution)
+            )
+        if branches and a in ends.index:
+            branches.append(("", float(ends[a]) / float(execs[a]), None))
+        transitions += [
+            Transition(sid[a], t, p, None, d) for t, p, d in _fix_probabilities(branches)
+        ]
+
+    # ---- synthetic start and end steps
+    taken = set(sid.values())
+    head: list[Step] = []
+    tail: list[Step] = []
+    if any(t.target == "" for t in transitions):
+        end_id = _unique_slugs(["case_end"], taken=taken)[0]
+        taken.add(end_id)
+        transitions = [replace(t, target=end_id) if t.target == "" else t for t in transitions]
+        g = agency_ids[step_agency[str(ends.index[0])]]
+        tail.append(Step(end_id, g, Distribution.fixed(0), "Case end", stage=BOUNDARY_STAGE))
+        notes.append(
+            "Activities that sometimes end a case branch to a zero-duration 'Case end' step "
+            "with the share of their executions that end a case."
+        )
+    if len(begins) == 1:
+        start_id = sid[str(begins.index[0])]
+    else:
+        start_id = _unique_slugs(["case_start"], taken=taken)[0]
+        g = agency_ids[step_agency[str(begins.index[0])]]
+        head.append(Step(start_id, g, Distribution.fixed(0), "Case start", stage=BOUNDARY_STAGE))
+        share = [(sid[str(a)], n / float(begins.sum()), None) for a, n in begins.items()]
+        transitions = [Transition(start_id, t, p) for t, p, _ in _fix_probabilities(share)] + [
+            *transitions
+        ]
+        notes.append(
+            f"Cases begin with {len(begins)} different activities: a zero-duration 'Case start' "
+            "step branches to them by their shares."
+        )
+
+    # ---- carriers of handoffs between agencies
+    agency_of = {sid[a]: step_agency[a] for a in activities}
+    present_ids = {sid[a] for a in activities if present_of.get(a, False)}
+    for i, t in enumerate(transitions):
+        src, dst = agency_of.get(t.source), agency_of.get(t.target)
+        if src is not None and dst is not None and src != dst:
+            carrier = "citizen" if t.target in present_ids else handoff_carrier
+            transitions[i] = replace(t, carrier=carrier)
+    if any(t.carrier == handoff_carrier for t in transitions):
+        notes.append(
+            "The log does not say how dossiers moved between agencies: those handoffs are "
+            f"marked '{handoff_carrier}', with the measured delay."
+        )
+
+    # ---- opening hours and desks
+    calendar = opening_hours(flow, coverage=coverage, min_day_share=min_day_share)
+    begin = _begin_series(flow) if START in flow.columns else flow[TIMESTAMP]
+    notes.append(
+        f"Opening hours {', '.join(f'{a}-{b}' for a, b in calendar.hours)} (UTC) on "
+        f"{', '.join(calendar.days)} hold {_inside(begin, calendar):.1%} of the events; "
+        "no lunch break is inferred."
+    )
+    capacity, how = _capacities(flow, step_agency, durations, calendar, capacity_quantile)
+    notes.append(how)
+    pools = tuple(
+        Pool(
+            f"{agency_ids[g]}_desks",
+            capacity[g],
+            _CALENDAR,
+            name=f"{g} desks",
+            agency=agency_ids[g],
+        )  # fmt: skip
+        for g in groups
+    )
+    if not queues:
+        notes.append("Steps have no desks (queues=False): no queueing and no opening hours.")
+
+    # ---- the steps themselves
+    doors: dict[str, Door] = {}
+    steps: list[Step] = []
+    for a in activities:
+        g = step_agency[a]
+        door_id = None
+        if present_of.get(a, False):
+            door_name = door_of.get(a) or f"{g} office"
+            door_id = _slug(door_name)
+            doors.setdefault(door_id, Door(door_id, door_name, agency_ids[g]))
+        steps.append(
+            Step(
+                sid[a],
+                agency_ids[g],
+                durations[a],
+                name=a,
+                door=door_id,
+                pool=f"{agency_ids[g]}_desks" if queues else None,
+                citizen_present=door_id is not None,
+            )
+        )
+
+    kinds = pd.Series([f.family for f in fits]).value_counts()
+    notes.append(
+        f"{len(fits)} distributions fitted ({', '.join(f'{n} {k}' for k, n in kinds.items())}); "
+        "routing is first-order: the next step depends on the current step only."
+    )
+    title = name or "As-is model calibrated from an event log"
+    description = (
+        f"Calibrated from an event log of {int(first.sum())} cases and {len(flow)} events.\n"
+        f"{_NOTES_HEADER}\n" + "\n".join(f"- {n}" for n in notes)
+    )
+    return Journey(
+        id=journey_id or _slug(title).replace("_", "-"),
+        name=title,
+        start=start_id,
+        steps=(*head, *steps, *tail),
+        transitions=tuple(transitions),
+        agencies=tuple(Agency(agency_ids[g], g) for g in groups),
+        doors=tuple(doors.values()),
+        pools=pools,
+        calendars=(calendar,),
+        arrivals=_arrivals(begin, codes, first, calendar),
+        description=description,
+    )
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _by_period(
+    log: pd.DataFrame,
+    periods: Sequence[str | pd.Timestamp],
+    name: str | None,
+    journey_id: str | None,
+    options: dict,
+) -> Journey:
+    """One sub-journey per period of case starts, joined at a ``Case start`` step."""
+    try:
+        cuts = sorted(pd.Timestamp(p, tz="UTC") for p in periods)
+    except (ValueError, TypeError):
+        raise CalibrationError(f"option periods: not dates: {list(periods)!r}") from None
+    when = _begin_series(log) if START in log.columns else log[TIMESTAMP]
+    began = when.groupby(log[CASE].to_numpy(), sort=False).transform("min")
+    period = sum((began >= c).to_numpy(dtype=int) for c in cuts)
+    whole = calibrate(log, name=name, journey_id=journey_id, **options)
+    case_share = log.assign(_p=period).drop_duplicates(CASE)["_p"].value_counts(normalize=True)
+    start_id = _unique_slugs(["case_start"], taken=set())[0]
+    steps: list[Step] = []
+    transitions: list[Transition] = []
+    agencies = {a.id: a for a in whole.agencies}
+    pools = {p.id: p for p in whole.pools}
+    branches = []
+    notes = []
+    for k in sorted(case_share.index):
+        part = calibrate(log[period == k], **options)
+        rename = {s.id: f"{s.id}_p{k + 1}" for s in part.steps}
+        steps += [replace(s, id=rename[s.id]) for s in part.steps]
+        transitions += [
+            replace(t, source=rename[t.source], target=rename[t.target]) for t in part.transitions
+        ]
+        agencies |= {a.id: a for a in part.agencies if a.id not in agencies}
+        pools |= {p.id: p for p in part.pools if p.id not in pools}
+        branches.append((rename[part.start], float(case_share[k]), None))
+        lo = "the start" if k == 0 else str(cuts[k - 1].date())
+        hi = "the end" if k == len(cuts) else str(cuts[k].date())
+        fitted = [n for n in calibration_notes(part) if " distributions fitted " in n]
+        notes.append(
+            f"Period {k + 1} (cases begun from {lo} to {hi}, {case_share[k]:.1%} of the cases): "
+            f"steps suffixed _p{k + 1}; {fitted[0] if fitted else ''}"
+        )
+    head = Step(
+        start_id, steps[0].agency, Distribution.fixed(0), "Case start", stage=BOUNDARY_STAGE
+    )
+    joins = [Transition(start_id, t, p) for t, p, _ in _fix_probabilities(branches)]
+    intro, _, rest = whole.description.partition(_NOTES_HEADER)
+    rest = "\n".join(n for n in rest.splitlines() if " distributions fitted " not in n)
+    text = (
+        f"{intro}{_NOTES_HEADER}\n- The process changed over the log: each period has its own "
+        "steps, routing and delays, joined at a zero-duration 'Case start' step by their shares "
+        "of the cases.\n" + "\n".join(f"- {n}" for n in notes) + rest
+    )
+    return whole.replace(
+        start=start_id,
+        steps=(head, *steps),
+        transitions=(*joins, *transitions),
+        agencies=tuple(agencies.values()),
+        pools=tuple(pools.values()),
+        description=text,
+    )
+
+
+def _check_options(**o: float | int | str) -> None:
+    def bad(name: str, rule: str) -> None:
+        raise CalibrationError(f"option {name}: must be {rule}, got {o[name]!r}")
+
+    for key in ("coverage", "capacity_quantile"):
+        if not 0 < float(o[key]) <= 1:
+            bad(key, "in (0, 1]")
+    for key in ("processing_quantile", "min_day_share", "alpha"):
+        if not 0 <= float(o[key]) < 1:
+            bad(key, "in [0, 1)")
+    if not float(o["max_processing"]) >= 0:
+        bad("max_processing", ">= 0")
+    for key in ("min_samples", "max_points"):
+        if int(o[key]) < 1:
+            bad(key, "a whole number >= 1")
+    if o["handoff_carrier"] not in CARRIERS:
+        bad("handoff_carrier", f"one of {', '.join(CARRIERS)}")
+
+
+def _canonical(
+    log: pd.DataFrame,
+    case: str,
+    activity: str,
+    timestamp: str,
+    start: str,
+    resource: str,
+    agency: str,
+    door: str,
+    present: str,
+) -> pd.DataFrame:
+    """The log with the named columns under their canonical names (a new frame)."""
+    if not isinstance(log, pd.DataFrame):
+        raise CalibrationError(f"event log: expected a DataFrame, got {type(log).__name__}")
+    for col in (case, activity, timestamp):
+        if col not in log.columns:
+            raise CalibrationError(f"event log: no column {col!r} (read the log with read_log)")
+    if len(log) == 0:
+        raise CalibrationError("event log: no events to calibrate from")
+    names = {case: CASE, activity: ACTIVITY, timestamp: TIMESTAMP, start: START}
+    names |= {resource: RESOURCE, agency: AGENCY, door: DOOR, present: PRESENT}
+    wanted = {k: v for k, v in names.items() if k in log.columns}
+    out = log[list(wanted)].rename(columns=wanted)
+    for col in (TIMESTAMP, START):
+        if col in out.columns and not pd.api.types.is_datetime64_any_dtype(out[col]):
+            raise CalibrationError(f"event log: column {col!r} does not hold times")
+    if AGENCY not in out.columns:
+        out[AGENCY] = UNKNOWN_AGENCY
+    out[AGENCY] = out[AGENCY].astype(object).where(out[AGENCY].notna(), UNKNOWN_AGENCY).astype(str)
+    return out
+
+
+def _slug(text: str) -> str:
+    s = re.sub(r"[^0-9a-z]+", "_", str(text).lower()).strip("_")
+    return s or "step"
+
+
+def _unique_slugs(names: Sequence[str], *, taken: set[str]) -> list[str]:
+    out = []
+    used = set(taken)
+    for n in names:
+        base = _slug(n)
+        s, k = base, 2
+        while s in used:
+            s, k = f"{base}_{k}", k + 1
+        used.add(s)
+        out.append(s)
+    return out
+
+
+def _mode_known(ev: pd.DataFrame, key: str, column: str) -> dict[str, str]:
+    """The most frequent known value of ``column`` per value of ``key``."""
+    values = ev[column].astype(object)
+    known = values.notna() & (values.astype(str) != UNKNOWN_AGENCY)
+    frame = pd.DataFrame({"k": ev[key].astype(str).to_numpy(), "v": values.astype(str).to_numpy()})
+    frame["known"] = known.to_numpy()
+    # known values first, then by frequency, then by name (a stable tie-break)
+    counts = frame.groupby(["k", "known", "v"], sort=False).size().rename("n").reset_index()
+    counts = counts.sort_values(["k", "known", "n", "v"], ascending=[True, False, False, True])
+    best = counts.drop_duplicates("k")
+    out = dict(zip(best["k"], best["v"]))
+    if column == AGENCY:
+        return out
+    return {k: v for k, v, ok in zip(best["k"], best["v"], best["known"]) if ok}
+
+
+def _present_steps(ev: pd.DataFrame) -> dict[str, bool]:
+    if PRESENT not in ev.columns:
+        return {}
+    share = ev[PRESENT].astype(float).groupby(ev[ACTIVITY].astype(str).to_numpy()).mean()
+    return {str(a): bool(s >= 0.5) for a, s in share.items()}
+
+
+def _fix_probabilities(
+    branches: list[tuple[str, float, Distribution | None]],
+) -> list[tuple[str, float, Distribution | None]]:
+    """Round to 6 decimals and give the rounding residue to the largest branch (sum = 1)."""
+    if not branches:
+        return []
+    rounded = [(t, round(p, 6), d) for t, p, d in branches]
+    residue = 1.0 - math.fsum(p for _, p, _ in rounded)
+    big = max(range(len(rounded)), key=lambda i: rounded[i][1])
+    t, p, d = rounded[big]
+    rounded[big] = (t, round(p + residue, 12), d)
+    return rounded
+
+
+def _interval_text(h0: int, length: int) -> tuple[tuple[str, str], ...]:
+    end = h0 + length
+    if end <= 24:
+        return ((f"{h0:02d}:00", f"{end:02d}:00"),)
+    return (("00:00", f"{end - 24:02d}:00"), (f"{h0:02d}:00", "24:00"))
+
+
+def _inside(times: pd.Series, calendar: Calendar) -> float:
+    """Share of ``times`` (UTC) inside the calendar's hours and days."""
+    minute = (times.dt.hour * 60 + times.dt.minute).to_numpy()
+    ok = np.zeros(len(times), dtype=bool)
+    for a, b in calendar.intervals_minutes():
+        ok |= (minute >= a) & (minute < b)
+    days = {WEEKDAYS.index(d) for d in calendar.days}
+    ok &= np.isin(times.dt.day_of_week.to_numpy(), list(days))
+    return float(ok.mean()) if len(ok) else 0.0
+
+
+def _capacities(
+    ev: pd.DataFrame,
+    step_agency: dict[str, str],
+    durations: dict[str, Distribution],
+    calendar: Calendar,
+    q: float,
+) -> tuple[dict[str, int], str]:
+    """Desks per agency, and a sentence saying how they were counted."""
+    agency = ev[ACTIVITY].astype(str).map(step_agency)
+    day = ev[TIMESTAMP].dt.tz_convert("UTC").dt.floor("D")
+    if RESOURCE in ev.columns and ev[RESOURCE].notna().any():
+        frame = pd.DataFrame({"g": agency.to_numpy(), "d": day.to_numpy(), "r": ev[RESOURCE]})
+        daily = frame.dropna(subset=["r"]).groupby(["g", "d"])["r"].nunique()
+        how = (
+            f"Desks per agency: the {q:.0%} quantile of the distinct resources of its steps "
+            "active on one day."
+        )
+    else:
+        work = ev[ACTIVITY].astype(str).map({a: d.mean for a, d in durations.items()})
+        frame = pd.DataFrame({"g": agency.to_numpy(), "d": day.to_numpy(), "w": work.to_numpy()})
+        daily = frame.groupby(["g", "d"])["w"].sum() / max(calendar.minutes_open_per_day, 1.0)
+        how = (
+            f"The log names no resources: desks per agency are the {q:.0%} quantile of a day's "
+            "work (events times their step's duration) over the open minutes."
+        )
+    cap = daily.groupby(level=0).quantile(q) if len(daily) else pd.Series(dtype=float)
+    out = {g: max(1, math.ceil(float(cap.get(g, 1.0)) - 1e-9)) for g in set(step_agency.values())}
+    return out, how
+
+
+def _arrivals(
+    begin: pd.Series, codes: np.ndarray, first: np.ndarray, calendar: Calendar
+) -> Arrivals:
+    """Arrival profile from the first event of every case (``begin``: in path order)."""
+    t = begin.dt.tz_convert("UTC")
+    firsts = t[first].groupby(codes[first]).min()
+    span = pd.date_range(firsts.min().floor("D"), firsts.max().floor("D"), freq="D")
+    open_idx = [WEEKDAYS.index(d) for d in calendar.days]
+    day_counts = pd.Series(span.day_of_week).value_counts()
+    wd = firsts.dt.day_of_week
+    on_open = wd.isin(open_idx)
+    n_open_days = int(sum(day_counts.get(d, 0) for d in open_idx))
+    per_day = float(on_open.sum()) / max(n_open_days, 1)
+    weekday = {}
+    if per_day > 0:
+        for d in open_idx:
+            days = int(day_counts.get(d, 0))
+            if days:
+                weekday[WEEKDAYS[d]] = round(float((wd == d).sum()) / days / per_day, 3)
+    minute = (firsts.dt.hour * 60 + firsts.dt.minute).to_numpy()
+    open_hours: set[int] = set()
+    for a, b in calendar.intervals_minutes():
+        open_hours |= set(range(a // 60, math.ceil(b / 60)))
+    hour_counts = pd.Series(minute // 60)[on_open.to_numpy()].value_counts()
+    inside = {int(h): float(n) for h, n in hour_counts.items() if int(h) in open_hours}
+    total = sum(inside.values())
+    hourly = {h: round(n / total, 4) for h, n in sorted(inside.items())} if total else {}
+    return Arrivals(per_day=round(per_day, 3), hourly=hourly, weekday=weekday)
+
+
+def _mean_sd(kind: str, mean: float, sd: float) -> Distribution:
+    return Distribution(kind, {"mean": round(mean, 4), "sd": round(sd, 4)})
+
+
+def _empirical(v: np.ndarray, max_points: int) -> Distribution:
+    if v.size <= max_points:
+        pts = np.sort(v)
+    else:  # evenly spaced quantiles: the shape of the distribution in max_points numbers
+        pts = np.quantile(v, (np.arange(max_points) + 0.5) / max_points)
+    return Distribution("empirical", {"samples": tuple(round(float(x), 3) for x in pts)})

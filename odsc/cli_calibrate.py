@@ -1,0 +1,285 @@
+"""``odsc calibrate`` and ``odsc validate``: an as-is model from a log, and its fidelity.
+
+``odsc calibrate LOG -o as_is.yaml`` reads an event log, calls
+:func:`analysis.calibrate.calibrate` and writes the journey file atomically
+(after checking that it validates), printing the calibration notes.
+``odsc validate MODEL LOG`` simulates the model, replaying the log's own case
+starts, over a few replications pooled into one simulated log, and prints
+:func:`analysis.fidelity.fidelity` with a plain verdict against the targets
+(median and 90th-percentile case duration within 25%, 2-gram distance below
+0.2). Input errors print one line and exit with status 2; nothing is written.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+__all__ = ["COMMANDS", "calibrate", "validate_model"]
+
+
+def _user_errors(func: Callable[..., Any]) -> Callable[..., Any]:
+    """:func:`odsc.cli.user_errors`, looked up when the command runs (no import cycle)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from odsc.cli import user_errors
+
+        return user_errors(func)(*args, **kwargs)
+
+    return wrapper
+
+
+def _log_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """The column options of ``odsc mine``, in the same words."""
+    options = [
+        click.option("--case", metavar="COL", help="Column of the case id [case:concept:name]."),
+        click.option("--activity", metavar="COL", help="Column of the step [concept:name]."),
+        click.option(
+            "--timestamp", metavar="COL", help="Column of the completion time [time:timestamp]."
+        ),
+        click.option(
+            "--start", metavar="COL", help="Column of the start time [start_timestamp if present]."
+        ),
+        click.option(
+            "--resource",
+            metavar="COL",
+            help="Column of the clerk or desk [org:resource if present].",
+        ),
+        click.option(
+            "--agency", metavar="COL", help="Column of the agency (silo) [org:group if present]."
+        ),
+        click.option(
+            "--tz", metavar="TZ", help="Time zone of naive timestamps, e.g. Asia/Vientiane."
+        ),
+        click.option(
+            "--missing",
+            metavar="TEXT",
+            multiple=True,
+            help="A placeholder meaning 'missing' (repeatable) [EMPTY].",
+        ),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def _read(path: Path, columns: dict[str, Any]) -> Any:
+    from analysis.logs import read_log
+
+    given = {k: v for k, v in columns.items() if v}
+    given["missing"] = columns.get("missing") or ("EMPTY",)
+    return read_log(path, **given)
+
+
+@click.command("calibrate")
+@click.argument("log", type=click.Path(dir_okay=False, path_type=Path))
+@_log_options
+@click.option("--name", metavar="TEXT", help="Name of the journey [from the log's file name].")
+@click.option("--id", "journey_id", metavar="ID", help="Id of the journey [from the name].")
+@click.option(
+    "--period",
+    "periods",
+    metavar="DATE",
+    multiple=True,
+    help="A date (YYYY-MM-DD) from which the centre worked differently (repeatable).",
+)
+@click.option(
+    "--carrier",
+    type=click.Choice(["digital", "courier", "citizen"]),
+    default="digital",
+    show_default=True,
+    help="Carrier of handoffs between agencies (logs do not say).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="Journey file (YAML) to write.",
+)
+@_user_errors
+def calibrate(
+    log: Path,
+    name: str | None,
+    journey_id: str | None,
+    periods: tuple[str, ...],
+    carrier: str,
+    output: Path,
+    **columns: Any,
+) -> None:
+    """Calibrate an as-is journey model from the event log LOG.
+
+    Steps come from the activities, routing and rework from directly-follows
+    counts, durations and handoff delays from fitted distributions, desks,
+    opening hours and arrivals from when and by whom work was done. The notes
+    printed say what had to be approximated.
+
+    Example: odsc calibrate receipt.csv --agency org:group -o as_is.yaml
+    """
+    from analysis.calibrate import calibrate as calibrate_log
+    from analysis.calibrate import calibration_notes
+    from journeys.errors import JourneyError
+    from journeys.io import dumps
+    from journeys.validate import validate
+    from odsc.files import write_atomic
+
+    frame = _read(log, columns)
+    stem = log.name.split(".")[0]
+    journey = calibrate_log(
+        frame,
+        name=name or f"{stem} (as-is, calibrated)",
+        journey_id=journey_id or f"{stem}-as-is".lower().replace("_", "-").replace(" ", "-"),
+        periods=periods,
+        handoff_carrier=carrier,
+    )
+    problems = validate(journey)
+    if problems:  # a calibrated model that does not validate is a bug: say so, write nothing
+        raise RuntimeError(str(JourneyError(problems, source=str(output))))
+    write_atomic(output, dumps(journey).encode("utf-8"))
+    click.echo(
+        f"{journey.name}: {len(journey.steps)} steps, {len(journey.transitions)} transitions, "
+        f"{len(journey.pools)} desk pools"
+    )
+    for note in calibration_notes(journey):
+        click.echo(f"- {note}")
+    click.echo(f"wrote {output}", err=True)
+
+
+@click.command("validate")
+@click.argument("model", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("log", type=click.Path(dir_okay=False, path_type=Path))
+@_log_options
+@click.option(
+    "--seed", type=int, default=1, show_default=True, help="Seed of the first replication."
+)
+@click.option(
+    "--replications",
+    type=click.IntRange(min=1),
+    default=5,
+    show_default=True,
+    help="Simulated runs pooled into one log (the noise of one run is large).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@_user_errors
+def validate_model(
+    model: Path, log: Path, seed: int, replications: int, as_json: bool, **columns: Any
+) -> None:
+    """Simulate MODEL with the case starts of LOG and measure how well it reproduces LOG.
+
+    Prints cycle-time, arrival and weekly-rhythm distances, 2-gram and 3-gram
+    distances of the activity sequences, and the relative errors of the
+    median and 90th-percentile case duration, of the 90th-percentile waiting
+    and of visits, with a verdict against the targets (durations within 25%,
+    2-gram distance below 0.2).
+
+    Example: odsc validate as_is.yaml receipt.csv --agency org:group
+    """
+    from analysis.calibrate import boundary_steps
+    from analysis.fidelity import fidelity
+    from journeys.errors import InputError
+    from journeys.io import load
+
+    if seed < 0:
+        raise InputError(f"--seed must be >= 0, got {seed}")
+    journey = load(model)
+    real = _read(log, columns)
+    simulated, unfinished = _replay(journey, real, seed=seed, replications=replications)
+    result = fidelity(real, simulated, exclude=boundary_steps(journey))
+    if as_json:
+        out = {k: (None if isinstance(v, float) and math.isnan(v) else v)
+               for k, v in result.to_dict().items()}  # fmt: skip
+        out |= {"replications": replications, "seed": seed, "unfinished_cases": unfinished}
+        out["targets_met"] = result.passed()
+        click.echo(json.dumps(out, indent=2))
+        return
+    click.echo(_format(result, journey.name, log.name, replications, unfinished))
+
+
+def _replay(journey: Any, log: Any, *, seed: int, replications: int) -> tuple[Any, int]:
+    """Simulated log of ``replications`` runs replaying the log's case starts, pooled.
+
+    The run lasts from the first case start to the last event of the log plus
+    the longest real case again and 60 days, so that simulated cases have
+    time to finish; cases still open at the end are left out and counted.
+    """
+    import pandas as pd
+
+    from analysis.schema import CASE, TIMESTAMP
+    from simulations.arrivals import case_starts
+    from simulations.engine import simulate
+
+    starts = case_starts(log)
+    by_case = log.groupby(CASE)[TIMESTAMP]
+    longest = (by_case.max() - by_case.min()).max()
+    days = (log[TIMESTAMP].max() - starts.min()).days + longest.days + 60
+    logs, unfinished = [], 0
+    for r in range(replications):
+        res = simulate(journey, days=max(int(days), 1), seed=seed, replication=r, arrivals=starts)
+        done = res.log[res.log[CASE].isin(set(res.finished_cases))]
+        unfinished += res.arrived - res.finished
+        logs.append(done.assign(**{CASE: done[CASE].astype(str) + f"/r{r}"}))
+    return pd.concat(logs, ignore_index=True), unfinished
+
+
+def _format(result: Any, model: str, log: str, replications: int, unfinished: int) -> str:
+    """The figures as a plain-text table a planner reads, and the verdict."""
+
+    def hours(minutes: float) -> str:
+        if math.isnan(minutes):
+            return "n/a"
+        return f"{minutes:,.0f} min" if minutes < 120 else f"{minutes / 60:,.1f} h"
+
+    def pct(x: float) -> str:
+        return "n/a" if math.isnan(x) else f"{x:+.0%}"
+
+    f = result
+    lines = [
+        f"Fidelity of {model} against {log}",
+        f"  {f.cases_real:,} real cases, {f.cases_simulated:,} simulated "
+        f"({replications} replications replaying the real case starts"
+        + (f"; {unfinished:,} unfinished, left out)" if unfinished else ")"),
+        f"  times measured from {'start' if f.basis == 'start' else 'completion'} timestamps",
+        "",
+        f"  {'measure':<34}{'real':>14}{'simulated':>14}{'error':>9}",
+        f"  {'median case duration':<34}{hours(f.lead_median_real):>14}"
+        f"{hours(f.lead_median_simulated):>14}{pct(f.lead_median_error):>9}",
+        f"  {'90th percentile case duration':<34}{hours(f.lead_p90_real):>14}"
+        f"{hours(f.lead_p90_simulated):>14}{pct(f.lead_p90_error):>9}",
+        f"  {'90th percentile waiting per case':<34}{hours(f.waiting_p90_real):>14}"
+        f"{hours(f.waiting_p90_simulated):>14}{pct(f.waiting_p90_error):>9}",
+        f"  {'visits per case':<34}{_num(f.visits_real):>14}{_num(f.visits_simulated):>14}"
+        f"{pct(f.visits_error):>9}",
+        "",
+        f"  cycle-time distance (Wasserstein)   {f.cycle_time_hours:,.1f} h"
+        f" ({_num(f.cycle_time_relative)} x the real median)",
+        f"  arrival distance (Wasserstein)      {f.arrival_hours:,.2f} h",
+        f"  weekly rhythm distance (circadian)  {f.circadian_hours:,.2f} h",
+        f"  2-gram distance                     {f.ngram_2:.3f}",
+        f"  3-gram distance                     {f.ngram_3:.3f}",
+        "",
+    ]
+    for row in f.checks().itertuples():
+        mark = "met" if row.met else "NOT met"
+        value = f"{row.value:.3f}" if "gram" in row.measure else pct(row.value)
+        lines.append(f"  target {row.measure.split(' (')[0]} {row.target}: {value}, {mark}")
+    verdict = (
+        "the model reproduces the log on every target"
+        if f.passed()
+        else "the model does not reproduce the log on every target"
+    )
+    lines += ["", f"Verdict: {verdict}."]
+    return "\n".join(lines)
+
+
+def _num(x: float) -> str:
+    return "n/a" if math.isnan(x) else f"{x:,.2f}"
+
+
+COMMANDS = [calibrate, validate_model]
