@@ -185,12 +185,13 @@ def validate_model(
     from analysis.fidelity import fidelity
     from journeys.errors import InputError
     from journeys.io import load
+    from simulations.measures import replay_log
 
     if seed < 0:
         raise InputError(f"--seed must be >= 0, got {seed}")
     journey = load(model)
     real = _read(log, columns)
-    simulated, unfinished = _replay(journey, real, seed=seed, replications=replications)
+    simulated, unfinished = replay_log(journey, real, seed=seed, replications=replications)
     result = fidelity(real, simulated, exclude=boundary_steps(journey))
     if as_json:
         out = {k: (None if isinstance(v, float) and math.isnan(v) else v)
@@ -200,32 +201,6 @@ def validate_model(
         click.echo(json.dumps(out, indent=2))
         return
     click.echo(_format(result, journey.name, log.name, replications, unfinished))
-
-
-def _replay(journey: Any, log: Any, *, seed: int, replications: int) -> tuple[Any, int]:
-    """Simulated log of ``replications`` runs replaying the log's case starts, pooled.
-
-    The run lasts from the first case start to the last event of the log plus
-    the longest real case again and 60 days, so that simulated cases have
-    time to finish; cases still open at the end are left out and counted.
-    """
-    import pandas as pd
-
-    from analysis.schema import CASE, TIMESTAMP
-    from simulations.arrivals import case_starts
-    from simulations.engine import simulate
-
-    starts = case_starts(log)
-    by_case = log.groupby(CASE)[TIMESTAMP]
-    longest = (by_case.max() - by_case.min()).max()
-    days = (log[TIMESTAMP].max() - starts.min()).days + longest.days + 60
-    logs, unfinished = [], 0
-    for r in range(replications):
-        res = simulate(journey, days=max(int(days), 1), seed=seed, replication=r, arrivals=starts)
-        done = res.log[res.log[CASE].isin(set(res.finished_cases))]
-        unfinished += res.arrived - res.finished
-        logs.append(done.assign(**{CASE: done[CASE].astype(str) + f"/r{r}"}))
-    return pd.concat(logs, ignore_index=True), unfinished
 
 
 def _format(result: Any, model: str, log: str, replications: int, unfinished: int) -> str:

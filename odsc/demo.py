@@ -1,70 +1,267 @@
-"""The demo: the project's main job on the built-in business-licence example.
+"""The demo: the project's whole loop on the built-in business-licence example.
 
-It walks the catalogue's as-is business licence, draws the service
-blueprints of the as-is and one-door journeys, and writes their exact TCV
-figures side by side, all under one output folder.
+``odsc demo`` (what ``make demo`` runs) goes the way a reform team would with
+a real centre, on a log it makes itself so that it runs anywhere:
+
+1. **Observe.** The catalogue's as-is business licence (four offices, five
+   visits) is simulated for :data:`OBSERVED_DAYS` working days with the seed;
+   the cases that began in that time and finished make the "observed" event
+   log, with the columns a centre's case system would export (no step ids,
+   no visit numbers).
+2. **Mine** the log (:func:`analysis.mining.mine`): bottlenecks, silo
+   handoffs, ranked findings.
+3. **Calibrate** an as-is model from the log alone
+   (:func:`analysis.calibrate.calibrate`) and check that it reproduces the log
+   (:func:`analysis.fidelity.fidelity`, replaying the log's case starts).
+4. **Redesign**: the one-door changes the findings call for
+   (:func:`analysis.recommend.recommend`), each with its reason.
+5. **Compare** the calibrated as-is and the redesign over replications with
+   common random numbers (:func:`simulations.experiments.compare`).
+6. **Report**: one self-contained HTML file (findings, fidelity, the
+   redesign, the two blueprints side by side, the before/after TCV table and
+   plots), the observed log, both journeys as YAML, and a terminal summary.
+
+Everything random follows ``seed``: the same seed gives the same files.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-__all__ = ["run_demo"]
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
 
+    from analysis.fidelity import Fidelity
+    from analysis.mining import MiningResult
+    from analysis.recommend import Recommendation
+    from journeys.model import Journey
+    from simulations.experiments import Comparison
+
+__all__ = ["AS_IS", "OBSERVED_DAYS", "DemoResult", "demo_pipeline", "observed_log", "run_demo"]
+
+#: The catalogue journey the observed log is generated from.
 AS_IS = "business-licence"
-TO_BE = "business-licence-one-door"
+#: Working days on which the observed log's citizens arrive.
+OBSERVED_DAYS = 40
+#: Working days after them that let the observed cases finish.
+_TAIL_DAYS = 40
+#: Columns of the observed log: what a centre's case system exports.
+_EXPORT = (
+    "case:concept:name",
+    "concept:name",
+    "time:timestamp",
+    "start_timestamp",
+    "org:resource",
+    "org:group",
+    "odsc:door",
+    "odsc:citizen_present",
+)
 
 
-def run_demo(out_dir: str | Path, *, seed: int = 1) -> Iterator[str]:
-    """Run the demo into ``out_dir``, yielding one line of terminal summary at a time.
+@dataclass(frozen=True)
+class DemoResult:
+    """Everything the demo computed, for the report and the summary.
 
-    Parameters
+    Attributes
     ----------
-    out_dir : path
-        Folder for the outputs; created when missing.
+    reference : Journey
+        The catalogue journey the observed log was generated from.
+    log : pandas.DataFrame
+        The observed log.
+    mining : MiningResult
+    as_is : Journey
+        The model calibrated from the log.
+    fidelity : Fidelity
+        How well ``as_is`` reproduces the log.
+    recommendation : Recommendation
+        The redesign and its reasons.
+    comparison : Comparison
+        ``as_is`` against the redesign.
     seed : int
-        Seed for everything random in the demo.
+    """
+
+    reference: Journey
+    log: pd.DataFrame
+    mining: MiningResult
+    as_is: Journey
+    fidelity: Fidelity
+    recommendation: Recommendation
+    comparison: Comparison
+    seed: int
+
+    @property
+    def to_be(self) -> Journey:
+        """The redesigned journey."""
+        return self.recommendation.journey
+
+
+def observed_log(journey: Journey, *, days: int = OBSERVED_DAYS, seed: int = 1) -> pd.DataFrame:
+    """A synthetic "observed" export: the finished cases that began in ``days`` working days.
+
+    Citizens keep arriving for :data:`_TAIL_DAYS` more days (so the desks stay
+    as busy as before) while the observed cases finish; only the observed
+    cases are kept, with the columns of :data:`_EXPORT`.
 
     Examples
     --------
-    >>> import tempfile
-    >>> with tempfile.TemporaryDirectory() as d:
-    ...     lines = list(run_demo(d))
-    ...     sorted(p.name for p in Path(d).iterdir())
-    ['blueprint-as-is.png', 'blueprint-one-door.png', 'metrics.md', 'walk.txt']
+    >>> from journeys import load_catalog
+    >>> log = observed_log(load_catalog("land-title-one-door"), days=3, seed=1)
+    >>> list(log.columns[:3]), "odsc:step" in log.columns
+    (['case:concept:name', 'concept:name', 'time:timestamp'], False)
     """
-    import matplotlib
+    from simulations.engine import simulate
+    from simulations.measures import arrival_cutoff
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    res = simulate(journey, days=days + _TAIL_DAYS, seed=seed)
+    cases = res.cases
+    keep = cases.loc[(cases["arrival"] < arrival_cutoff(journey, days)) & cases["finished"]]
+    log = res.log[res.log["case:concept:name"].isin(keep["case:concept:name"])]
+    return log.loc[:, [c for c in _EXPORT if c in log.columns]].reset_index(drop=True)
 
-    from journeys.blueprint import blueprint
+
+def demo_pipeline(
+    *,
+    seed: int = 1,
+    days: int = OBSERVED_DAYS,
+    replications: int = 20,
+    sim_days: int = 60,
+    jobs: int | None = None,
+    progress: bool = False,
+) -> DemoResult:
+    """Observe, mine, calibrate, redesign and compare (steps 1 to 5 of the module).
+
+    Parameters
+    ----------
+    seed : int
+        Seed of the observed log, the fidelity check and the comparison.
+    days : int
+        Working days of the observed log.
+    replications, sim_days : int
+        Replications and arrival days of the comparison.
+    jobs : int, optional
+        Processes for the comparison (default: one per core).
+    progress : bool
+        Show a progress bar over the replications.
+
+    Examples
+    --------
+    >>> r = demo_pipeline(seed=3, days=10, replications=2, sim_days=8, jobs=1)
+    >>> r.reference.metrics().visits > 4, r.to_be.metrics().visits
+    (True, 2.0)
+    """
+    from analysis.calibrate import boundary_steps, calibrate
+    from analysis.fidelity import fidelity
+    from analysis.mining import mine
+    from analysis.recommend import recommend
     from journeys.catalog import load_catalog
-    from journeys.metrics import metrics_table, static_metrics
-    from journeys.walk import format_walk, walk
+    from simulations.experiments import compare
+    from simulations.measures import replay_log
 
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    as_is, to_be = load_catalog(AS_IS), load_catalog(TO_BE)
-
-    text = format_walk(walk(as_is), journey=as_is)
-    (out / "walk.txt").write_text(text + "\n", encoding="utf-8")
-    yield text
-    yield ""
-
-    for j, name in ((as_is, "blueprint-as-is.png"), (to_be, "blueprint-one-door.png")):
-        ax = blueprint(j)
-        ax.figure.savefig(out / name, dpi=150, bbox_inches="tight")
-        plt.close(ax.figure)
-
-    table = metrics_table(as_is, to_be)
-    (out / "metrics.md").write_text(table.to_markdown() + "\n", encoding="utf-8")
-    before, after = static_metrics(as_is), static_metrics(to_be)
-    yield f"Exact expected TCV, {as_is.name} -> {to_be.name}:"
-    yield f"  visits to offices   {before.visits:6.2f} -> {after.visits:6.2f}"
-    yield (
-        f"  citizen cost        {before.citizen_cost:>12,.0f} -> {after.citizen_cost:>12,.0f}"
-        f" {as_is.currency}"
+    reference = load_catalog(AS_IS)
+    log = observed_log(reference, days=days, seed=seed)
+    mining = mine(log)
+    as_is = calibrate(
+        log,
+        name="Business licence, as-is (calibrated from the centre's log)",
+        journey_id="business-licence-as-is",
     )
-    yield f"Wrote the walk, two blueprints and the TCV table to {out}/"
+    replayed, _ = replay_log(as_is, log, seed=seed)
+    fit = fidelity(log, replayed, exclude=boundary_steps(as_is))
+    rec = recommend(as_is, mining.findings)
+    comparison = compare(
+        as_is,
+        rec.journey,
+        replications=replications,
+        days=sim_days,
+        seed=seed,
+        jobs=jobs,
+        progress=progress,
+    )
+    return DemoResult(reference, log, mining, as_is, fit, rec, comparison, seed)
+
+
+def _summary(r: DemoResult, files: list[Path]) -> Iterator[str]:
+    """The terminal summary: a few lines, the figures a planner asks for first."""
+    from analysis.findings import format_minutes
+
+    s = r.mining.summary
+    yield (
+        f"Observed log: {int(s['cases']):,} cases, {int(s['events']):,} events of the "
+        f"catalogue's '{r.reference.name}' (simulated, seed {r.seed})."
+    )
+    yield (
+        f"Mined: median lead time {format_minutes(s['lead_minutes_median'])}, "
+        f"{s['visits_mean']:.1f} visits a case, {100 * s['handoff_delay_share']:.0f}% of lead "
+        "time in handoffs. Top findings:"
+    )
+    for f in r.mining.findings[:3]:
+        yield f"  - {f.text}"
+    ok = "meets" if r.fidelity.passed() else "misses"
+    yield (
+        f"Calibrated as-is model {ok} the fidelity targets: median case duration "
+        f"{100 * r.fidelity.lead_median_error:+.0f}%, p90 {100 * r.fidelity.lead_p90_error:+.0f}%, "
+        f"2-gram distance {r.fidelity.ngram_2:.3f}."
+    )
+    yield "Redesign chosen from the findings:"
+    for reason in r.recommendation.reasons:
+        yield "  - " + reason.split(", because")[0].split(". ")[0].rstrip(".") + "."
+    t = r.comparison.table.set_index("kpi")
+    ex = r.comparison.experiment
+    yield f"Simulated before -> after ({ex.replications} replications, 95% CI of the change):"
+    for kpi, what, unit in (
+        ("lead_median", "median lead time", "days"),
+        ("visits", "visits per case", ""),
+        ("within_sla", "served within 15 min at the first desk", ""),
+    ):
+        row = t.loc[kpi]
+        if kpi == "within_sla":
+            a, b = f"{100 * row['baseline']:.0f}%", f"{100 * row['value']:.0f}%"
+            ci = f"{100 * row['diff_low']:+.0f} to {100 * row['diff_high']:+.0f} pts"
+        else:
+            a, b = f"{row['baseline']:.1f}", f"{row['value']:.1f}"
+            ci = f"{row['diff_low']:+.1f} to {row['diff_high']:+.1f}"
+        yield f"  {what:<40} {a:>6} -> {b:<6} {unit:<5} ({ci})"
+    yield "Wrote: " + ", ".join(str(p) for p in files)
+
+
+def run_demo(
+    out_dir: str | Path,
+    *,
+    seed: int = 1,
+    replications: int = 20,
+    jobs: int | None = None,
+    progress: bool = False,
+) -> Iterator[str]:
+    """Run the demo into ``out_dir``; yields the terminal summary line by line.
+
+    Writes ``report.html``, ``observed_log.csv``, ``as_is.yaml`` (the
+    calibrated model) and ``to_be.yaml`` (the redesign), each atomically, only
+    after everything has been computed.
+
+    Raises
+    ------
+    journeys.errors.InputError
+        For a negative seed or fewer than 2 replications (nothing is written).
+    """
+    from journeys.errors import InputError
+    from journeys.io import dumps
+    from odsc.files import write_atomic
+    from odsc.report_demo import render_demo
+
+    if seed < 0:
+        raise InputError(f"demo: the seed must be >= 0, got {seed}")
+    if replications < 2:
+        raise InputError(f"demo: at least 2 replications are needed, got {replications}")
+    r = demo_pipeline(seed=seed, replications=replications, jobs=jobs, progress=progress)
+    out = Path(out_dir)
+    outputs = {
+        "report.html": render_demo(r),
+        "observed_log.csv": r.log.to_csv(index=False),
+        "as_is.yaml": dumps(r.as_is),
+        "to_be.yaml": dumps(r.to_be),
+    }
+    files = [write_atomic(out / name, text.encode("utf-8")) for name, text in outputs.items()]
+    yield from _summary(r, files)
