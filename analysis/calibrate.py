@@ -66,6 +66,13 @@ Arrivals
     Cases per open day, by weekday (weights relative to the mean) and hour of
     day (shares within the opening hours), from the first event of every case.
 
+This module assembles the journey; the pieces live in topic modules, and
+every name of this module's API stays importable from here:
+:mod:`analysis.fitting` (:func:`fit_distribution`), :mod:`analysis.capacity`
+(:func:`opening_hours`, desks, arrivals), :mod:`analysis.calibration_input`
+(:class:`CalibrationError`, the checks of the log and options) and
+:mod:`analysis.periods` (the ``periods`` option).
+
 Examples
 --------
 >>> import pandas as pd
@@ -86,14 +93,24 @@ Examples
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 
 from analysis.bottlenecks import _begin_series, _first_last_mask, _flow_order, directly_follows
+from analysis.calibration_input import (
+    CalibrationError,
+    _canonical,
+    _check_options,
+    _mode_known,
+    _present_steps,
+    _slug,
+    _unique_slugs,
+)
+from analysis.capacity import _CALENDAR, _arrivals, _capacities, _inside, opening_hours
+from analysis.fitting import Fit, fit_distribution
 from analysis.kpis import event_times, has_start_times
 from analysis.schema import (
     ACTIVITY,
@@ -105,21 +122,8 @@ from analysis.schema import (
     START,
     TIMESTAMP,
     UNKNOWN_AGENCY,
-    LogError,
 )
-from journeys.model import (
-    CARRIERS,
-    WEEKDAYS,
-    Agency,
-    Arrivals,
-    Calendar,
-    Distribution,
-    Door,
-    Journey,
-    Pool,
-    Step,
-    Transition,
-)
+from journeys.model import Agency, Distribution, Door, Journey, Pool, Step, Transition
 
 __all__ = [
     "BOUNDARY_STAGE",
@@ -135,178 +139,7 @@ __all__ = [
 #: Stage label of the synthetic ``Case start`` and ``Case end`` steps.
 BOUNDARY_STAGE: str = "case boundary"
 
-_FAMILIES = ("exponential", "lognormal", "gamma")
 _NOTES_HEADER = "Calibration notes:"
-_CALENDAR = "observed_hours"
-
-
-class CalibrationError(LogError):
-    """A log or an option :func:`calibrate` cannot work with (one line, naming the field)."""
-
-
-@dataclass(frozen=True)
-class Fit:
-    """The distribution :func:`fit_distribution` chose, and why.
-
-    Attributes
-    ----------
-    distribution : journeys.model.Distribution
-    family : str
-        ``fixed``, ``exponential``, ``lognormal``, ``gamma`` or ``empirical``.
-    n : int
-        Observations used.
-    reason : str
-        Why this family (e.g. ``"lowest AIC"``, ``"fewer than 20 observations"``).
-    aic, ks_pvalue : dict of str to float
-        AIC and Kolmogorov-Smirnov p-value of each parametric family fitted.
-    """
-
-    distribution: Distribution
-    family: str
-    n: int
-    reason: str
-    aic: dict[str, float] = field(default_factory=dict)
-    ks_pvalue: dict[str, float] = field(default_factory=dict)
-
-
-def fit_distribution(
-    values: Sequence[float] | np.ndarray | pd.Series,
-    *,
-    min_samples: int = 20,
-    alpha: float = 0.01,
-    max_points: int = 100,
-) -> Fit:
-    """Fit a duration distribution (minutes) to observations, choosing the family.
-
-    The criterion: fixed when all observations are equal; empirical when there
-    are fewer than ``min_samples`` or any is 0; otherwise exponential, lognormal
-    and gamma are fitted by maximum likelihood (``scipy.stats``, location fixed
-    at 0) and the one with the lowest AIC among those the Kolmogorov-Smirnov
-    test does not reject at level ``alpha`` is chosen, falling back to the
-    empirical distribution when the test rejects all three. (The test's
-    p-values are optimistic because the parameters were estimated from the same
-    data, so a rejection is a strong signal.) An empirical distribution keeps
-    the observations themselves when there are at most ``max_points``, else
-    ``max_points`` evenly spaced quantiles.
-
-    Parameters
-    ----------
-    values : sequence of float
-        Observed durations in minutes; NaN are ignored, negatives are an error.
-    min_samples : int
-        Fewer observations than this give the empirical distribution.
-    alpha : float
-        Level of the Kolmogorov-Smirnov test.
-    max_points : int
-        Most values an empirical distribution keeps.
-
-    Returns
-    -------
-    Fit
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> x = np.random.default_rng(3).lognormal(3.0, 0.5, 400)
-    >>> f = fit_distribution(x)
-    >>> f.family, round(f.distribution.params["mean"])
-    ('lognormal', 23)
-    >>> fit_distribution([5, 7, 9]).distribution.to_dict()
-    {'dist': 'empirical', 'samples': [5.0, 7.0, 9.0]}
-    >>> fit_distribution([4, 4, 4]).distribution
-    Distribution(dist='fixed', params={'value': 4.0})
-    """
-    v = np.asarray(values, dtype=float)
-    v = v[~np.isnan(v)]
-    if v.size == 0:
-        raise ValueError("no observations to fit")
-    if (v < 0).any() or not np.isfinite(v).all():
-        raise ValueError("durations must be finite and >= 0")
-    n = int(v.size)
-    if np.all(v == v[0]):
-        return Fit(Distribution.fixed(float(v[0])), "fixed", n, "all observations equal")
-    if n < min_samples:
-        return Fit(
-            _empirical(v, max_points), "empirical", n, f"fewer than {min_samples} observations"
-        )
-    if (v <= 0).any():
-        return Fit(_empirical(v, max_points), "empirical", n, "observations of 0")
-    from scipy import stats
-
-    aic: dict[str, float] = {}
-    pvalue: dict[str, float] = {}
-    dists: dict[str, Distribution] = {}
-    for family in _FAMILIES:
-        if family == "exponential":
-            _, scale = stats.expon.fit(v, floc=0)
-            frozen, k = stats.expon(scale=scale), 1
-            dists[family] = Distribution("exponential", {"mean": float(scale)})
-        elif family == "lognormal":
-            s, _, scale = stats.lognorm.fit(v, floc=0)
-            frozen, k = stats.lognorm(s, scale=scale), 2
-            dists[family] = _mean_sd("lognormal", float(frozen.mean()), float(frozen.std()))
-        else:
-            a, _, scale = stats.gamma.fit(v, floc=0)
-            frozen, k = stats.gamma(a, scale=scale), 2
-            dists[family] = _mean_sd("gamma", float(frozen.mean()), float(frozen.std()))
-        loglik = float(np.sum(frozen.logpdf(v)))
-        aic[family] = 2 * k - 2 * loglik if math.isfinite(loglik) else math.inf
-        pvalue[family] = float(stats.kstest(v, frozen.cdf).pvalue)
-    kept = [f for f in _FAMILIES if pvalue[f] >= alpha and math.isfinite(aic[f])]
-    if not kept:
-        return Fit(
-            _empirical(v, max_points),
-            "empirical",
-            n,
-            f"Kolmogorov-Smirnov rejects all three at {alpha:g}",
-            aic,
-            pvalue,
-        )
-    best = min(kept, key=lambda f: aic[f])
-    return Fit(dists[best], best, n, "lowest AIC", aic, pvalue)
-
-
-def opening_hours(
-    log: pd.DataFrame,
-    *,
-    coverage: float = 0.95,
-    min_day_share: float = 0.01,
-    calendar_id: str = _CALENDAR,
-) -> Calendar:
-    """The opening hours in which the log's work happens.
-
-    The shortest run of whole hours of the day (wrapping around midnight if
-    need be) holding at least ``coverage`` of the events' start times
-    (completion times where starts are unknown), on the weekdays holding at
-    least ``min_day_share`` of the events. Times are read in UTC.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> t = pd.to_datetime(["2024-03-04 08:10", "2024-03-04 09:30", "2024-03-05 11:59",
-    ...                     "2024-03-06 10:00"], utc=True)
-    >>> c = opening_hours(pd.DataFrame({"time:timestamp": t}), coverage=1.0)
-    >>> c.hours, c.days
-    ((('08:00', '12:00'),), ('mon', 'tue', 'wed'))
-    """
-    if not 0 < coverage <= 1:
-        raise CalibrationError(f"coverage must be in (0, 1], got {coverage}")
-    begin = _begin_series(log) if START in log.columns else log[TIMESTAMP]
-    begin = begin.dt.tz_convert("UTC") if isinstance(begin.dtype, pd.DatetimeTZDtype) else begin
-    hist = np.bincount(begin.dt.hour.to_numpy(), minlength=24).astype(float)
-    need = coverage * hist.sum() - 1e-9
-    # window sums for every start hour and length, via the cumulative sum of two days
-    cum = np.concatenate([[0.0], np.cumsum(np.concatenate([hist, hist]))])
-    hours = (("00:00", "24:00"),)
-    for length in range(1, 25):
-        sums = cum[np.arange(24) + length] - cum[np.arange(24)]
-        if sums.max() >= need:
-            h0 = int(np.argmax(sums))
-            hours = _interval_text(h0, length)
-            break
-    days = np.bincount(begin.dt.day_of_week.to_numpy(), minlength=7) / max(len(begin), 1)
-    open_days = tuple(WEEKDAYS[d] for d in range(7) if days[d] >= min_day_share and days[d] > 0)
-    return Calendar(calendar_id, hours, open_days or WEEKDAYS[:5])
 
 
 def boundary_steps(journey: Journey) -> tuple[str, ...]:
@@ -444,6 +277,8 @@ def calibrate(
             min_samples=min_samples, alpha=alpha, max_points=max_points,
             handoff_carrier=handoff_carrier, queues=queues,
         )  # fmt: skip
+        from analysis.periods import _by_period  # it calls calibrate() for each period
+
         return _by_period(canonical, periods, name, journey_id, options)
     ev = event_times(canonical)
     starts_known = has_start_times(ev)
@@ -650,160 +485,6 @@ def calibrate(
 # --------------------------------------------------------------------------- helpers
 
 
-def _by_period(
-    log: pd.DataFrame,
-    periods: Sequence[str | pd.Timestamp],
-    name: str | None,
-    journey_id: str | None,
-    options: dict,
-) -> Journey:
-    """One sub-journey per period of case starts, joined at a ``Case start`` step."""
-    try:
-        cuts = sorted(pd.Timestamp(p, tz="UTC") for p in periods)
-    except (ValueError, TypeError):
-        raise CalibrationError(f"option periods: not dates: {list(periods)!r}") from None
-    when = _begin_series(log) if START in log.columns else log[TIMESTAMP]
-    began = when.groupby(log[CASE].to_numpy(), sort=False).transform("min")
-    period = sum((began >= c).to_numpy(dtype=int) for c in cuts)
-    whole = calibrate(log, name=name, journey_id=journey_id, **options)
-    case_share = log.assign(_p=period).drop_duplicates(CASE)["_p"].value_counts(normalize=True)
-    start_id = _unique_slugs(["case_start"], taken=set())[0]
-    steps: list[Step] = []
-    transitions: list[Transition] = []
-    agencies = {a.id: a for a in whole.agencies}
-    pools = {p.id: p for p in whole.pools}
-    branches = []
-    notes = []
-    for k in sorted(case_share.index):
-        part = calibrate(log[period == k], **options)
-        rename = {s.id: f"{s.id}_p{k + 1}" for s in part.steps}
-        steps += [replace(s, id=rename[s.id]) for s in part.steps]
-        transitions += [
-            replace(t, source=rename[t.source], target=rename[t.target]) for t in part.transitions
-        ]
-        agencies |= {a.id: a for a in part.agencies if a.id not in agencies}
-        pools |= {p.id: p for p in part.pools if p.id not in pools}
-        branches.append((rename[part.start], float(case_share[k]), None))
-        lo = "the start" if k == 0 else str(cuts[k - 1].date())
-        hi = "the end" if k == len(cuts) else str(cuts[k].date())
-        fitted = [n for n in calibration_notes(part) if " distributions fitted " in n]
-        notes.append(
-            f"Period {k + 1} (cases begun from {lo} to {hi}, {case_share[k]:.1%} of the cases): "
-            f"steps suffixed _p{k + 1}; {fitted[0] if fitted else ''}"
-        )
-    head = Step(
-        start_id, steps[0].agency, Distribution.fixed(0), "Case start", stage=BOUNDARY_STAGE
-    )
-    joins = [Transition(start_id, t, p) for t, p, _ in _fix_probabilities(branches)]
-    intro, _, rest = whole.description.partition(_NOTES_HEADER)
-    rest = "\n".join(n for n in rest.splitlines() if " distributions fitted " not in n)
-    text = (
-        f"{intro}{_NOTES_HEADER}\n- The process changed over the log: each period has its own "
-        "steps, routing and delays, joined at a zero-duration 'Case start' step by their shares "
-        "of the cases.\n" + "\n".join(f"- {n}" for n in notes) + rest
-    )
-    return whole.replace(
-        start=start_id,
-        steps=(head, *steps),
-        transitions=(*joins, *transitions),
-        agencies=tuple(agencies.values()),
-        pools=tuple(pools.values()),
-        description=text,
-    )
-
-
-def _check_options(**o: float | int | str) -> None:
-    def bad(name: str, rule: str) -> None:
-        raise CalibrationError(f"option {name}: must be {rule}, got {o[name]!r}")
-
-    for key in ("coverage", "capacity_quantile"):
-        if not 0 < float(o[key]) <= 1:
-            bad(key, "in (0, 1]")
-    for key in ("processing_quantile", "min_day_share", "alpha"):
-        if not 0 <= float(o[key]) < 1:
-            bad(key, "in [0, 1)")
-    if not float(o["max_processing"]) >= 0:
-        bad("max_processing", ">= 0")
-    for key in ("min_samples", "max_points"):
-        if int(o[key]) < 1:
-            bad(key, "a whole number >= 1")
-    if o["handoff_carrier"] not in CARRIERS:
-        bad("handoff_carrier", f"one of {', '.join(CARRIERS)}")
-
-
-def _canonical(
-    log: pd.DataFrame,
-    case: str,
-    activity: str,
-    timestamp: str,
-    start: str,
-    resource: str,
-    agency: str,
-    door: str,
-    present: str,
-) -> pd.DataFrame:
-    """The log with the named columns under their canonical names (a new frame)."""
-    if not isinstance(log, pd.DataFrame):
-        raise CalibrationError(f"event log: expected a DataFrame, got {type(log).__name__}")
-    for col in (case, activity, timestamp):
-        if col not in log.columns:
-            raise CalibrationError(f"event log: no column {col!r} (read the log with read_log)")
-    if len(log) == 0:
-        raise CalibrationError("event log: no events to calibrate from")
-    names = {case: CASE, activity: ACTIVITY, timestamp: TIMESTAMP, start: START}
-    names |= {resource: RESOURCE, agency: AGENCY, door: DOOR, present: PRESENT}
-    wanted = {k: v for k, v in names.items() if k in log.columns}
-    out = log[list(wanted)].rename(columns=wanted)
-    for col in (TIMESTAMP, START):
-        if col in out.columns and not pd.api.types.is_datetime64_any_dtype(out[col]):
-            raise CalibrationError(f"event log: column {col!r} does not hold times")
-    if AGENCY not in out.columns:
-        out[AGENCY] = UNKNOWN_AGENCY
-    out[AGENCY] = out[AGENCY].astype(object).where(out[AGENCY].notna(), UNKNOWN_AGENCY).astype(str)
-    return out
-
-
-def _slug(text: str) -> str:
-    s = re.sub(r"[^0-9a-z]+", "_", str(text).lower()).strip("_")
-    return s or "step"
-
-
-def _unique_slugs(names: Sequence[str], *, taken: set[str]) -> list[str]:
-    out = []
-    used = set(taken)
-    for n in names:
-        base = _slug(n)
-        s, k = base, 2
-        while s in used:
-            s, k = f"{base}_{k}", k + 1
-        used.add(s)
-        out.append(s)
-    return out
-
-
-def _mode_known(ev: pd.DataFrame, key: str, column: str) -> dict[str, str]:
-    """The most frequent known value of ``column`` per value of ``key``."""
-    values = ev[column].astype(object)
-    known = values.notna() & (values.astype(str) != UNKNOWN_AGENCY)
-    frame = pd.DataFrame({"k": ev[key].astype(str).to_numpy(), "v": values.astype(str).to_numpy()})
-    frame["known"] = known.to_numpy()
-    # known values first, then by frequency, then by name (a stable tie-break)
-    counts = frame.groupby(["k", "known", "v"], sort=False).size().rename("n").reset_index()
-    counts = counts.sort_values(["k", "known", "n", "v"], ascending=[True, False, False, True])
-    best = counts.drop_duplicates("k")
-    out = dict(zip(best["k"], best["v"]))
-    if column == AGENCY:
-        return out
-    return {k: v for k, v, ok in zip(best["k"], best["v"], best["known"]) if ok}
-
-
-def _present_steps(ev: pd.DataFrame) -> dict[str, bool]:
-    if PRESENT not in ev.columns:
-        return {}
-    share = ev[PRESENT].astype(float).groupby(ev[ACTIVITY].astype(str).to_numpy()).mean()
-    return {str(a): bool(s >= 0.5) for a, s in share.items()}
-
-
 def _fix_probabilities(
     branches: list[tuple[str, float, Distribution | None]],
 ) -> list[tuple[str, float, Distribution | None]]:
@@ -816,93 +497,3 @@ def _fix_probabilities(
     t, p, d = rounded[big]
     rounded[big] = (t, round(p + residue, 12), d)
     return rounded
-
-
-def _interval_text(h0: int, length: int) -> tuple[tuple[str, str], ...]:
-    end = h0 + length
-    if end <= 24:
-        return ((f"{h0:02d}:00", f"{end:02d}:00"),)
-    return (("00:00", f"{end - 24:02d}:00"), (f"{h0:02d}:00", "24:00"))
-
-
-def _inside(times: pd.Series, calendar: Calendar) -> float:
-    """Share of ``times`` (UTC) inside the calendar's hours and days."""
-    minute = (times.dt.hour * 60 + times.dt.minute).to_numpy()
-    ok = np.zeros(len(times), dtype=bool)
-    for a, b in calendar.intervals_minutes():
-        ok |= (minute >= a) & (minute < b)
-    days = {WEEKDAYS.index(d) for d in calendar.days}
-    ok &= np.isin(times.dt.day_of_week.to_numpy(), list(days))
-    return float(ok.mean()) if len(ok) else 0.0
-
-
-def _capacities(
-    ev: pd.DataFrame,
-    step_agency: dict[str, str],
-    durations: dict[str, Distribution],
-    calendar: Calendar,
-    q: float,
-) -> tuple[dict[str, int], str]:
-    """Desks per agency, and a sentence saying how they were counted."""
-    agency = ev[ACTIVITY].astype(str).map(step_agency)
-    day = ev[TIMESTAMP].dt.tz_convert("UTC").dt.floor("D")
-    if RESOURCE in ev.columns and ev[RESOURCE].notna().any():
-        frame = pd.DataFrame({"g": agency.to_numpy(), "d": day.to_numpy(), "r": ev[RESOURCE]})
-        daily = frame.dropna(subset=["r"]).groupby(["g", "d"])["r"].nunique()
-        how = (
-            f"Desks per agency: the {q:.0%} quantile of the distinct resources of its steps "
-            "active on one day."
-        )
-    else:
-        work = ev[ACTIVITY].astype(str).map({a: d.mean for a, d in durations.items()})
-        frame = pd.DataFrame({"g": agency.to_numpy(), "d": day.to_numpy(), "w": work.to_numpy()})
-        daily = frame.groupby(["g", "d"])["w"].sum() / max(calendar.minutes_open_per_day, 1.0)
-        how = (
-            f"The log names no resources: desks per agency are the {q:.0%} quantile of a day's "
-            "work (events times their step's duration) over the open minutes."
-        )
-    cap = daily.groupby(level=0).quantile(q) if len(daily) else pd.Series(dtype=float)
-    out = {g: max(1, math.ceil(float(cap.get(g, 1.0)) - 1e-9)) for g in set(step_agency.values())}
-    return out, how
-
-
-def _arrivals(
-    begin: pd.Series, codes: np.ndarray, first: np.ndarray, calendar: Calendar
-) -> Arrivals:
-    """Arrival profile from the first event of every case (``begin``: in path order)."""
-    t = begin.dt.tz_convert("UTC")
-    firsts = t[first].groupby(codes[first]).min()
-    span = pd.date_range(firsts.min().floor("D"), firsts.max().floor("D"), freq="D")
-    open_idx = [WEEKDAYS.index(d) for d in calendar.days]
-    day_counts = pd.Series(span.day_of_week).value_counts()
-    wd = firsts.dt.day_of_week
-    on_open = wd.isin(open_idx)
-    n_open_days = int(sum(day_counts.get(d, 0) for d in open_idx))
-    per_day = float(on_open.sum()) / max(n_open_days, 1)
-    weekday = {}
-    if per_day > 0:
-        for d in open_idx:
-            days = int(day_counts.get(d, 0))
-            if days:
-                weekday[WEEKDAYS[d]] = round(float((wd == d).sum()) / days / per_day, 3)
-    minute = (firsts.dt.hour * 60 + firsts.dt.minute).to_numpy()
-    open_hours: set[int] = set()
-    for a, b in calendar.intervals_minutes():
-        open_hours |= set(range(a // 60, math.ceil(b / 60)))
-    hour_counts = pd.Series(minute // 60)[on_open.to_numpy()].value_counts()
-    inside = {int(h): float(n) for h, n in hour_counts.items() if int(h) in open_hours}
-    total = sum(inside.values())
-    hourly = {h: round(n / total, 4) for h, n in sorted(inside.items())} if total else {}
-    return Arrivals(per_day=round(per_day, 3), hourly=hourly, weekday=weekday)
-
-
-def _mean_sd(kind: str, mean: float, sd: float) -> Distribution:
-    return Distribution(kind, {"mean": round(mean, 4), "sd": round(sd, 4)})
-
-
-def _empirical(v: np.ndarray, max_points: int) -> Distribution:
-    if v.size <= max_points:
-        pts = np.sort(v)
-    else:  # evenly spaced quantiles: the shape of the distribution in max_points numbers
-        pts = np.quantile(v, (np.arange(max_points) + 0.5) / max_points)
-    return Distribution("empirical", {"samples": tuple(round(float(x), 3) for x in pts)})

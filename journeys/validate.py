@@ -175,9 +175,9 @@ def _number(path: str, v: Any, *, maximum: float = math.inf) -> Iterator[Problem
 
 def _distribution(path: str, d: Any) -> list[Problem]:
     """The file-format rules of a distribution, applied to a Python-built one."""
-    # The rules live in journeys.io (one source for files and objects); a
+    # The rules live in journeys.parsing (one source for files and objects); a
     # Distribution is checked by parsing its own file form.
-    from journeys.io import _Collector, _parse_distribution
+    from journeys.parsing import _Collector, _parse_distribution
 
     if not isinstance(d, Distribution):
         return [Problem(path, f"must be a Distribution, got {type(d).__name__}")]
