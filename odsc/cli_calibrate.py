@@ -98,6 +98,14 @@ def _read(path: Path, columns: dict[str, Any]) -> Any:
     help="Carrier of handoffs between agencies (logs do not say).",
 )
 @click.option(
+    "--processing-quantile",
+    type=float,
+    default=0.1,
+    show_default=True,
+    help="Logs without start times: the quantile of the times into a step taken as its work"
+    " time (capped at 30 minutes); higher gives slower fast cases.",
+)
+@click.option(
     "-o",
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -111,6 +119,7 @@ def calibrate(
     journey_id: str | None,
     periods: tuple[str, ...],
     carrier: str,
+    processing_quantile: float,
     output: Path,
     **columns: Any,
 ) -> None:
@@ -138,6 +147,7 @@ def calibrate(
         journey_id=journey_id or f"{stem}-as-is".lower().replace("_", "-").replace(" ", "-"),
         periods=periods,
         handoff_carrier=carrier,
+        processing_quantile=processing_quantile,
     )
     problems = validate(journey)
     if problems:  # a calibrated model that does not validate is a bug: say so, write nothing

@@ -87,6 +87,9 @@ def measure_replication(
 
     Simulates ``days + tail_days`` working days and measures the cases that
     arrived on the days after the warm-up (see :mod:`simulations.experiments`).
+    The synthetic ``Case start`` and ``Case end`` steps of a calibrated journey
+    (:func:`analysis.calibrate.boundary_steps`) are left out of the measured
+    log: they are no agency's work, so they make no handoff and no first desk.
 
     Returns
     -------
@@ -106,8 +109,9 @@ def measure_replication(
     >>> row["cases"] == len(cases), row["unfinished"]
     (True, 0.0)
     """
+    from analysis.calibrate import boundary_steps
     from analysis.kpis import case_kpis, event_times
-    from analysis.schema import CASE
+    from analysis.schema import ACTIVITY, CASE
     from simulations.engine import simulate
 
     res = simulate(
@@ -122,6 +126,8 @@ def measure_replication(
     measured = cases[cases["arrival"] < arrival_cutoff(journey, days)]
     done = measured[measured["finished"]]
     log = log_with_arrivals(res)
+    # the zero-time Case start / Case end of a calibrated model are no agency's work
+    log = log[~log[ACTIVITY].isin(boundary_steps(journey))]
     ev = event_times(log[log[CASE].isin(done[CASE])])
     k = case_kpis(ev, journey=journey)
     n = len(k)

@@ -104,3 +104,14 @@ def test_receipt_end_to_end(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     assert "1,434 real cases, 7,170 simulated" in res.output
     assert "target 2-gram distance below 0.2" in res.output
+
+
+def test_calibrate_processing_quantile_out_of_range_exits_2(
+    small_log: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "as_is.yaml"
+    args = ["calibrate", str(small_log), *COLUMNS, "--processing-quantile", "1.5", "-o", str(out)]
+    res = CliRunner().invoke(main, args)
+    assert res.exit_code == 2
+    assert res.output.strip() == "error: option processing_quantile: must be in [0, 1), got 1.5"
+    assert not out.exists()
