@@ -14,15 +14,35 @@ The rules and their thresholds (module constants, so a reader can check them):
 2. **Ping-pong** (``kind="pingpong"``): two agencies sending a file straight
    back to each other in at least :data:`PINGPONG_MIN_CASE_SHARE` (5%) of
    cases. Impact: the delay of the returning handoffs.
+
+   Handoffs and ping-pong to or from events without an agency
+   (:data:`analysis.schema.UNKNOWN_AGENCY`) make no finding: nobody can be
+   asked to fix a handoff with an office the log does not name. The tables
+   of the report still show them, and its notes say how many events lack an
+   agency.
 3. **Waiting** (``kind="waiting"``): an activity holding at least
    :data:`WAITING_MIN_SHARE` (20%) of all waiting. Impact: its total waiting.
+   When that waiting is exactly one reported handoff seen from the receiving
+   side (as many events as the handoff has handoffs, and the same total
+   delay within 0.5%), it is not reported twice: the handoff finding says
+   that it is all the waiting before the activity.
 4. **Rework** (``kind="rework"``): an activity repeated within a case in at
    least :data:`REWORK_MIN_CASE_SHARE` (5%) of cases. Impact: its extra
    executions times the median waiting plus processing of the activity.
-5. **Service level** (``kind="sla"``): fewer than :data:`SERVICE_LEVEL`
-   (85%) of steps start within ``sla_minutes`` (15) of the previous step
-   ("85% served within 15 minutes"). Impact: the steps short of the standard
-   times the median excess wait of the breaching steps.
+5. **Queue standard** (``kind="sla"``): fewer than :data:`SERVICE_LEVEL`
+   (85%) of the citizens' *desk queues* last at most ``sla_minutes`` (15),
+   the one-stop-shop standard "85% served within 15 minutes". A desk queue
+   (:func:`analysis.queues.queue_waits`) is the wait before a citizen-facing
+   step that continues a visit (same office, same day), or from the
+   citizen's recorded arrival to the first desk. The time between two
+   steps in general is *not* a queue: it holds handoffs, travel, couriers
+   and days between visits, which the handoff and waiting rules measure; a
+   15-minute standard applied to it would report ~0% on any multi-office
+   journey and count those delays a second time. The rule says nothing
+   when no desk queue can be measured (no start times; no step follows
+   another in the same office on the same day and no arrival times).
+   Impact: the queues short of the standard times the median excess of the
+   queues that breach it.
 6. **Conformance** (``kind="conformance"``, with a journey): fewer than
    :data:`CONFORMANCE_MIN_SHARE` (80%) of cases follow the journey. Impact:
    the extra median lead time of the deviating cases, times their number.
@@ -38,8 +58,8 @@ At most :data:`MAX_PER_RULE` (3) findings come from one rule.
 
 Examples
 --------
->>> format_minutes(45), format_minutes(186), format_minutes(4464)
-('45 min', '3.1 h', '3.1 days')
+>>> format_minutes(45), format_minutes(186), format_minutes(4464), format_minutes(0.2)
+('45 min', '3.1 h', '3.1 days', '<1 min')
 """
 
 from __future__ import annotations
@@ -50,6 +70,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from analysis.schema import UNKNOWN_AGENCY
 
 __all__ = [
     "CONFORMANCE_MIN_SHARE",
@@ -148,21 +170,29 @@ class Finding:
 def format_minutes(minutes: float) -> str:
     """A duration for people: minutes, hours or days (calendar days).
 
+    Under 60 minutes in whole minutes (``<1 min`` for a non-zero wait under
+    half a minute), under 48 hours in hours, else in days, with one decimal
+    and thousands separators.
+
     Examples
     --------
-    >>> format_minutes(0.4), format_minutes(90), format_minutes(60 * 24 * 12)
-    ('0 min', '1.5 h', '12.0 days')
-    >>> format_minutes(float("nan"))
-    'n/a'
+    >>> format_minutes(0), format_minutes(0.4), format_minutes(90), format_minutes(60 * 24 * 12)
+    ('0 min', '<1 min', '1.5 h', '12.0 days')
+    >>> format_minutes(1440 * 1234.5), format_minutes(float("nan"))
+    ('1,234.5 days', 'n/a')
     """
     if minutes is None or (isinstance(minutes, float) and math.isnan(minutes)):
         return "n/a"
     m = float(minutes)
-    if abs(m) < 60:
+    if m == 0:
+        return "0 min"
+    if abs(m) < 0.5:
+        return "<1 min"
+    if abs(m) < 59.5:
         return f"{m:.0f} min"
     if abs(m) < 48 * 60:
         return f"{m / 60:.1f} h"
-    return f"{m / 1440:.1f} days"
+    return f"{m / 1440:,.1f} days"
 
 
 def find(
@@ -188,7 +218,9 @@ def find(
     case_kpis : pandas.DataFrame, optional
         One row per case with ``lead_minutes`` (:func:`analysis.kpis.case_kpis`).
     waiting : pandas.Series, optional
-        Per-event waiting minutes (the service-level rule).
+        The citizens' desk queues in minutes, for the queue-standard rule:
+        :func:`analysis.queues.queue_waits` (NaN entries, the waits that are
+        not queues, are ignored).
     conformance : Conformance, optional
         The result of :func:`analysis.conformance.conformance`.
     groups : pandas.DataFrame, optional
@@ -197,7 +229,8 @@ def find(
         The queue standard.
     has_start : bool
         Whether the log had start timestamps (else waiting is the time
-        between completions, and the texts say so).
+        between completions, the texts say so, and the queue-standard rule
+        is silent: a wait that includes the work is no queue).
 
     Returns
     -------
@@ -217,16 +250,17 @@ def find(
     2000000.0
     """
     out: list[Finding] = []
-    if handoffs is not None:
-        out += _handoff_findings(handoffs)
+    hand: list[Finding] = _handoff_findings(handoffs) if handoffs is not None else []
     if pingpongs is not None:
         out += _pingpong_findings(pingpongs)
     if activities is not None:
-        out += _waiting_findings(activities, has_start)
+        hand, waits = _fold_waiting_into_handoffs(hand, _waiting_findings(activities, has_start))
+        out += waits
+    out += hand
     if rework is not None:
         out += _rework_findings(rework, activities)
-    if waiting is not None:
-        out += _sla_findings(waiting, sla_minutes, has_start)
+    if waiting is not None and has_start:
+        out += _sla_findings(waiting, sla_minutes)
     if conformance is not None:
         out += _conformance_findings(conformance, case_kpis)
     if case_kpis is not None:
@@ -243,8 +277,24 @@ def _pct(x: float) -> str:
     return f"{100 * x:.0f}%"
 
 
+def _n(x: Any, noun: str = "") -> str:
+    """A count with thousands separators and its noun: ``1,416 events``, ``1 case``."""
+    n = int(x)
+    if not noun:
+        return f"{n:,}"
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
+
+
+def _named_mask(a: pd.Series, b: pd.Series) -> np.ndarray:
+    """Rows whose two agencies are recorded (neither is the placeholder of a missing one)."""
+    return (a.astype(str) != UNKNOWN_AGENCY).to_numpy() & (
+        b.astype(str) != UNKNOWN_AGENCY
+    ).to_numpy()
+
+
 def _handoff_findings(h: pd.DataFrame) -> list[Finding]:
     hit = h[(h["lead_share"] >= HANDOFF_MIN_LEAD_SHARE) & (h["case_share"] >= MIN_CASE_SHARE)]
+    hit = hit[_named_mask(hit["source"], hit["target"])]
     hit = hit.sort_values("delay_total", ascending=False).head(MAX_PER_RULE)
     out = []
     for r in hit.itertuples(index=False):
@@ -256,7 +306,7 @@ def _handoff_findings(h: pd.DataFrame) -> list[Finding]:
             Finding(
                 title=f"Handoff {r.source} -> {r.target}",
                 text=(
-                    f"Handoff {r.source} -> {r.target}: {r.cases} cases, median "
+                    f"Handoff {r.source} -> {r.target}: {_n(r.cases, 'case')}, median "
                     f"{format_minutes(r.delay_median)}{p90}, {_pct(r.lead_share)} of lead "
                     f"time{by}."
                 ),
@@ -281,13 +331,15 @@ def _handoff_findings(h: pd.DataFrame) -> list[Finding]:
 
 
 def _pingpong_findings(p: pd.DataFrame) -> list[Finding]:
-    hit = p[p["case_share"] >= PINGPONG_MIN_CASE_SHARE].head(MAX_PER_RULE)
+    hit = p[p["case_share"] >= PINGPONG_MIN_CASE_SHARE]
+    hit = hit[_named_mask(hit["a"], hit["b"])].head(MAX_PER_RULE)
     return [
         Finding(
             title=f"Ping-pong between {r.a} and {r.b}",
             text=(
                 f"Ping-pong between {r.a} and {r.b} in {_pct(r.case_share)} of cases "
-                f"({r.cases} cases, {r.returns} returns, {format_minutes(r.delay_total)} "
+                f"({_n(r.cases, 'case')}, {_n(r.returns, 'return')}, "
+                f"{format_minutes(r.delay_total)} "
                 "in total)."
             ),
             evidence={
@@ -318,7 +370,7 @@ def _waiting_findings(a: pd.DataFrame, has_start: bool) -> list[Finding]:
             title=f"Waiting before {r.activity}",
             text=(
                 f"Activity {r.activity}: p90 {what} {format_minutes(r.waiting_p90)}, "
-                f"{_pct(r.waiting_share)} of all waiting ({r.events} events, median "
+                f"{_pct(r.waiting_share)} of all waiting ({_n(r.events, 'event')}, median "
                 f"{format_minutes(r.waiting_median)})."
             ),
             evidence={
@@ -354,7 +406,8 @@ def _rework_findings(rw: pd.DataFrame, activities: pd.DataFrame | None) -> list[
                 title=f"Rework: {r.activity}",
                 text=(
                     f"Rework: {r.activity} repeated in {_pct(r.rework_share)} of cases "
-                    f"({r.rework_cases} cases, {r.extra_executions} extra executions)."
+                    f"({_n(r.rework_cases, 'case')}, "
+                    f"{_n(r.extra_executions, 'extra execution')})."
                 ),
                 evidence={
                     "activity": r.activity,
@@ -374,31 +427,33 @@ def _rework_findings(rw: pd.DataFrame, activities: pd.DataFrame | None) -> list[
     return out
 
 
-def _sla_findings(waiting: pd.Series, sla: float, has_start: bool) -> list[Finding]:
+def _sla_findings(waiting: pd.Series, sla: float) -> list[Finding]:
     w = waiting.dropna().to_numpy(dtype=float)
     if len(w) == 0:
         return []
     within = float(np.mean(w <= sla))
     if within >= SERVICE_LEVEL:
         return []
-    # The gap to the standard: the steps that would have to move within it, times the
-    # median excess of the steps that breach it (not every minute of every wait, which
+    # The gap to the standard: the queues that would have to move within it, times the
+    # median excess of the queues that breach it (not every minute of every wait, which
     # would count the other findings again).
+    breaches = int(np.sum(w > sla))
     excess = (SERVICE_LEVEL - within) * len(w) * float(np.median(w[w > sla] - sla))
-    what = "start" if has_start else "are completed"
     return [
         Finding(
-            title="Service level below standard",
+            title="Desk queues longer than the standard",
             text=(
-                f"Only {_pct(within)} of steps {what} within {sla:g} minutes of the previous "
-                f"one (standard: {_pct(SERVICE_LEVEL)} within {sla:g} minutes); "
-                f"{int(np.sum(w > sla))} of {len(w)} steps breach it."
+                f"Only {_pct(within)} of the citizens' queues at a desk end within {sla:g} "
+                f"minutes (standard: {_pct(SERVICE_LEVEL)} within {sla:g} minutes); "
+                f"{_n(breaches)} of {_n(len(w), 'queue')} were longer. A queue here is the wait "
+                "for a desk in the office the citizen is already in, on the same day, or from "
+                "arrival to the first desk; travel and days between visits are not counted."
             ),
             evidence={
                 "within_share": within,
                 "sla_minutes": sla,
-                "breaches": int(np.sum(w > sla)),
-                "steps": len(w),
+                "breaches": breaches,
+                "queues": len(w),
                 "gap_minutes": excess,
             },
             impact=excess,
@@ -409,6 +464,38 @@ def _sla_findings(waiting: pd.Series, sla: float, has_start: bool) -> list[Findi
             kind="sla",
         )
     ]
+
+
+def _fold_waiting_into_handoffs(
+    hand: list[Finding], waits: list[Finding]
+) -> tuple[list[Finding], list[Finding]]:
+    """Drop a waiting finding that is one handoff finding seen from the receiving step.
+
+    The handoff finding then says so; the numbers stay those of the handoff.
+    """
+    from dataclasses import replace
+
+    kept: list[Finding] = []
+    hand = list(hand)
+    for w in waits:
+        same = None
+        for i, h in enumerate(hand):
+            equal_count = h.evidence.get("handoffs") == w.evidence.get("events")
+            close = abs(h.impact - w.impact) <= 0.005 * max(abs(h.impact), abs(w.impact), 1.0)
+            if equal_count and close:
+                same = i
+                break
+        if same is None:
+            kept.append(w)
+            continue
+        h = hand[same]
+        hand[same] = replace(
+            h,
+            text=f"{h.text} It is all the waiting before {w.evidence['activity']} "
+            f"({_pct(w.evidence.get('waiting_share') or 0.0)} of all waiting).",
+            evidence={**h.evidence, "receiving_step": w.evidence["activity"]},
+        )
+    return hand, kept
 
 
 def _conformance_findings(c: Any, kpis: pd.DataFrame | None) -> list[Finding]:
@@ -433,7 +520,7 @@ def _conformance_findings(c: Any, kpis: pd.DataFrame | None) -> list[Finding]:
         Finding(
             title="Cases do not follow the journey",
             text=(
-                f"Only {_pct(c.share)} of cases ({c.conforming} of {c.cases}) follow the journey "
+                f"Only {_pct(c.share)} of cases ({_n(c.conforming)} of {_n(c.cases)}) follow the journey "
                 f"{c.journey}.{top}"
             ),
             evidence=evidence,
@@ -495,7 +582,7 @@ def _group_findings(groups: pd.DataFrame) -> list[Finding]:
                 title=f"{name} is slower than {best_name}",
                 text=(
                     f"{name}: median lead time {format_minutes(r['lead_median'])} over "
-                    f"{int(r['cases'])} cases, against {format_minutes(best)} for {best_name}."
+                    f"{_n(r['cases'], 'case')}, against {format_minutes(best)} for {best_name}."
                 ),
                 evidence={
                     "group": str(name),

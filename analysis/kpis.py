@@ -31,6 +31,14 @@ Definitions (DESIGN.md, "Definitions", made exact here):
   and ``odsc:door`` columns or, where the log has none, from the journey's
   steps matched by activity (step id or step name). Without presence, visits
   are unknown (NaN); without doors, all of a case's events share one door.
+* **queue wait** (:func:`analysis.queues.queue_waits`): the waiting before a
+  step that is a citizen's queue at a desk, the quantity a one-stop-shop
+  queue standard ("85% served within 15 minutes") is about: the wait of a
+  citizen-present step that continues a visit (same door, same day as the
+  citizen's step before it), and the wait of a case's first step from the
+  citizen's recorded arrival. Both need start times. Waits before a step that
+  opens a new visit are not queues: they hold travel, couriers and days
+  between visits.
 * **citizen cost** (needs a journey): the fees of the steps its events match
   (paid again on rework) + each visit's door ``travel_cost`` + the journey's
   ``time_value_per_hour`` x the hours of waiting and processing of

@@ -74,7 +74,10 @@ class MiningResult:
     ----------
     summary : pandas.Series
         Headline figures: :func:`analysis.kpis.summarize` plus the counts of
-        cases, events, activities, agencies, resources, variants, handoffs.
+        cases, events, activities, agencies, resources, variants, handoffs,
+        and the queue standard on desk queues (:func:`analysis.queues.queue_waits`):
+        ``queue_waits`` (how many were measured) and ``queue_within_sla``
+        (the share of them at most ``sla_minutes``; NaN when none).
     case_kpis : pandas.DataFrame
         One row per case (:func:`analysis.kpis.case_kpis`).
     activities, transitions, profiles, wip, resources : pandas.DataFrame
@@ -224,12 +227,15 @@ def mine(
     web               1        240.0
     """
     from analysis.kpis import case_kpis, has_start_times, summarize
+    from analysis.queues import queue_waits
 
     if by is not None:
         _require(log, [by])
     ev = prepare(log)
     kpis = case_kpis(ev, journey=journey, tz=tz)
     has_start = has_start_times(ev)
+    # The queue standard is checked on desk queues only (see analysis.queues.queue_waits).
+    ev = ev.assign(queue_wait=queue_waits(ev, journey=journey, tz=tz).to_numpy())
     ev = _compact(ev, by)
     has_resource = RESOURCE in ev.columns and bool(ev[RESOURCE].notna().any())
 
@@ -268,7 +274,7 @@ def mine(
     summary = pd.concat(
         [
             headline.astype(object),
-            _counts(ev, kpis, hand, pings, var, conf, has_start, has_resource),
+            _counts(ev, kpis, hand, pings, var, conf, has_start, has_resource, sla_minutes),
         ]
     )
     summary = summary[~summary.index.duplicated(keep="first")]
@@ -280,7 +286,7 @@ def mine(
         pingpongs=pings,
         rework=rw,
         case_kpis=kpis,
-        waiting=ev["waiting"],
+        waiting=ev["queue_wait"],
         conformance=conf,
         groups=league,
         sla_minutes=sla_minutes,
@@ -340,7 +346,8 @@ def league_table(
         ``cases``, ``lead_median``, ``lead_p90``, ``waiting_median`` (of the
         cases' total waiting), ``handoffs_per_case``, ``pingpong_rate``
         (share of cases with at least one ping-pong) and ``sla_share``
-        (share of steps waiting at most ``sla_minutes``).
+        (share of desk queues, :func:`analysis.queues.queue_waits`, of at most
+        ``sla_minutes``; NaN for a group where no queue is measured).
 
     Examples
     --------
@@ -350,6 +357,7 @@ def league_table(
     ...     "time:timestamp": pd.to_datetime(["2024-01-01 08:00", "2024-01-01 08:10",
     ...         "2024-01-01 08:00", "2024-01-01 09:00", "2024-01-01 10:00"], utc=True),
     ...     "org:group": ["x", "y", "x", "y", "x"], "centre": ["A", "A", "B", "B", "B"]})
+    >>> log["start_timestamp"] = log["time:timestamp"]  # start times: queues can be measured
     >>> league_table(log, by="centre")[["rank", "cases", "lead_median", "pingpong_rate",
     ...                                 "sla_share"]]
             rank  cases  lead_median  pingpong_rate  sla_share
@@ -379,7 +387,13 @@ def league_table(
             "pingpong_rate": (k["pingpongs"] > 0).groupby(k["_group"], dropna=False).mean(),
         }
     )
-    w = pd.DataFrame({"g": ev[by].to_numpy(), "w": ev["waiting"].to_numpy(dtype=float)})
+    if "queue_wait" in ev.columns:
+        queue = ev["queue_wait"].to_numpy(dtype=float)
+    else:
+        from analysis.queues import queue_waits
+
+        queue = queue_waits(ev).to_numpy(dtype=float)
+    w = pd.DataFrame({"g": ev[by].to_numpy(), "w": queue})
     w = w[w["w"].notna()]
     out["sla_share"] = (w["w"] <= sla_minutes).groupby(w["g"], dropna=False).mean()
     out = out.sort_values(["lead_median", "cases"], ascending=[True, False], kind="stable")
@@ -400,6 +414,7 @@ def _counts(
     conf: Conformance | None,
     has_start: bool,
     has_resource: bool,
+    sla_minutes: float = 15,
 ) -> pd.Series:
     ncases = int(ev[CASE].nunique())
     lead_total = float(kpis["lead_minutes"].sum()) if "lead_minutes" in kpis else math.nan
@@ -418,6 +433,10 @@ def _counts(
         ),
         "pingpong_returns": int(pings["returns"].sum()) if len(pings) else 0,
     }
+    queue = ev["queue_wait"].to_numpy(dtype=float) if "queue_wait" in ev.columns else np.empty(0)
+    queue = queue[~np.isnan(queue)]
+    out["queue_waits"] = len(queue)
+    out["queue_within_sla"] = float(np.mean(queue <= sla_minutes)) if len(queue) else math.nan
     if conf is not None:
         out["conformance_share"] = conf.share
     return pd.Series(out, dtype=object)
@@ -433,7 +452,7 @@ def _notes(
         if unknown > 0:
             notes.append(
                 f"{100 * unknown:.0f}% of events have no agency (shown as '{UNKNOWN_AGENCY}'); "
-                "handoffs to and from them are counted as handoffs."
+                "handoffs to and from them are counted in the tables but make no finding."
             )
     if not has_resource:
         notes.append("No resource column: workload and resource handoffs are not available.")
@@ -453,6 +472,7 @@ def _compact(ev: pd.DataFrame, by: str | None) -> pd.DataFrame:
     string work once here is what keeps a million-event log to seconds.
     """
     keep = [CASE, ACTIVITY, TIMESTAMP, START, AGENCY, RESOURCE, by, "waiting", "processing"]
+    keep.append("queue_wait")
     keep = [c for c in dict.fromkeys(keep) if c and c in ev.columns]
     labels = {c: "category" for c in (CASE, ACTIVITY, AGENCY, RESOURCE, by) if c in keep}
     slim = ev[keep].astype(labels)

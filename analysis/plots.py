@@ -36,6 +36,7 @@ __all__ = [
     "handoff_heatmap",
     "lead_time_ecdf",
     "profile_heatmap",
+    "time_ticks",
     "waiting_bars",
     "wip_plot",
 ]
@@ -50,11 +51,33 @@ TIME_TICKS: tuple[tuple[float, str], ...] = (
     (1440, "1 day"),
     (3 * 1440, "3 days"),
     (7 * 1440, "1 week"),
+    (10 * 1440, "10 days"),
     (14 * 1440, "2 weeks"),
     (30 * 1440, "30 days"),
     (90 * 1440, "90 days"),
     (365 * 1440, "1 year"),
 )
+
+#: The order in which time ticks are kept when they do not all fit: round units first.
+_TICK_PRIORITY: tuple[str, ...] = (
+    "1 day",
+    "1 h",
+    "1 min",
+    "1 week",
+    "30 days",
+    "1 year",
+    "15 min",
+    "4 h",
+    "3 days",
+    "90 days",
+    "5 min",
+    "2 weeks",
+    "10 days",
+)
+
+#: Fewest decades between two labelled ticks, per decade of the axis: on a wide axis
+#: the labels ("1 week", "2 weeks", "30 days") would otherwise run into each other.
+_TICK_SPACING = 0.09
 
 _LABELS = {
     "count": "handoffs",
@@ -159,6 +182,8 @@ def handoff_heatmap(
             )
     bar = ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.03)
     bar.set_label(_LABELS.get(value, value) + (f" ({unit})" if is_time else ""))
+    if not is_time:
+        _integer_ticks(bar)
     if title:
         ax.set_title(title)
     return ax
@@ -225,6 +250,8 @@ def profile_heatmap(
     ax.set_yticks(range(7), list(_DAYS))
     ax.set_xlabel(f"hour of day ({tz or 'UTC'})")
     bar = ax.figure.colorbar(image, ax=ax, fraction=0.04, pad=0.02)
+    if not is_time:
+        _integer_ticks(bar)
     label = _LABELS.get(value, value)
     bar.set_label(label + (" (hours)" if is_time else ""))
     if title is None:
@@ -274,7 +301,7 @@ def lead_time_ecdf(
     >>> line.get_ydata().tolist()
     [0.0, 0.25, 0.5, 0.75, 1.0]
     >>> [t.get_text() for t in ax.get_xticklabels()]
-    ['15 min', '1 h', '4 h', '1 day', '3 days']
+    ['15 min', '1 h', '4 h', '1 day']
     """
     ax = _axes(ax, figsize=(7.5, 3.6))
     labels = {
@@ -424,7 +451,7 @@ def wip_plot(
             part["open"].to_numpy(),
             linewidth=0.8,
             alpha=0.45 if len(part) > 60 else 1.0,
-            label=None if name is None else str(name),
+            label=("each day" if len(part) > 60 else None) if name is None else str(name),
         )[0]
         if len(part) > 60:  # long logs: a 7-day mean shows the trend through the daily noise
             trend = part["open"].rolling(7, center=True, min_periods=1).mean().to_numpy()
@@ -468,15 +495,47 @@ def _axes(ax: Axes | None, *, figsize: tuple[float, float]) -> Axes:
     return ax
 
 
-def _time_axis(ax: Axes, lo: float, hi: float) -> None:
-    ticks = [(t, s) for t, s in TIME_TICKS if lo * 0.7 <= t <= hi * 1.5]
-    if hi / max(lo, 1e-9) > 2e4:  # a wide range: fewer ticks so the labels do not collide
-        ticks = [(t, s) for t, s in ticks if s not in ("5 min", "4 h", "3 days", "90 days")]
+def time_ticks(lo: float, hi: float) -> list[tuple[float, str]]:
+    """The labelled ticks of a logarithmic time axis from ``lo`` to ``hi`` minutes.
+
+    Ticks come from :data:`TIME_TICKS`, round units first, and two kept ticks
+    are at least a fixed share of the axis apart, so that labels never
+    overlap however wide the range.
+
+    Examples
+    --------
+    >>> [s for _, s in time_ticks(1, 275 * 1440)]
+    ['1 min', '15 min', '1 h', '4 h', '1 day', '1 week', '30 days']
+    >>> [s for _, s in time_ticks(10, 2880)]
+    ['15 min', '1 h', '4 h', '1 day']
+    """
+    lo, hi = max(lo, 1e-9), max(hi, lo)
+    ticks = [(t, s) for t, s in TIME_TICKS if lo * 0.8 <= t <= hi * 1.25]  # on the axis
     if len(ticks) < 2:
         ticks = [(t, s) for t, s in TIME_TICKS if lo / 10 <= t <= hi * 10]
+    decades = math.log10(hi * 1.25) - math.log10(lo * 0.8)
+    gap = _TICK_SPACING * max(decades, 1.0)
+    kept: list[tuple[float, str]] = []
+    for label in _TICK_PRIORITY:
+        for t, s in ticks:
+            if s == label and all(abs(math.log10(t / k)) >= gap for k, _ in kept):
+                kept.append((t, s))
+    return sorted(kept)
+
+
+def _time_axis(ax: Axes, lo: float, hi: float) -> None:
+    ticks = time_ticks(lo, hi)
     ax.set_xticks([t for t, _ in ticks], [s for _, s in ticks])
     ax.minorticks_off()
     ax.set_xlim(lo * 0.8, hi * 1.25)
+
+
+def _integer_ticks(bar: Any) -> None:
+    """Whole numbers only on the colour bar of counts (no 2.5 handoffs)."""
+    from matplotlib.ticker import MaxNLocator
+
+    bar.locator = MaxNLocator(integer=True)
+    bar.update_ticks()
 
 
 def _unit(minutes: float) -> tuple[str, float]:

@@ -80,11 +80,17 @@ def report_context(result: MiningResult, meta: ReportMeta) -> dict[str, Any]:
             duration(_col_q(k, "lead_minutes", 0.5)),
             f"90% of cases within {duration(_col_q(k, 'lead_minutes', 0.9))}",
         ),
-        _tile(
-            "Median waiting per case" if has_start else "Median time between steps",
-            duration(_col_q(k, "waiting_minutes", 0.5)),
-            f"90th percentile {duration(_col_q(k, 'waiting_minutes', 0.9))}",
-        ),
+    ]
+    if has_start:
+        # Without start times a case's waiting adds up to its lead time: no tile of its own.
+        tiles.append(
+            _tile(
+                "Median waiting per case",
+                duration(_col_q(k, "waiting_minutes", 0.5)),
+                f"90th percentile {duration(_col_q(k, 'waiting_minutes', 0.9))}",
+            )
+        )
+    tiles += [
         _tile(
             "Handoffs per case",
             number(_get(s, "handoffs_per_case"), 1),
@@ -100,18 +106,13 @@ def report_context(result: MiningResult, meta: ReportMeta) -> dict[str, Any]:
                 f"up to {number(_col_q(k, 'visits', 0.9), 0)} for 1 case in 10",
             )
         )
-    served, unit = _sla_share(s)
-    if not math.isnan(served):
-        label = (
-            f"Steps served within {duration(sla)}"
-            if unit == "steps"
-            else f"Cases waiting {duration(sla)} or less in all"
-        )
+    served, queues = _queue_standard(s)
+    if queues:
         tiles.append(
             _tile(
-                label,
+                f"Desk queues within {duration(sla)}",
                 percent(served),
-                f"standard: 85% of {unit}" + ("" if has_start else " (transition time)"),
+                f"standard: 85%; {count(queues)} queues measured",
                 tone="bad" if served < 0.85 else "ok",
             )
         )
@@ -155,7 +156,20 @@ def report_context(result: MiningResult, meta: ReportMeta) -> dict[str, Any]:
         "Durations are calendar time (nights and weekends included), shown in minutes, "
         "hours or days; a day is 24 hours."
     )
-    key_notes = [n for n in result.notes if n.startswith("No start timestamps")]
+    if not queues:
+        notes.append(
+            f"The queue standard (85% of citizens served within {duration(sla)}) is not "
+            "checked: "
+            + (
+                "without start times no wait can be told apart from the work."
+                if not has_start
+                else "no desk queue is in the log (no step follows the citizen's previous "
+                "one in the same office on the same day, and no arrival times are "
+                "recorded). The time between steps holds travel and days between visits, "
+                "which no queue standard covers."
+            )
+        )
+    key_notes = [n for n in result.notes if "no start times" in n.lower()]
 
     waiting_meaning = (
         "Waiting before a step is the time from the end of the previous step of the case to "
@@ -193,6 +207,13 @@ def report_context(result: MiningResult, meta: ReportMeta) -> dict[str, Any]:
         "key_notes": key_notes,
         "notes": notes,
         "sla": duration(sla),
+        "sla_definition": (
+            f"A citizen's queue at a desk is within the standard when it lasts at most "
+            f"{duration(sla)}. A queue is the wait before a step in the office the citizen "
+            "is already in, on the same day, or from the recorded arrival to the first desk; "
+            "the time between visits or offices is not a queue (see handoffs)."
+        ),
+        "time_title": "Lead time and waiting per case" if has_start else "Lead time per case",
         "pseudonymised": meta.pseudonymised,
         "waiting_meaning": waiting_meaning,
         "handoff_headline": handoff_headline,
@@ -202,7 +223,7 @@ def report_context(result: MiningResult, meta: ReportMeta) -> dict[str, Any]:
             "here; the transitions table above holds the same figures."
         ),
         "activities": table(
-            result.activities,
+            _measured_waits(result.activities),
             [
                 ("activity", "step", "text"),
                 ("events", "events", "count"),
@@ -361,7 +382,7 @@ def report_context(result: MiningResult, meta: ReportMeta) -> dict[str, Any]:
                     ("waiting_median", "median waiting", "dur"),
                     ("handoffs_per_case", "handoffs per case", "num1"),
                     ("pingpong_rate", "cases with ping-pong", "pct"),
-                    ("sla_share", f"steps within {duration(sla)}", "pct"),
+                    ("sla_share", f"desk queues within {duration(sla)}", "pct"),
                 ],
                 limit=50,
                 what="groups",
@@ -391,12 +412,32 @@ def has_start_times(summary: pd.Series) -> bool:
     return False
 
 
-def _sla_share(s: pd.Series) -> tuple[float, str]:
-    """The service level of analysis.kpis.summarize: per step when known, else per case."""
-    steps = to_float(_get(s, "events_within_sla"))
-    if not math.isnan(steps):
-        return steps, "steps"
-    return to_float(_get(s, "cases_within_sla")), "cases"
+def _queue_standard(s: pd.Series) -> tuple[float, int]:
+    """The share of desk queues within the standard and how many were measured.
+
+    See :func:`analysis.queues.queue_waits`; (NaN, 0) when the log has none.
+    """
+    n = to_float(_get(s, "queue_waits"))
+    if math.isnan(n) or n == 0:
+        return math.nan, 0
+    return to_float(_get(s, "queue_within_sla")), int(n)
+
+
+def _measured_waits(a: pd.DataFrame) -> pd.DataFrame:
+    """The activity table with no total or share of waiting where none was measured.
+
+    A step that only ever opens a case has no waiting before it (NaN median):
+    its total is unknown, not zero.
+    """
+    if "waiting_median" not in a.columns:
+        return a
+    unknown = a["waiting_median"].isna()
+    if not unknown.any():
+        return a
+    cols = [c for c in ("waiting_total", "waiting_share") if c in a.columns]
+    out = a.copy()
+    out.loc[unknown, cols] = math.nan
+    return out
 
 
 def _period(k: pd.DataFrame) -> tuple[Any, Any]:

@@ -4,6 +4,7 @@ Durations arrive in minutes and leave as minutes, hours or days (one decimal),
 counts with thousands separators, shares as whole percentages. A *table* here
 is a dict of column headers and rows of display strings that both the HTML
 template and the Markdown writer of :mod:`odsc.report_mine` can show.
+:func:`md_text` makes any text safe to put in Markdown (a table cell too).
 
 Examples
 --------
@@ -18,6 +19,7 @@ Examples
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +32,7 @@ __all__ = [
     "duration",
     "finding_view",
     "lead_table",
+    "md_text",
     "number",
     "percent",
     "table",
@@ -44,23 +47,17 @@ Column = tuple[str, str, str]
 def duration(minutes: Any) -> str:
     """A duration in minutes for people: ``12 min``, ``3.4 h``, ``2.1 days``.
 
+    The same wording as the findings (:func:`analysis.findings.format_minutes`),
+    so a figure reads the same in a finding, a table and a plot.
+
     Examples
     --------
-    >>> duration(59.6), duration(47 * 60), duration(48 * 60), duration(None)
-    ('60 min', '47.0 h', '2.0 days', 'n/a')
+    >>> duration(59.4), duration(59.6), duration(47 * 60), duration(48 * 60), duration(None)
+    ('59 min', '1.0 h', '47.0 h', '2.0 days', 'n/a')
     """
-    m = to_float(minutes)
-    if math.isnan(m):
-        return "n/a"
-    if m == 0:
-        return "0 min"
-    if abs(m) < 0.5:
-        return "<1 min"
-    if abs(m) < 60:
-        return f"{m:.0f} min"
-    if abs(m) < 48 * 60:
-        return f"{m / 60:.1f} h"
-    return f"{m / 1440:,.1f} days"
+    from analysis.findings import format_minutes
+
+    return format_minutes(to_float(minutes))
 
 
 def percent(share: Any) -> str:
@@ -79,7 +76,59 @@ def percent(share: Any) -> str:
     return f"{100 * x:.0f}%"
 
 
+#: How the evidence keys of :mod:`analysis.findings` read in a report.
+_EVIDENCE_LABELS = {
+    "source": "from",
+    "target": "to",
+    "a": "agency",
+    "b": "and agency",
+    "case_share": "share of cases",
+    "delay_median_minutes": "median delay",
+    "delay_p90_minutes": "90th pct delay",
+    "delay_total_minutes": "total delay",
+    "lead_share": "share of lead time",
+    "carrier": "carried by",
+    "receiving_step": "receiving step",
+    "activity": "step",
+    "waiting_median_minutes": "median wait",
+    "waiting_p90_minutes": "90th pct wait",
+    "waiting_total_minutes": "total wait",
+    "waiting_share": "share of all waiting",
+    "rework_cases": "cases repeating it",
+    "rework_share": "share of cases",
+    "extra_executions": "extra executions",
+    "minutes_per_execution": "wait and work per execution",
+    "within_share": "within the standard",
+    "sla_minutes": "standard",
+    "breaches": "longer queues",
+    "queues": "queues measured",
+    "gap_minutes": "gap to the standard",
+    "lead_median_minutes": "median lead time",
+    "lead_p90_minutes": "90th pct lead time",
+    "slow_cases": "slowest cases",
+    "best_group": "fastest group",
+    "best_lead_median_minutes": "median lead time there",
+    "conforming": "cases following it",
+    "share": "share of cases",
+    "top_deviation": "main deviation",
+    "top_deviation_case_share": "its share of cases",
+}
+
+#: Evidence keys holding minutes (besides those ending in ``_minutes``).
+_EVIDENCE_MINUTES = frozenset({"minutes_per_execution"})
+
+
 def finding_view(f: Any) -> dict[str, Any]:
+    """A finding for the report: its texts and evidence as (label, display value) pairs.
+
+    Examples
+    --------
+    >>> from analysis.findings import Finding
+    >>> v = finding_view(Finding("t", "x", {"a": "Tax", "delay_total_minutes": 4464.0,
+    ...     "case_share": 0.25, "minutes_per_execution": 4173.0, "cases": 1416}, 60.0))
+    >>> v["evidence"]
+    [('agency', 'Tax'), ('total delay', '3.1 days'), ('share of cases', '25%'), ('wait and work per execution', '2.9 days'), ('cases', '1,416')]
+    """
     evidence = [
         (_label(k), _evidence_value(k, v)) for k, v in f.evidence.items() if v not in (None, "")
     ]
@@ -98,7 +147,7 @@ def _evidence_value(key: str, value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, (int, float)):
-        if key.endswith("minutes") or key in ("delay", "lead", "waiting", "sla"):
+        if key.endswith("minutes") or key in _EVIDENCE_MINUTES:
             return duration(value)
         if "share" in key or key.endswith("rate"):
             return percent(value)
@@ -109,8 +158,7 @@ def _evidence_value(key: str, value: Any) -> str:
 
 
 def _label(key: str) -> str:
-    text = key.removesuffix("_minutes").replace("_", " ")
-    return text
+    return _EVIDENCE_LABELS.get(key) or key.removesuffix("_minutes").replace("_", " ")
 
 
 def table(df: pd.DataFrame, spec: Sequence[Column], *, limit: int, what: str) -> dict[str, Any]:
@@ -174,6 +222,28 @@ def lead_table(k: pd.DataFrame, has_start: bool) -> dict[str, Any]:
         {"label": s, "num": True} for s in ("10th pct", "median", "mean", "90th pct", "longest")
     ]
     return {"columns": columns, "rows": rows, "more": "", "empty": "No cases."}
+
+
+def md_text(text: Any) -> str:
+    r"""Text safe in Markdown, a table cell included, and still readable as plain text.
+
+    Newlines are flattened; pipes, backslashes and square brackets (links)
+    are escaped with a backslash; a ``<`` that could open an HTML tag, comment
+    or autolink becomes ``&lt;``. Other characters stay as they are, so
+    ``<1 min`` and ``A -> B`` read well in a terminal too, and no text from a
+    log or a journey file can put markup into a rendered report.
+
+    Examples
+    --------
+    >>> print(md_text("<script>alert(1)</script> | <1 min | A -> B"))
+    &lt;script>alert(1)&lt;/script> \| <1 min \| A -> B
+    >>> print(md_text("[click](javascript:x)"))
+    \[click\](javascript:x)
+    """
+    s = " ".join(str(text).split())
+    for ch in ("\\", "|", "[", "]"):
+        s = s.replace(ch, "\\" + ch)
+    return re.sub(r"<(?=[A-Za-z/!?])", "&lt;", s)
 
 
 def to_float(v: Any) -> float:

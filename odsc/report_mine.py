@@ -5,8 +5,9 @@ names (keyed HMAC-SHA256, :mod:`analysis.privacy`) unless asked not to, mines
 it (:func:`analysis.mining.mine`) and renders the report. The HTML is one
 self-contained file: CSS inline, plots as inline SVG, no script, nothing
 fetched from the network. All text that comes from the log is escaped (Jinja2
-autoescape in HTML, escaped pipes and angle brackets in Markdown), so a log
-cannot inject markup into the report.
+autoescape in HTML; in Markdown, :func:`odsc.mine_format.md_text` escapes
+pipes, brackets and any ``<`` that could open a tag), so a log cannot inject
+markup into the report, while ``<1 min`` or ``A -> B`` still read as they are.
 
 Times in the analysis are minutes; the report shows them in human units
 (minutes, hours, days with one decimal) and counts with thousands separators
@@ -27,7 +28,6 @@ Examples
 from __future__ import annotations
 
 import datetime as _dt
-import html
 import io
 import json
 import sys
@@ -55,6 +55,10 @@ __all__ = [
 
 #: Output formats of :func:`mine_report`.
 FORMATS: tuple[str, ...] = ("html", "md", "json")
+
+#: SVG metadata of the plots: none (no date, so the same log gives the same page, and no
+#: RDF block with links to outside vocabularies).
+SVG_METADATA: dict[str, None] = {"Creator": None, "Date": None, "Format": None, "Type": None}
 
 
 def mine_report(
@@ -274,7 +278,7 @@ def render_markdown(result: MiningResult, *, meta: ReportMeta | None = None) -> 
         ("Ping-pong: files sent straight back", c["pingpongs"]),
         ("Handoffs between staff", c["resource_handoffs"]),
         ("Variants", c["variants"]),
-        ("Lead time and waiting per case", c["lead_table"]),
+        (c["time_title"], c["lead_table"]),
     ]
     if c["resources"]:
         sections.append(("Staff workload", c["resources"]))
@@ -419,7 +423,7 @@ def _svg(size: tuple[float, float], fn: Callable[[Any], Any]) -> str:
         fig = Figure(figsize=size, layout="constrained")
         fn(fig.add_subplot())
         buf = io.StringIO()
-        fig.savefig(buf, format="svg")
+        fig.savefig(buf, format="svg", metadata=SVG_METADATA)
     text = buf.getvalue()
     return text[text.index("<svg") :]
 
@@ -461,9 +465,10 @@ def _name(source: Any) -> str:
 
 
 def _md(text: Any) -> str:
-    """Markdown-safe text: pipes and HTML escaped, newlines flattened."""
-    s = html.escape(str(text), quote=False).replace("|", "\\|")
-    return " ".join(s.split())
+    """Markdown-safe text (:func:`odsc.mine_format.md_text`)."""
+    from odsc.mine_format import md_text
+
+    return md_text(text)
 
 
 def _md_table(t: dict[str, Any]) -> list[str]:

@@ -50,6 +50,11 @@ def _colour(i: int) -> str:
     return PALETTE[i % len(PALETTE)]
 
 
+def _percent(v: float, _pos: int | None = None) -> str:
+    """A share on an axis as a percentage: 0.8 -> ``80%``."""
+    return f"{100 * v:.0f}%"
+
+
 def _empty(ax: Axes, text: str) -> Axes:
     ax.text(0.5, 0.5, text, ha="center", va="center", transform=ax.transAxes, color="0.4")
     return ax
@@ -107,6 +112,7 @@ def plot_ecdf(
         ax.axvline(target, color="0.35", ls=":", lw=1.2, label=target_label)
     ax.set_ylim(0, 1.02)
     ax.set_xlim(0, xmax)
+    ax.yaxis.set_major_formatter(_percent)
     ax.set_ylabel("share of cases")
     ax.set_xlabel(xlabel or column.replace("_", " "))
     ax.grid(alpha=0.3)
@@ -142,6 +148,7 @@ def plot_visits(experiment: Experiment, *, ax: Axes | None = None) -> Axes:
     ax.set_xlabel("visits to offices per case")
     ax.set_ylabel("share of cases")
     ax.set_ylim(0, 1.02)
+    ax.yaxis.set_major_formatter(_percent)
     ax.grid(axis="y", alpha=0.3)
     ax.legend(frameon=False, fontsize="small")
     return ax
@@ -221,7 +228,10 @@ def plot_queue_by_hour(
         return _empty(ax, "no queues recorded")
     per_rep = q.groupby(["scenario", "replication", "hour"])["queue"].sum().reset_index()
     mean = per_rep.groupby(["scenario", "hour"])["queue"].mean()
-    busy = mean[mean > 0.005].index.get_level_values("hour")
+    # The hours that matter: a citizen held over a night in one replication of ten must not
+    # stretch the axis to 24 hours of near-zero points.
+    peak = float(mean.max()) if len(mean) else 0.0
+    busy = mean[mean > max(0.005, 0.01 * peak)].index.get_level_values("hour")
     if len(busy) == 0:
         return _empty(ax, "nobody queued")
     hours = np.arange(int(busy.min()), int(busy.max()) + 1)
@@ -231,7 +241,9 @@ def plot_queue_by_hour(
         s: pd.Series = mean.loc[sc].reindex(hours, fill_value=0.0)
         ax.plot(hours + 0.5, s.to_numpy(), marker="o", color=_colour(i), lw=2, label=sc)
     edges = np.append(hours, hours[-1] + 1)
-    ax.set_xticks(edges, [f"{h:02d}:00" for h in edges], fontsize="small")
+    step = 1 if len(edges) <= 13 else 2 if len(edges) <= 25 else 3
+    shown = edges[::step]
+    ax.set_xticks(shown, [f"{h:02d}:00" for h in shown], fontsize="small")
     ax.set_xlim(hours[0], hours[-1] + 1)
     ax.set_ylim(bottom=0)
     ax.set_xlabel("hour of day (points at mid-hour)")

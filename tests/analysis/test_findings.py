@@ -39,6 +39,10 @@ def test_format_minutes():
     assert format_minutes(47.9 * 60) == "47.9 h"
     assert format_minutes(2 * DAY) == "2.0 days"
     assert format_minutes(float("nan")) == "n/a"
+    # the same words as the report's tables: a short wait is not "0 min", long ones get commas
+    assert format_minutes(0) == "0 min" and format_minutes(0.3) == "<1 min"
+    assert format_minutes(59.7) == "1.0 h"
+    assert format_minutes(3053.5 * DAY) == "3,053.5 days"
 
 
 def test_handoff_rule_text_threshold_and_carrier_advice():
@@ -111,12 +115,58 @@ def test_sla_rule():
     waiting = pd.Series([0.0] * 8 + [30.0, 45.0, np.nan])  # 8 of 10 within 15 minutes
     (f,) = find(waiting=waiting, sla_minutes=15)
     assert f.kind == "sla"
+    assert f.title == "Desk queues longer than the standard"
+    assert f.text.startswith(
+        "Only 80% of the citizens' queues at a desk end within 15 minutes (standard: 85% "
+        "within 15 minutes); 2 of 10 queues were longer."
+    )
     assert f.evidence["within_share"] == pytest.approx(0.8)
-    assert f.evidence["breaches"] == 2
+    assert f.evidence["breaches"] == 2 and f.evidence["queues"] == 10
     # (0.85 - 0.8) x 10 steps short of the standard x median excess (15, 30) = 22.5
     assert f.impact == pytest.approx(0.05 * 10 * 22.5)
     assert "80%" in f.text and "85%" in f.text
     assert find(waiting=pd.Series([0.0] * 17 + [30.0] * 3)) == []  # exactly 85%
+    # Without start times a wait includes the work: no queue can be judged.
+    assert find(waiting=waiting, has_start=False) == []
+    assert find(waiting=pd.Series([np.nan, np.nan])) == []  # no desk queue measured
+
+
+def test_texts_write_counts_with_thousands_separators():
+    a = _activities(0.31).assign(events=1416)
+    (f,) = find(activities=a)
+    assert "(1,416 events, median 24.0 h)" in f.text
+    (h,) = find(handoffs=_handoffs(0.38).assign(cases=12345))
+    assert h.text.startswith("Handoff Tax -> Commerce: 12,345 cases,")
+    (one,) = find(handoffs=_handoffs(0.38).assign(cases=1))
+    assert one.text.startswith("Handoff Tax -> Commerce: 1 case,")
+
+
+def test_no_finding_on_handoffs_with_an_unrecorded_agency():
+    h = pd.concat([_handoffs(0.38), _handoffs(0.45).assign(target="unknown")])
+    assert [f.title for f in find(handoffs=h)] == ["Handoff Tax -> Commerce"]
+    p = pd.DataFrame(
+        {
+            "a": ["unknown", "A"],
+            "b": ["Tax", "B"],
+            "returns": [300, 200],
+            "cases": [150, 120],
+            "case_share": [0.15, 0.12],
+            "delay_total": [9000.0, 5000.0],
+        }
+    )
+    assert [f.title for f in find(pingpongs=p)] == ["Ping-pong between A and B"]
+
+
+def test_waiting_that_is_one_handoff_is_reported_once():
+    h = _handoffs(0.38)  # 430 handoffs Tax -> Commerce, 1,000,000 minutes in all
+    same = _activities(0.31).assign(activity="Approve", events=430, waiting_total=1.0e6)
+    (f,) = find(handoffs=h, activities=same)
+    assert f.kind == "handoff" and f.impact == 1.0e6
+    assert f.text.endswith("It is all the waiting before Approve (31% of all waiting).")
+    assert f.evidence["receiving_step"] == "Approve"
+    # A step whose waiting is more than that handoff keeps its own finding.
+    other = same.assign(waiting_total=1.5e6)
+    assert sorted(x.kind for x in find(handoffs=h, activities=other)) == ["handoff", "waiting"]
 
 
 def test_conformance_rule_impact_from_lead_times():

@@ -71,7 +71,12 @@ def test_findings_on_tiny_log_carry_numbers():
     r = mine(tiny_log())
     kinds = {f.kind for f in r.findings}
     # front -> tax and back: both handoffs hold over 5% of lead time; ping-pong in 50% of cases
-    assert {"handoff", "pingpong", "waiting", "rework"} <= kinds
+    assert {"handoff", "pingpong", "rework", "sla"} <= kinds
+    # The waiting before 'fix' is the one tax -> front handoff seen from the other side:
+    # reported once, by the handoff finding.
+    assert "waiting" not in kinds
+    back = next(f for f in r.findings if f.title == "Handoff tax -> front")
+    assert back.text.endswith("It is all the waiting before fix (67% of all waiting).")
     for f in r.findings:
         assert f.evidence and any(ch.isdigit() for ch in f.text)
     assert [f.impact for f in r.findings] == sorted((f.impact for f in r.findings), reverse=True)
@@ -88,6 +93,36 @@ def test_league_table_exact():
     # waits measured after the first event: A 30, 60, 0 (one of three within 15 minutes)
     assert t.loc["A", "sla_share"] == pytest.approx(1 / 3)
     assert t.loc["B", "sla_share"] == 1.0
+
+
+def test_queue_standard_is_measured_on_desk_queues_only():
+    r = mine(tiny_log())
+    # No presence or doors in the log: every step counts as citizen-facing, one door per
+    # case. Queue waits: c1 30, 60, 0 and c2 0 (the first steps have no arrival time).
+    assert r.summary["queue_waits"] == 4
+    assert r.summary["queue_within_sla"] == 0.5
+    (sla,) = [f for f in r.findings if f.kind == "sla"]
+    assert sla.evidence["queues"] == 4 and sla.evidence["breaches"] == 2
+    # The same log with each step on its own day: no step continues a visit, so no queue
+    # is measured and the rule is silent (the waits are days between visits, not queues).
+    days = tiny_log()
+    shift = pd.to_timedelta(np.arange(len(days)), unit="D")
+    days["time:timestamp"] += shift
+    days["start_timestamp"] += shift
+    d = mine(days)
+    assert d.summary["queue_waits"] == 0 and np.isnan(d.summary["queue_within_sla"])
+    assert "sla" not in {f.kind for f in d.findings}
+    assert league_table(days, by="centre")["sla_share"].isna().all()
+
+
+def test_handoffs_with_an_unrecorded_agency_make_no_finding():
+    log = tiny_log().assign(
+        **{"org:group": ["front", "unknown", "front", "unknown", "front", "tax"]}
+    )
+    r = mine(log)
+    assert "unknown" in set(r.handoffs["source"])  # the table still shows them
+    for f in r.findings:
+        assert "unknown" not in f.title, f.title
 
 
 def test_mine_by_group_fills_league_and_grouped_tables():

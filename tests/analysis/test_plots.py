@@ -15,6 +15,7 @@ from analysis.plots import (  # noqa: E402
     handoff_heatmap,
     lead_time_ecdf,
     profile_heatmap,
+    time_ticks,
     waiting_bars,
     wip_plot,
 )
@@ -132,3 +133,34 @@ def test_wip_plot_long_series_adds_a_weekly_mean():
     ax = wip_plot(w)
     trend = ax.get_lines()[1].get_ydata()
     assert trend[0] == 0 and trend[-1] == 7 and trend[35] == pytest.approx(4 * 7 / 7)
+
+
+def test_time_ticks_on_a_wide_axis_are_spaced_and_on_the_axis():
+    # 1 minute to 275 days (a real permit log): "1 week", "2 weeks" and "30 days" used to
+    # print on top of each other.
+    ticks = time_ticks(1, 275 * 1440)
+    assert [s for _, s in ticks] == ["1 min", "15 min", "1 h", "4 h", "1 day", "1 week", "30 days"]
+    logs = np.log10([t for t, _ in ticks])
+    assert np.diff(logs).min() >= 0.09 * (np.log10(275 * 1440 * 1.25) - np.log10(0.8))
+    assert all(0.8 <= t <= 275 * 1440 * 1.25 for t, _ in ticks)
+    k = pd.DataFrame({"lead_minutes": [1.0, 30.0, 2000.0, 275 * 1440.0]})
+    ax = lead_time_ecdf(k, columns=("lead_minutes",))
+    assert [t.get_text() for t in ax.get_xticklabels()] == [s for _, s in ticks]
+
+
+def test_time_ticks_on_a_narrow_axis_keep_enough_labels():
+    assert [s for _, s in time_ticks(10.9 * 1440, 49.9 * 1440)] == ["10 days", "2 weeks", "30 days"]
+
+
+def test_count_colour_bars_have_whole_numbers():
+    p = pd.DataFrame({"weekday": [0, 1, 2], "hour": [8, 9, 10], "arrivals": [3, 7, 20]})
+    ax = profile_heatmap(p)
+    bar = ax.images[0].colorbar
+    ticks = [t for t in bar.get_ticks() if 0 <= t <= 20]
+    assert ticks and all(float(t).is_integer() for t in ticks)
+
+
+def test_wip_plot_legend_names_both_lines():
+    w = pd.DataFrame({"date": pd.date_range("2024-01-01", periods=70), "open": np.arange(70)})
+    ax = wip_plot(w)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["each day", "7-day mean"]

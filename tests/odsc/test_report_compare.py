@@ -100,6 +100,7 @@ def test_html_escapes_names_and_shows_headline_and_plots():
     page = render_comparison(_comparison(), fmt="html")
     assert "as-is &lt;b&gt;&amp;" in page and "as-is <b>&" not in page
     assert page.count("<svg") == 6  # no journeys given: the plots only
+    assert "<metadata" not in page and "creativecommons" not in page  # no RDF, no date
     assert "Lead time (median)" in page and "Citizens queuing by hour of day" in page
     assert 'class="card better"' in page
     assert "A longer tail (--tail-days) lets them finish." in page
@@ -107,7 +108,11 @@ def test_html_escapes_names_and_shows_headline_and_plots():
 
 def test_markdown_escapes_table_cells_and_json_has_nulls():
     md = render_comparison(_comparison(), fmt="md")
-    assert "| KPI | as-is &lt;b&gt;&amp; | one\\|door |" in md
+    # A tag cannot open ("&lt;b>"), a pipe cannot split a cell; the rest stays readable.
+    assert "| KPI | as-is &lt;b>& | one\\|door |" in md
+    assert "<b>" not in md and "&gt;" not in md
+    # The headline reads in a terminal too: an arrow, not an HTML entity.
+    assert "- Lead time (median): 22.0 -> 5.00 days" in md
     doc = json.loads(render_comparison(_comparison(), fmt="json"))
     util = next(r for r in doc["comparison"] if r["kpi"] == "util:front")
     assert util["baseline"] is None and util["value"] == 0.55

@@ -67,6 +67,13 @@ def test_html_is_self_contained(page):
     assert not re.search(r"<(link|img|iframe|object|embed)\b", page)
     assert not re.search(r"(src|href)\s*=\s*[\"']?(https?:)?//", page)
     assert "@import" not in page and not re.search(r"url\((?!#)", page)
+    # The plots carry no metadata block (no date, no links to RDF vocabularies): the only
+    # addresses left are the XML namespaces of inline SVG, which nothing fetches.
+    assert "<metadata" not in page and "<dc:date>" not in page
+    assert set(re.findall(r"https?://[^\s\"'<>]+", page)) <= {
+        "http://www.w3.org/2000/svg",
+        "http://www.w3.org/1999/xlink",
+    }
 
 
 def test_ids_and_names_are_pseudonymised_unless_asked(page):
@@ -110,6 +117,54 @@ def test_markdown_tables_are_github_tables():
     assert lines[head + 2].startswith("| tax | front | 1 | 1 | 50% | 22.0 h |")
 
 
+def test_markdown_reads_in_a_terminal():
+    md = mine_report(_tiny(), key="k", fmt="md")
+    # Kham-002's handoff front -> tax took 30 min; the second check of Noy-001 none: figures
+    # and arrows are written as they are, not as HTML entities.
+    assert "&gt;" not in md and "&lt;1" not in md
+    assert "Handoff tax -> front" in md
+    assert "&lt;script>alert(1)&lt;/script>" in md  # the log's markup stays inert
+
+
+def test_evidence_is_labelled_in_words():
+    md = mine_report(_tiny(), key="k", fmt="md")
+    line = next(x for x in md.splitlines() if x.startswith("Evidence: from: **tax**"))
+    assert "share of lead time: **" in line and "total delay: **22.0 h**" in line
+    assert "lead share" not in md and "delay total" not in md
+
+
+def _queue_log() -> pd.DataFrame:
+    """One office, three citizens with start times and arrival times (as the simulator writes).
+
+    Queues: from arrival to the first desk 5, 20 and 40 minutes; the cashier on the same
+    visit 10 minutes after the desk (a queue too) for the first citizen.
+    """
+    t = lambda v: pd.to_datetime(v, utc=True)  # noqa: E731
+    return pd.DataFrame(
+        {
+            "case:concept:name": ["a", "a", "b", "c"],
+            "concept:name": ["submit", "pay", "submit", "submit"],
+            "odsc:arrival": t(["2024-03-04 08:00"] * 2 + ["2024-03-04 08:10", "2024-03-04 08:20"]),
+            "start_timestamp": t(
+                ["2024-03-04 08:05", "2024-03-04 08:25", "2024-03-04 08:30", "2024-03-04 09:00"]
+            ),
+            "time:timestamp": t(
+                ["2024-03-04 08:15", "2024-03-04 08:30", "2024-03-04 08:50", "2024-03-04 09:10"]
+            ),
+            "org:group": ["odsc", "treasury", "odsc", "odsc"],
+            "odsc:citizen_present": [True, True, True, True],
+        }
+    )
+
+
+def test_queue_standard_tile_counts_desk_queues():
+    md = mine_report(_queue_log(), key="k", fmt="md")
+    # 5, 10, 20, 40 minutes: two of four within 15 minutes.
+    assert "| Desk queues within 15 min | 50% | standard: 85%; 4 queues measured |" in md
+    assert "### " in md and "Desk queues longer than the standard" in md
+    assert "not checked" not in md
+
+
 @pytest.mark.skipif(not EXAMPLE.exists(), reason="example log not generated")
 def test_example_log_with_league_table_and_journey():
     from journeys.catalog import resolve
@@ -129,6 +184,17 @@ def test_example_log_with_league_table_and_journey():
     assert "## Conformance to business-licence" in md
     # The example log has doors and citizen presence: visits per case are known.
     assert "| Visits per case |" in md
+    # Every step of a case is on another day: no desk queue is in the log, so the queue
+    # standard is not judged (it used to say "1% of steps served within 15 min").
+    assert "Desk queues within" not in md and "within 15 min | 1%" not in md
+    assert "The queue standard (85% of citizens served within 15 min) is not checked" in md
+    assert "desk queues within 15 min" not in md.split("## League table by centre")[1]
+    # The first step of every case has no waiting measured: no total, not "0 min".
+    assert "| Get residence certificate | 240 | 240 | n/a | n/a | n/a | n/a |" in md
+    # The courier handoff and the waiting before the site check are one delay, told once.
+    findings = md.split("## Findings, ranked by impact")[1].split("## Where cases wait")[0]
+    assert findings.count("946.2 days") == 1
+    assert "It is all the waiting before Environmental site check" in md
 
 
 @pytest.mark.skipif(not (DATA / "receipt.csv").exists(), reason="shared data not present")
@@ -137,3 +203,12 @@ def test_receipt_report_headline_figures():
     # 1,434 cases and 8,577 events (the data README); 10 agencies incl. 'unknown'.
     assert "| Cases | 1,434 | 8,577 events, 27 steps, 10 agencies |" in md
     assert "| Period covered |" in md
+    # Without start times a case's waiting adds up to its lead time: no second tile of it.
+    assert "| Median lead time | 48 min | 90% of cases within 14.1 days |" in md
+    assert "Median time between steps" not in md
+    # No queue can be told apart from the work; handoffs to 'unknown' make no finding.
+    assert "is not checked: without start times" in md and "Desk queues" not in md
+    findings = md.split("## Findings, ranked by impact")[1].split("## Where cases wait")[0]
+    assert "unknown" not in findings
+    assert "(1,416 events, median 1 min)" in findings
+    assert "## Lead time per case" in md
