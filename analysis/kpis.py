@@ -41,8 +41,13 @@ Definitions (DESIGN.md, "Definitions", made exact here):
   between visits.
 * **citizen cost** (needs a journey): the fees of the steps its events match
   (paid again on rework) + each visit's door ``travel_cost`` + the journey's
-  ``time_value_per_hour`` x the hours of waiting and processing of
-  citizen-present events.
+  ``time_value_per_hour`` x the citizen's hours away from home: the
+  processing of citizen-present events, their queue waits (a wait that
+  continues a visit, and the first step's wait from a recorded arrival) and
+  each visit's door ``travel_minutes`` both ways. The wait before a step that
+  opens a new visit is not counted: it holds days at home between visits,
+  which are not time off work (the static metrics of :mod:`journeys.metrics`
+  count the same way, without queues).
 
 Everything is vectorised (factorised case codes, shifts, bincounts): a
 million-event log takes a few seconds.
@@ -306,7 +311,9 @@ def case_kpis(
         door_of = doors.where(here) if doors is not None else pd.Series(np.where(here, "", None))
         out["doors"] = _distinct(codes, door_of, n).astype(float)
     out["citizen_cost"] = (
-        _citizen_cost(codes, n, journey, steps, here, doors, new_visit, waiting, processing)
+        _citizen_cost(
+            codes, n, journey, steps, here, doors, new_visit, first, waiting, processing
+        )
         if journey is not None
         else np.nan
     )
@@ -531,17 +538,25 @@ def _citizen_cost(
     here: np.ndarray | None,
     doors: pd.Series | None,
     new_visit: np.ndarray,
+    first: np.ndarray,
     waiting: np.ndarray,
     processing: np.ndarray,
 ) -> np.ndarray:
     fee_of = {s.id: float(s.fee) for s in journey.steps}
     fees = steps.map(fee_of).fillna(0.0).to_numpy(dtype=float) if steps is not None else 0.0
-    travel_of = {d.id: float(d.travel_cost) for d in journey.doors}
-    travel_of |= {d.name: float(d.travel_cost) for d in journey.doors if d.name}
-    travel = 0.0
-    if doors is not None:
-        travel = doors.map(travel_of).fillna(0.0).to_numpy(dtype=float) * new_visit
-    hours = (np.nan_to_num(waiting) + np.nan_to_num(processing)) / 60.0
-    time_cost = journey.time_value_per_hour * hours * (here if here is not None else 0.0)
-    per_event = np.broadcast_to(fees + travel + time_cost, codes.shape).astype(float)
-    return np.bincount(codes, weights=per_event, minlength=n)
+
+    def per_visit(attr: str) -> np.ndarray | float:
+        """A door attribute on the events that open a visit, 0 elsewhere."""
+        if doors is None:
+            return 0.0
+        of = {d.id: float(getattr(d, attr)) for d in journey.doors}
+        of |= {d.name: float(getattr(d, attr)) for d in journey.doors if d.name}
+        return doors.map(of).fillna(0.0).to_numpy(dtype=float) * new_visit
+
+    # a wait that opens a later visit holds days at home; the first step's wait
+    # runs from the recorded arrival (NaN without one): it is a queue
+    queue = np.where(new_visit & ~first, 0.0, np.nan_to_num(waiting))
+    minutes = np.nan_to_num(processing) + queue + 2.0 * per_visit("travel_minutes")
+    time_cost = journey.time_value_per_hour * minutes / 60.0 * (here if here is not None else 0.0)
+    per_event = np.broadcast_to(fees + per_visit("travel_cost") + time_cost, codes.shape)
+    return np.bincount(codes, weights=per_event.astype(float), minlength=n)

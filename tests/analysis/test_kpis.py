@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -237,12 +238,28 @@ def test_visits_unknown_without_presence_and_local_days():
 
 def test_citizen_cost_from_journey():
     k = case_kpis(_tiny(), journey=_journey())
-    # A: fees 1000 + 0 + 500; one odsc visit 10000; present minutes (0 + 10) + (60 + 5)
+    # A: fees 1000 + 0 + 500; one odsc visit 10000; present minutes 10 + (60 queue + 5)
     #    = 75 -> 1.25 h x 6000 = 7500
     # B: fees 1000 x 2 (rework pays again) + 2000; visits odsc, odsc, treasury 25000;
-    #    present minutes 15 + (1485 + 20) + (10 + 5) = 1535 -> 153500
+    #    present minutes 15 + 20 + 5 = 40 -> 4000: the waits before the day-2 visit
+    #    (1485, a night at home) and the treasury visit (10) open new visits, not queues
     # C: fee 1000, one odsc visit 10000, no measured time
-    assert k["citizen_cost"].tolist() == [19_000.0, 182_500.0, 11_000.0]
+    assert k["citizen_cost"].tolist() == [19_000.0, 33_000.0, 11_000.0]
+
+
+def test_citizen_cost_counts_travel_time_both_ways_and_the_first_queue():
+    j = _journey()
+    j = replace(j, doors=(replace(j.doors[0], travel_minutes=30.0), j.doors[1]))
+    log = _tiny()
+    log[ARRIVAL] = pd.to_datetime(log[CASE].map({"A": "2024-03-04 07:45"}), utc=True)
+    k = case_kpis(log, journey=j)
+    # A: + 15 minutes queued from arrival, + 60 minutes travel to odsc and back
+    # B: two odsc visits, + 2 x 60 minutes travel; C: one odsc visit, + 60 minutes
+    assert k["citizen_cost"].tolist() == [
+        19_000.0 + 6_000 * 75 / 60,
+        33_000.0 + 6_000 * 120 / 60,
+        11_000.0 + 6_000 * 60 / 60,
+    ]
 
 
 def test_presence_and_doors_from_journey_when_log_has_none():
@@ -252,7 +269,7 @@ def test_presence_and_doors_from_journey_when_log_has_none():
     k = case_kpis(log, journey=_journey())
     assert k["visits"].tolist() == [1.0, 3.0, 1.0]
     assert k["doors"].tolist() == [1.0, 2.0, 1.0]
-    assert k["citizen_cost"].tolist() == [19_000.0, 182_500.0, 11_000.0]
+    assert k["citizen_cost"].tolist() == [19_000.0, 33_000.0, 11_000.0]
 
 
 @settings(max_examples=40, deadline=None)

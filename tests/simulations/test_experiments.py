@@ -124,7 +124,7 @@ def test_common_random_numbers_narrow_the_paired_interval():
     )
     runs = c.experiment.runs
     table = c.table.set_index("kpi")
-    for kpi in ("lead_mean", "citizen_cost"):
+    for kpi in ("lead_mean", "waiting_mean"):
         a = runs.loc[runs["scenario"] == "one clerk", kpi].to_numpy()
         b = runs.loc[runs["scenario"] == "two clerks", kpi].to_numpy()
         welch = stats.ttest_ind(b, a, equal_var=False).confidence_interval(0.95)
