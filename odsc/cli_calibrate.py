@@ -219,6 +219,8 @@ def _format(result: Any, model: str, log: str, replications: int, unfinished: in
     def hours(minutes: float) -> str:
         if math.isnan(minutes):
             return "n/a"
+        if minutes >= 2 * 1440:
+            return f"{minutes / 1440:,.1f} days"
         return f"{minutes:,.0f} min" if minutes < 120 else f"{minutes / 60:,.1f} h"
 
     def pct(x: float) -> str:

@@ -165,7 +165,7 @@ def demo_pipeline(
     mining = mine(log)
     as_is = calibrate(
         log,
-        name="Business licence, as-is (calibrated from the centre's log)",
+        name="Business licence (as-is, calibrated from the centre's log)",
         journey_id="business-licence-as-is",
     )
     replayed, _ = replay_log(as_is, log, seed=seed)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -73,6 +74,8 @@ def test_validate_prints_figures_and_verdict(tmp_path: Path) -> None:
     assert "240 real cases, 480 simulated" in res.output
     assert "target p90 case duration within 25%" in res.output
     assert "Verdict: the model" in res.output
+    # cases of weeks read in days: the example log's real median is 17.1 days
+    assert re.search(r"median case duration\s+17\.1 days\s+[\d.]+ days", res.output)
     res = runner.invoke(
         main, ["validate", str(model), str(EXAMPLE), "--replications", "1", "--json"]
     )
