@@ -49,8 +49,9 @@ Definitions (DESIGN.md, "Definitions", made exact here):
   which are not time off work (the static metrics of :mod:`journeys.metrics`
   count the same way, without queues).
 
-Everything is vectorised (factorised case codes, shifts, bincounts): a
-million-event log takes a few seconds.
+Everything is vectorised (factorised case codes, shifts, bincounts; the
+helpers are in :mod:`analysis.kpi_arrays`): a million-event log takes a few
+seconds.
 
 Examples
 --------
@@ -75,6 +76,20 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from analysis.kpi_arrays import (
+    _NAT,
+    _NS_PER_MINUTE,
+    _case_runs,
+    _citizen_cost,
+    _distinct,
+    _match_steps,
+    _new_visits,
+    _ns,
+    _ordered,
+    _pingpongs,
+    _presence,
+    _sum,
+)
 from analysis.schema import AGENCY, ARRIVAL, CASE, DOOR, PRESENT, START, TIMESTAMP, LogError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -98,10 +113,6 @@ KPI_COLUMNS: tuple[str, ...] = (
     "first",
     "last",
 )
-
-_NS_PER_MINUTE = 60e9
-_NS_PER_DAY = 86_400 * 10**9
-_NAT = np.iinfo(np.int64).min
 
 
 def has_start_times(log: pd.DataFrame, *, start: str = START) -> bool:
@@ -311,9 +322,7 @@ def case_kpis(
         door_of = doors.where(here) if doors is not None else pd.Series(np.where(here, "", None))
         out["doors"] = _distinct(codes, door_of, n).astype(float)
     out["citizen_cost"] = (
-        _citizen_cost(
-            codes, n, journey, steps, here, doors, new_visit, first, waiting, processing
-        )
+        _citizen_cost(codes, n, journey, steps, here, doors, new_visit, first, waiting, processing)
         if journey is not None
         else np.nan
     )
@@ -397,166 +406,3 @@ def summarize(
         notes.append("The log does not say when the citizen had to be present: visits are unknown.")
     series.attrs["notes"] = notes
     return series
-
-
-# --------------------------------------------------------------------------- helpers
-
-
-def _ns(values: pd.Series, name: str) -> np.ndarray:
-    """Datetimes as int64 nanoseconds since the epoch (UTC); NaT as int64 min."""
-    if not pd.api.types.is_datetime64_any_dtype(values.dtype):
-        raise LogError(f"event log: column {name!r} does not hold times (read it with read_log)")
-    return pd.DatetimeIndex(values).as_unit("ns").asi8
-
-
-def _ordered(log: pd.DataFrame, *, case: str, timestamp: str, start: str) -> pd.DataFrame:
-    """The log itself when its cases are contiguous and in time order, else sorted."""
-    missing = [c for c in (case, timestamp) if c not in log.columns]
-    if missing:
-        raise LogError(f"event log: no column {missing[0]!r} (read the log with read_log)")
-    codes = pd.factorize(log[case], use_na_sentinel=False)[0]
-    done = _ns(log[timestamp], timestamp)
-    same = codes[1:] == codes[:-1]
-    contiguous = int((~same).sum()) + 1 == (codes.max() + 1 if len(codes) else 1)
-    in_time = bool(np.all(done[1:][same] >= done[:-1][same]))
-    if contiguous and in_time:
-        return log
-    keys = [case, timestamp] + ([start] if start in log.columns else [])
-    return log.sort_values(keys, kind="stable", na_position="first")
-
-
-def _case_runs(cases: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Run codes 0, 1, 2, ... of a case column in contiguous order, and first-event flags."""
-    raw = pd.factorize(cases, use_na_sentinel=False)[0]
-    first = np.r_[True, raw[1:] != raw[:-1]] if len(raw) else np.zeros(0, dtype=bool)
-    return np.cumsum(first) - 1, first
-
-
-def _pingpongs(codes: np.ndarray, acodes: np.ndarray, handoff: np.ndarray) -> np.ndarray:
-    """Flag handoffs that return to the agency which handed over to the current one."""
-    idx = np.flatnonzero(handoff)
-    out = np.zeros(len(codes), dtype=bool)
-    if len(idx) < 2:
-        return out
-    src = acodes[idx - 1]  # the agency handing over
-    dst = acodes[idx]
-    back = (codes[idx[1:]] == codes[idx[:-1]]) & (dst[1:] == src[:-1])
-    out[idx[1:][back]] = True
-    return out
-
-
-def _sum(codes: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
-    return np.bincount(codes, weights=np.nan_to_num(values, nan=0.0), minlength=n)
-
-
-def _distinct(codes: np.ndarray, values: pd.Series, n: int) -> np.ndarray:
-    """Number of distinct non-missing values per case code."""
-    vcodes = pd.factorize(values)[0].astype(np.int64)
-    keep = vcodes >= 0
-    width = int(vcodes.max()) + 1 if keep.any() else 1
-    pairs = codes[keep].astype(np.int64) * width + vcodes[keep]
-    if n * width <= 50_000_000:
-        # A presence table (cases x values) is much faster than hashing pairs.
-        seen = np.bincount(pairs, minlength=n * width).reshape(n, width) > 0
-        return seen.sum(axis=1)
-    return np.bincount(np.unique(pairs) // width, minlength=n)
-
-
-def _match_steps(activities: pd.Series, journey: Journey) -> pd.Series:
-    """Step id of each event, matched on step id first, then on step name."""
-    lookup = {s.name: s.id for s in journey.steps if s.name}
-    lookup |= {s.id: s.id for s in journey.steps}
-    codes, uniques = pd.factorize(activities)
-    mapped = pd.Series(uniques).map(lookup).to_numpy(dtype=object)
-    mapped = np.append(mapped, None)  # code -1 (missing activity) maps to None
-    return pd.Series(mapped[codes], index=activities.index)
-
-
-def _presence(
-    ev: pd.DataFrame,
-    steps: pd.Series | None,
-    journey: Journey | None,
-    *,
-    door: str,
-    present: str,
-) -> tuple[np.ndarray | None, pd.Series | None]:
-    """Citizen presence per event (None if unknown) and door per event (or None).
-
-    The log's columns win; the journey fills what the log does not record.
-    """
-    here = None
-    doors = ev[door].astype(object).reset_index(drop=True) if door in ev else None
-    if present in ev:
-        flags = ev[present]
-        if pd.api.types.infer_dtype(flags, skipna=True) in ("string", "mixed"):
-            raise LogError(f"event log: {present} holds text, not booleans (read it with read_log)")
-        here = flags.fillna(False).to_numpy(dtype=bool)
-    if steps is not None and journey is not None:
-        matched = steps.reset_index(drop=True)
-        if here is None:
-            present_of = {s.id: bool(s.citizen_present) for s in journey.steps}
-            here = matched.map(present_of).fillna(False).to_numpy(dtype=bool)
-        door_of = {s.id: s.door for s in journey.steps}
-        from_journey = matched.map(door_of)
-        doors = from_journey if doors is None else doors.fillna(from_journey)
-    return here, doors
-
-
-def _new_visits(
-    codes: np.ndarray,
-    first: np.ndarray,
-    here: np.ndarray,
-    doors: pd.Series | None,
-    anchor: np.ndarray,
-    tz: str | None,
-) -> np.ndarray:
-    """Flag the citizen-present events that open a new visit."""
-    idx = np.flatnonzero(here)
-    out = np.zeros(len(codes), dtype=bool)
-    if len(idx) == 0:
-        return out
-    moments = pd.DatetimeIndex(anchor[idx].view("datetime64[ns]"), tz="UTC")
-    if tz:
-        moments = moments.tz_convert(tz)
-    local = moments.tz_localize(None).as_unit("ns").asi8
-    day = local // _NS_PER_DAY
-    dcodes = (
-        pd.factorize(doors.to_numpy()[idx], use_na_sentinel=False)[0]
-        if doors is not None
-        else np.zeros(len(idx), dtype=np.int64)
-    )
-    same = (codes[idx][1:] == codes[idx][:-1]) & (dcodes[1:] == dcodes[:-1]) & (day[1:] == day[:-1])
-    out[idx] = np.r_[True, ~same]
-    return out
-
-
-def _citizen_cost(
-    codes: np.ndarray,
-    n: int,
-    journey: Journey,
-    steps: pd.Series | None,
-    here: np.ndarray | None,
-    doors: pd.Series | None,
-    new_visit: np.ndarray,
-    first: np.ndarray,
-    waiting: np.ndarray,
-    processing: np.ndarray,
-) -> np.ndarray:
-    fee_of = {s.id: float(s.fee) for s in journey.steps}
-    fees = steps.map(fee_of).fillna(0.0).to_numpy(dtype=float) if steps is not None else 0.0
-
-    def per_visit(attr: str) -> np.ndarray | float:
-        """A door attribute on the events that open a visit, 0 elsewhere."""
-        if doors is None:
-            return 0.0
-        of = {d.id: float(getattr(d, attr)) for d in journey.doors}
-        of |= {d.name: float(getattr(d, attr)) for d in journey.doors if d.name}
-        return doors.map(of).fillna(0.0).to_numpy(dtype=float) * new_visit
-
-    # a wait that opens a later visit holds days at home; the first step's wait
-    # runs from the recorded arrival (NaN without one): it is a queue
-    queue = np.where(new_visit & ~first, 0.0, np.nan_to_num(waiting))
-    minutes = np.nan_to_num(processing) + queue + 2.0 * per_visit("travel_minutes")
-    time_cost = journey.time_value_per_hour * minutes / 60.0 * (here if here is not None else 0.0)
-    per_event = np.broadcast_to(fees + per_visit("travel_cost") + time_cost, codes.shape)
-    return np.bincount(codes, weights=per_event.astype(float), minlength=n)
