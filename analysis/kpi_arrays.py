@@ -161,6 +161,18 @@ def _new_visits(
     return out
 
 
+def _queue_events(here: np.ndarray, new_visit: np.ndarray, first: np.ndarray) -> np.ndarray:
+    """Events whose wait can be a citizen's queue at a desk.
+
+    A citizen-present step that continues a visit, and the first step of each
+    case (its wait runs from the recorded arrival, and is NaN without one). The
+    wait before a later step that opens a new visit holds travel, couriers and
+    days at home: never a queue. Used by the queue standard
+    (:func:`analysis.queues.queue_waits`) and the citizen's time cost.
+    """
+    return (here & ~new_visit) | first
+
+
 def _citizen_cost(
     codes: np.ndarray,
     n: int,
@@ -184,10 +196,10 @@ def _citizen_cost(
         of |= {d.name: float(getattr(d, attr)) for d in journey.doors if d.name}
         return doors.map(of).fillna(0.0).to_numpy(dtype=float) * new_visit
 
-    # a wait that opens a later visit holds days at home; the first step's wait
-    # runs from the recorded arrival (NaN without one): it is a queue
-    queue = np.where(new_visit & ~first, 0.0, np.nan_to_num(waiting))
-    minutes = np.nan_to_num(processing) + queue + 2.0 * per_visit("travel_minutes")
-    time_cost = journey.time_value_per_hour * minutes / 60.0 * (here if here is not None else 0.0)
+    time_cost: np.ndarray | float = 0.0
+    if here is not None:  # time away from home: service, queues, travel both ways
+        queue = np.where(_queue_events(here, new_visit, first), np.nan_to_num(waiting), 0.0)
+        minutes = np.nan_to_num(processing) + queue + 2.0 * per_visit("travel_minutes")
+        time_cost = journey.time_value_per_hour * minutes / 60.0 * here
     per_event = np.broadcast_to(fees + per_visit("travel_cost") + time_cost, codes.shape)
     return np.bincount(codes, weights=per_event.astype(float), minlength=n)

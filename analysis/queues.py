@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from analysis.kpis import (
+from analysis.kpi_arrays import (
     _NAT,
     _case_runs,
     _match_steps,
@@ -34,9 +34,9 @@ from analysis.kpis import (
     _ns,
     _ordered,
     _presence,
-    event_times,
-    has_start_times,
+    _queue_events,
 )
+from analysis.kpis import event_times, has_start_times
 from analysis.schema import ARRIVAL, CASE, DOOR, PRESENT, START, TIMESTAMP
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -130,9 +130,8 @@ def queue_waits(
         here = np.ones(len(ev), dtype=bool)
     new_visit = _new_visits(codes, first, here, doors, anchor, tz)
     waiting = ev["waiting"].to_numpy(dtype=float)
-    queue = here & ~new_visit & ~first & known
-    if arrival in ev.columns:
-        came = _ns(ev[arrival], arrival)
-        queue |= first & known & (came != _NAT)
+    came = _ns(ev[arrival], arrival) if arrival in ev.columns else np.full(len(ev), _NAT)
+    # a first step's wait is a queue only when the arrival is recorded
+    queue = _queue_events(here, new_visit, first) & known & (~first | (came != _NAT))
     out[queue] = waiting[queue]
     return pd.Series(out, index=ev.index, name="queue_wait")

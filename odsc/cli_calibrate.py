@@ -12,62 +12,16 @@ starts, over a few replications pooled into one simulated log, and prints
 
 from __future__ import annotations
 
-import functools
 import json
 import math
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
 
+from odsc.cli_common import log_column_options, user_errors
+
 __all__ = ["COMMANDS", "calibrate", "validate_model"]
-
-
-def _user_errors(func: Callable[..., Any]) -> Callable[..., Any]:
-    """:func:`odsc.cli.user_errors`, looked up when the command runs (no import cycle)."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from odsc.cli import user_errors
-
-        return user_errors(func)(*args, **kwargs)
-
-    return wrapper
-
-
-def _log_options(f: Callable[..., Any]) -> Callable[..., Any]:
-    """The column options of ``odsc mine``, in the same words."""
-    options = [
-        click.option("--case", metavar="COL", help="Column of the case id [case:concept:name]."),
-        click.option("--activity", metavar="COL", help="Column of the step [concept:name]."),
-        click.option(
-            "--timestamp", metavar="COL", help="Column of the completion time [time:timestamp]."
-        ),
-        click.option(
-            "--start", metavar="COL", help="Column of the start time [start_timestamp if present]."
-        ),
-        click.option(
-            "--resource",
-            metavar="COL",
-            help="Column of the clerk or desk [org:resource if present].",
-        ),
-        click.option(
-            "--agency", metavar="COL", help="Column of the agency (silo) [org:group if present]."
-        ),
-        click.option(
-            "--tz", metavar="TZ", help="Time zone of naive timestamps, e.g. Asia/Vientiane."
-        ),
-        click.option(
-            "--missing",
-            metavar="TEXT",
-            multiple=True,
-            help="A placeholder meaning 'missing' (repeatable) [EMPTY].",
-        ),
-    ]
-    for option in reversed(options):
-        f = option(f)
-    return f
 
 
 def _read(path: Path, columns: dict[str, Any]) -> Any:
@@ -80,7 +34,7 @@ def _read(path: Path, columns: dict[str, Any]) -> Any:
 
 @click.command("calibrate")
 @click.argument("log", type=click.Path(dir_okay=False, path_type=Path))
-@_log_options
+@log_column_options()
 @click.option("--name", metavar="TEXT", help="Name of the journey [from the log's file name].")
 @click.option("--id", "journey_id", metavar="ID", help="Id of the journey [from the name].")
 @click.option(
@@ -112,7 +66,7 @@ def _read(path: Path, columns: dict[str, Any]) -> Any:
     required=True,
     help="Journey file (YAML) to write.",
 )
-@_user_errors
+@user_errors
 def calibrate(
     log: Path,
     name: str | None,
@@ -165,7 +119,7 @@ def calibrate(
 @click.command("validate")
 @click.argument("model", type=click.Path(dir_okay=False, path_type=Path))
 @click.argument("log", type=click.Path(dir_okay=False, path_type=Path))
-@_log_options
+@log_column_options()
 @click.option(
     "--seed", type=int, default=1, show_default=True, help="Seed of the first replication."
 )
@@ -177,7 +131,7 @@ def calibrate(
     help="Simulated runs pooled into one log (the noise of one run is large).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
-@_user_errors
+@user_errors
 def validate_model(
     model: Path, log: Path, seed: int, replications: int, as_json: bool, **columns: Any
 ) -> None:

@@ -7,7 +7,7 @@ import time
 
 import click
 
-from odsc.cli import user_errors
+from odsc.cli_common import user_errors
 
 __all__ = ["COMMANDS", "demo"]
 

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import click
 
-from odsc.cli import user_errors
+from odsc.cli_common import user_errors
 
-__all__ = ["journey"]
+__all__ = ["COMMANDS", "journey"]
 
 _JOURNEY_HELP = "JOURNEY is a journey YAML file or a catalogue name (see `odsc journey list`)."
 
@@ -172,3 +172,6 @@ def plot(spec: str, output: str, dpi: int) -> None:
     ax.figure.savefig(out, dpi=dpi, bbox_inches="tight")
     plt.close(ax.figure)
     click.echo(f"wrote {out}")
+
+
+COMMANDS = [journey]

@@ -7,31 +7,14 @@ errors print one line and exit with status 2, and then nothing is written.
 
 from __future__ import annotations
 
-import functools
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import click
 
+from odsc.cli_common import log_column_options, user_errors
+
 __all__ = ["COMMANDS", "mine"]
-
-
-def _user_errors(func: Callable[..., Any]) -> Callable[..., Any]:
-    """:func:`odsc.cli.user_errors`, looked up when the command runs.
-
-    ``odsc.cli`` imports this module to register its commands, so importing
-    ``odsc.cli`` here at load time would be circular.
-    """
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from odsc.cli import user_errors
-
-        return user_errors(func)(*args, **kwargs)
-
-    return wrapper
 
 
 _FORMATS = ("html", "md", "json")
@@ -39,29 +22,9 @@ _FORMATS = ("html", "md", "json")
 
 @click.command("mine")
 @click.argument("log", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--case", metavar="COL", help="Column of the case id [case:concept:name].")
-@click.option("--activity", metavar="COL", help="Column of the step [concept:name].")
-@click.option("--timestamp", metavar="COL", help="Column of the completion time [time:timestamp].")
-@click.option(
-    "--start", metavar="COL", help="Column of the start time [start_timestamp if present]."
-)
-@click.option(
-    "--resource", metavar="COL", help="Column of the clerk or desk [org:resource if present]."
-)
-@click.option("--agency", metavar="COL", help="Column of the agency (silo) [org:group if present].")
-@click.option(
-    "--door", metavar="COL", help="Column of the office of citizen-facing steps [odsc:door]."
-)
-@click.option(
-    "--tz",
-    metavar="TZ",
-    help="Time zone of naive timestamps and of the weekly profile, e.g. Asia/Vientiane.",
-)
-@click.option(
-    "--missing",
-    metavar="TEXT",
-    multiple=True,
-    help="A placeholder meaning 'missing' (repeatable) [EMPTY].",
+@log_column_options(
+    door=True,
+    tz_help="Time zone of naive timestamps and of the weekly profile, e.g. Asia/Vientiane.",
 )
 @click.option(
     "--journey",
@@ -97,7 +60,7 @@ _FORMATS = ("html", "md", "json")
     required=True,
     help="Report file to write.",
 )
-@_user_errors
+@user_errors
 def mine(
     log: Path,
     case: str | None,

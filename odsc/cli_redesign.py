@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from odsc.cli import user_errors
+from odsc.cli_common import user_errors
 
 __all__ = ["COMMANDS", "redesign"]
 

@@ -9,7 +9,6 @@ status 2; nothing is written then, and an existing output file is left as it was
 
 from __future__ import annotations
 
-import functools
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -17,26 +16,12 @@ from typing import Any
 
 import click
 
+from odsc.cli_common import user_errors
+
 __all__ = ["COMMANDS", "compare", "simulate"]
 
 _LOG_TYPES = (".csv", ".parquet")
 _REPORT_TYPES = {".html": "html", ".htm": "html", ".md": "md", ".json": "json"}
-
-
-def _user_errors(func: Callable[..., Any]) -> Callable[..., Any]:
-    """:func:`odsc.cli.user_errors`, looked up when the command runs.
-
-    ``odsc.cli`` imports this module to register its commands, so importing
-    ``odsc.cli`` here at load time would be circular.
-    """
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from odsc.cli import user_errors
-
-        return user_errors(func)(*args, **kwargs)
-
-    return wrapper
 
 
 def _backend_options(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -82,7 +67,7 @@ def _check_whole(option: str, value: int | None, low: int) -> None:
     type=click.Path(dir_okay=False),
     help="Event log to write: .parquet or .csv (the canonical schema).",
 )
-@_user_errors
+@user_errors
 def simulate(
     spec: str,
     days: int,
@@ -165,7 +150,7 @@ def simulate(
     default=None,
     help="Report file: .html, .md or .json.",
 )
-@_user_errors
+@user_errors
 def compare(
     specs: tuple[str, ...],
     replications: int,

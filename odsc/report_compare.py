@@ -13,11 +13,12 @@ Examples
 
 from __future__ import annotations
 
-import io
 import json
 import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
+
+from odsc.figures import figure_svg
 
 if TYPE_CHECKING:  # pragma: no cover
     from journeys.model import Journey
@@ -45,7 +46,6 @@ _HIGHER_IS_BETTER = frozenset({"within_sla"})
 _NEUTRAL = frozenset({"cases", "unfinished"})
 
 #: No SVG metadata: no date (same run, same page) and no RDF block with outside links.
-_SVG_METADATA: dict[str, None] = {"Creator": None, "Date": None, "Format": None, "Type": None}
 
 #: Headline figures: KPI, what, unit.
 _HEADLINE: tuple[tuple[str, str, str], ...] = (
@@ -338,15 +338,7 @@ def _plain(obj: Any) -> Any:
 
 
 def _svg(fig: Any) -> str:
-    """A figure as inline SVG text (reproducible: fixed ids, no date), then closed."""
-    import matplotlib.pyplot as plt
-
-    buf = io.StringIO()
-    with plt.rc_context({"svg.hashsalt": "odsc-compare"}):
-        fig.savefig(buf, format="svg", bbox_inches="tight", metadata=_SVG_METADATA)
-    plt.close(fig)
-    text = buf.getvalue()
-    return text[text.index("<svg") :]
+    return figure_svg(fig, salt="odsc-compare")
 
 
 def _plots(result: Comparison) -> list[tuple[str, str, str]]:

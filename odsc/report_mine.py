@@ -28,13 +28,13 @@ Examples
 from __future__ import annotations
 
 import datetime as _dt
-import io
 import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from odsc.figures import figure_svg
 from odsc.mine_context import ReportMeta, duration, has_start_times, percent, report_context
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -55,10 +55,6 @@ __all__ = [
 
 #: Output formats of :func:`mine_report`.
 FORMATS: tuple[str, ...] = ("html", "md", "json")
-
-#: SVG metadata of the plots: none (no date, so the same log gives the same page, and no
-#: RDF block with links to outside vocabularies).
-SVG_METADATA: dict[str, None] = {"Creator": None, "Date": None, "Format": None, "Type": None}
 
 
 def mine_report(
@@ -422,10 +418,7 @@ def _svg(size: tuple[float, float], fn: Callable[[Any], Any]) -> str:
     with matplotlib.rc_context(style):
         fig = Figure(figsize=size, layout="constrained")
         fn(fig.add_subplot())
-        buf = io.StringIO()
-        fig.savefig(buf, format="svg", metadata=SVG_METADATA)
-    text = buf.getvalue()
-    return text[text.index("<svg") :]
+        return figure_svg(fig, salt="odsc", tight=False)
 
 
 def _process_map(result: MiningResult) -> str:

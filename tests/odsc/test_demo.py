@@ -42,6 +42,7 @@ def test_demo_writes_the_report_the_log_and_both_journeys(tmp_path):
     assert html.count("<svg") >= 4  # two blueprints, two plots
     # self-contained: no resource fetched from the network
     assert not re.search(r"""(src|href)=["']https?:""", html)
+    assert "purl.org" not in html  # no RDF metadata in the SVG
     # no case id of the log appears in the report
     first_case = (out / "observed_log.csv").read_text().splitlines()[1].split(",")[0]
     assert first_case not in html
