@@ -13,7 +13,10 @@ Rules decided here:
   to UTC, so mixed offsets are fine. Naive timestamps are read in the IANA zone
   ``tz`` (e.g. ``"Asia/Vientiane"``); without ``tz`` they are taken to be UTC
   already. In a daylight-saving change, an ambiguous wall-clock time is taken as
-  standard time and a non-existent one is moved forward.
+  standard time and a non-existent one is moved forward. The log's own clock
+  (``tz`` when given, else the zone its offsets were written in; rules in
+  :mod:`analysis.timezones`) is stored in ``log.attrs["odsc:zone"]`` (``None``
+  for UTC): opening hours, weekly profiles and visits are read in it.
 * **Lifecycle pairing.** When the log has a ``lifecycle:transition`` column with
   ``start`` rows (and no ``start`` column was named), start and complete rows
   become one event: within each case and activity, the k-th start (in time
@@ -80,6 +83,7 @@ from analysis.schema import (
     UNKNOWN_AGENCY,
     LogError,
 )
+from analysis.timezones import ZONE_ATTR, infer_zone, offsets_from_text, xes_timestamp_text
 
 __all__ = ["SUFFIXES", "read_log"]
 
@@ -216,9 +220,11 @@ def read_log(
         out[life] = _as_text(out[life], missing).str.lower()
     for col in (CASE, ACTIVITY):
         _require_values(out, col, name, unit)
+    written = out[TIMESTAMP]
     for col in (TIMESTAMP, START, ARRIVAL):
         if col in out.columns:
             out[col] = _parse_times(out, col, name, unit, tz, required=col == TIMESTAMP)
+    zone = _clock(source, written, tz)
     if PRESENT in out.columns:
         out[PRESENT] = _parse_bool(out, name, unit, missing)
 
@@ -241,7 +247,26 @@ def read_log(
     first = [CASE, ACTIVITY, TIMESTAMP, AGENCY, START, RESOURCE, DOOR, PRESENT]
     order = [c for c in first if c in out.columns]
     order += [c for c in out.columns if c not in order and c != _ROW]
-    return out[order].reset_index(drop=True)
+    result = out[order].reset_index(drop=True)
+    result.attrs[ZONE_ATTR] = zone
+    return result
+
+
+def _clock(source: str | PathLike[str] | pd.DataFrame, written: pd.Series, tz: str | None) -> str | None:
+    """The log's clock (rules: :mod:`analysis.timezones`)."""
+    if tz:
+        return tz
+    if isinstance(written.dtype, pd.DatetimeTZDtype):
+        zone = str(written.dtype.tz)
+        if zone != "UTC" or isinstance(source, pd.DataFrame):
+            return None if zone == "UTC" else zone
+        if not str(source).lower().endswith((".xes", ".xes.gz")):
+            return None
+        written = xes_timestamp_text(source)  # the XES parser dropped the offsets
+    elif pd.api.types.is_datetime64_dtype(written.dtype):
+        return None
+    utc, offsets = offsets_from_text(written)
+    return infer_zone(utc, offsets)
 
 
 # --------------------------------------------------------------------------- loading
