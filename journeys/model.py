@@ -370,6 +370,12 @@ class Transition:
         Travel time (citizen), transport time (courier) or latency (digital).
     batch_times : tuple of str
         For a courier: the clock times (``"HH:MM"``) at which it leaves.
+    backlog : Distribution, optional
+        Time the dossier then waits at the receiving agency before its desk
+        can take it up (work ahead of it, closed hours), on top of ``delay``.
+        A calibrated journey splits a measured handoff delay into the
+        transfer (``delay``: what data exchange removes) and this backlog
+        (what only desks, hours or an agreed service standard shorten).
     """
 
     source: str
@@ -378,6 +384,7 @@ class Transition:
     carrier: str | None = None
     delay: Distribution | None = None
     batch_times: tuple[str, ...] = ()
+    backlog: Distribution | None = None
 
 
 @dataclass(frozen=True)

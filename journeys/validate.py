@@ -346,6 +346,8 @@ def _transitions(j: Journey) -> Iterator[Problem]:
             )
         if t.delay is not None:
             yield from _distribution(f"{p}.delay", t.delay)
+        if t.backlog is not None:
+            yield from _distribution(f"{p}.backlog", t.backlog)
         if t.batch_times and t.carrier != "courier":
             who = f"the carrier is {t.carrier!r}" if t.carrier else "there is no carrier"
             yield Problem(f"{p}.batch_times", f"only a courier leaves at batch times, but {who}")

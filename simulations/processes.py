@@ -63,7 +63,7 @@ class _Step:
 class _Move:
     """A transition: the next step, the delay draw or fixed delay, courier batch times."""
 
-    __slots__ = ("target", "delay", "fixed", "batches")
+    __slots__ = ("target", "delay", "fixed", "batches", "backlog")
 
 
 class Run:
@@ -119,6 +119,10 @@ class Run:
         elif t.carrier == "citizen":
             door = journey.step(t.target).door
             m.fixed = float(doors[door].travel_minutes) if door in doors else 0.0
+        m.backlog = None
+        if t.backlog is not None:
+            g = stream(seed, f"backlog:{t.source}->{t.target}", replication=rep)
+            m.backlog = draws(lambda n, d=t.backlog, g=g: d.sample(g, n)).__next__
         m.batches = None
         if t.carrier == "courier":
             src = journey.step(t.source)
@@ -216,6 +220,8 @@ class Run:
     def transit(self, move: _Move) -> float:
         """Minutes from the end of a step until the dossier reaches the next one."""
         d = move.delay() if move.delay is not None else move.fixed
+        if move.backlog is not None:
+            d += move.backlog()
         if move.batches is None:
             return d
         now = self.env.now
