@@ -61,6 +61,7 @@ __all__ = [
     "ZONE_ATTR",
     "infer_zone",
     "is_day_granularity",
+    "local_log",
     "log_zone",
     "offsets_from_text",
     "wall_clock",
@@ -234,6 +235,30 @@ def wall_clock(times: pd.Series, zone: str | None) -> pd.Series:
     if zone is None or not isinstance(times.dtype, pd.DatetimeTZDtype):
         return times
     return times.dt.tz_convert(zone).dt.tz_localize(None).dt.tz_localize("UTC")
+
+
+def local_log(log: pd.DataFrame, zone: str | None) -> pd.DataFrame:
+    """The log with its time columns as wall-clock times of ``zone`` (:func:`wall_clock`).
+
+    This is the clock a calibrated journey runs on: replaying a log's case
+    starts and comparing its cases with simulated ones happen in it. The
+    result's ``attrs`` say it is already local (the zone becomes ``None``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> log = pd.DataFrame({"time:timestamp": pd.to_datetime(["2024-03-04 01:30"], utc=True)})
+    >>> str(local_log(log, "Etc/GMT-7")["time:timestamp"][0])
+    '2024-03-04 08:30:00+00:00'
+    """
+    from analysis.schema import ARRIVAL, START, TIMESTAMP
+
+    out = log.copy()
+    for col in (TIMESTAMP, START, ARRIVAL):
+        if col in out.columns:
+            out[col] = wall_clock(out[col], zone)
+    out.attrs[ZONE_ATTR] = None
+    return out
 
 
 def zone_label(zone: str | None) -> str:

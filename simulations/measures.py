@@ -226,6 +226,8 @@ def replay_log(
     longest real case again and 60 days, so that simulated cases have time to
     finish. Cases still open at the end are left out and counted.
     Replications are pooled, their case ids suffixed ``/r0``, ``/r1``, ...
+    Pass the log in the clock the journey was calibrated in
+    (:func:`analysis.timezones.local_log`).
 
     Returns
     -------

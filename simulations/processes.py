@@ -63,7 +63,7 @@ class _Step:
 class _Move:
     """A transition: the next step, the delay draw or fixed delay, courier batch times."""
 
-    __slots__ = ("target", "delay", "fixed", "batches", "backlog")
+    __slots__ = ("target", "delay", "fixed", "batches")
 
 
 class Run:
@@ -113,16 +113,17 @@ class Run:
         m.target = self.steps[t.target]
         m.delay = None
         m.fixed = 0.0
-        if t.delay is not None:
+        if t.backlog is not None:
+            # transfer and backlog were measured together: drawn at one probability
+            g = stream(seed, f"backlog:{t.source}->{t.target}", replication=rep)
+            parts = [d for d in (t.delay, t.backlog) if d is not None]
+            m.delay = draws(lambda n, parts=parts, g=g: _coupled(parts, g, n)).__next__
+        elif t.delay is not None:
             g = stream(seed, f"delay:{t.source}->{t.target}", replication=rep)
             m.delay = draws(lambda n, d=t.delay, g=g: d.sample(g, n)).__next__
         elif t.carrier == "citizen":
             door = journey.step(t.target).door
             m.fixed = float(doors[door].travel_minutes) if door in doors else 0.0
-        m.backlog = None
-        if t.backlog is not None:
-            g = stream(seed, f"backlog:{t.source}->{t.target}", replication=rep)
-            m.backlog = draws(lambda n, d=t.backlog, g=g: d.sample(g, n)).__next__
         m.batches = None
         if t.carrier == "courier":
             src = journey.step(t.source)
@@ -220,8 +221,6 @@ class Run:
     def transit(self, move: _Move) -> float:
         """Minutes from the end of a step until the dossier reaches the next one."""
         d = move.delay() if move.delay is not None else move.fixed
-        if move.backlog is not None:
-            d += move.backlog()
         if move.batches is None:
             return d
         now = self.env.now
@@ -273,6 +272,12 @@ class Run:
                             self.qlog.append((desks.index, back, 1))
             else:
                 self.dispatch(desks)
+
+
+def _coupled(parts: Sequence[Any], g: np.random.Generator, n: int) -> np.ndarray:
+    """``n`` sums of the distributions ``parts``, each drawn at one shared probability."""
+    u = g.random(n)
+    return np.sum([d.quantile(u) for d in parts], axis=0)
 
 
 def _clock(text: str) -> int:
