@@ -404,7 +404,7 @@ def digitize_handoffs(
     >>> from journeys.catalog import load_catalog
     >>> r = digitize_handoffs(load_catalog("business-licence"), agencies=["Tax", "Commerce"])
     >>> print(r.changes[0])
-    Handoff 'Tax registration (TIN)' (tax_registration) -> ...: was the citizen, now data exchange.
+    Handoff 'Tax registration (TIN)' (tax_registration) -> ...: was the citizen, now data exchange (5 to 60 min, the assumed latency DIGITAL_DELAY).
     >>> len(digitize_handoffs(load_catalog("business-licence")).changes)
     5
     """
@@ -427,19 +427,45 @@ def digitize_handoffs(
     changes, transitions = [], []
     for t in j.transitions:
         pair = frozenset((agency[t.source], agency[t.target]))
+        measured = t.backlog is not None and t.delay is not None
         if (
-            t.carrier in ("citizen", "courier")
+            (t.carrier in ("citizen", "courier") or measured)
             and len(pair) == 2
             and (chosen is None or pair in chosen)
         ):
-            t2 = _routed(t, "digital", delay)
-            changes.append(
-                f"Handoff {_label(j, t.source)} -> {_label(j, t.target)}: was {_carrier_text(t)},"
-                f" now {_carrier_text(t2)}."
-            )
+            where = f"Handoff {_label(j, t.source)} -> {_label(j, t.target)}"
+            if t.backlog is not None:
+                # a calibrated handoff: only its measured transfer goes; its backlog stays
+                t2 = replace(t, carrier="digital", delay=delay, batch_times=())
+                gone = f"{t.delay.mean:,.0f} min" if t.delay is not None else "none measured"
+                now = f"{delay.mean:,.0f} min as given" if delay is not None else "immediate"
+                changes.append(
+                    f"{where}: was {_carrier_text(t)}, now data exchange ({now}); its measured"
+                    f" transfer (mean {gone}) is removed, its measured backlog at"
+                    f" {_agency_name(j, agency[t.target])} (mean {t.backlog.mean:,.0f} min) stays."
+                )
+            else:
+                t2 = _routed(t, "digital", delay)
+                how = "as given" if delay is not None else "the assumed latency DIGITAL_DELAY"
+                changes.append(
+                    f"{where}: was {_carrier_text(t)}, now {_carrier_text(t2)}"
+                    f" ({_span_text(t2.delay)}, {how})."
+                )
             t = t2
         transitions.append(t)
     return _finish(j, replace(j, transitions=tuple(transitions)), op, changes)
+
+
+def _agency_name(j: Journey, agency_id: str) -> str:
+    return next((a.name or a.id for a in j.agencies if a.id == agency_id), agency_id)
+
+
+def _span_text(d: Distribution | None) -> str:
+    if d is None:
+        return "no delay"
+    if d.dist == "uniform":
+        return f"{float(d.params['low']):g} to {float(d.params['high']):g} min"
+    return f"mean {d.mean:,.0f} min"
 
 
 # ------------------------------------------------------------------ capacity
