@@ -144,8 +144,8 @@ def test_receipt_calibrated_model_reproduces_the_log() -> None:
     """
     from analysis.calibrate import boundary_steps, calibrate
     from analysis.logs import read_log
-    from simulations.arrivals import case_starts
     from analysis.timezones import local_log
+    from simulations.arrivals import case_starts
     from simulations.engine import simulate
 
     log = read_log(DATA / "receipt.csv", agency="org:group")
