@@ -172,7 +172,9 @@ def one_door(
       over at another office: it becomes back-office work (``citizen_present``
       false, no door) of its own agency, at its own pool.
     * Handoffs carried by the citizen, and handoffs between the front desk and a
-      back office that had no carrier, become back-office routing: ``carrier``
+      back office that had no carrier (not the moves into or out of a marker
+      step, one that takes no time and has no desk or citizen, such as a
+      calibrated model's ``Case end``), become back-office routing: ``carrier``
       ``"courier"`` (a daily batch at 15:00, then :data:`COURIER_DELAY`) or
       ``"digital"`` (:data:`DIGITAL_DELAY`); ``delay`` overrides the delay.
     * The front-desk pool has the summed capacity of the pools that served
@@ -295,7 +297,9 @@ def one_door(
     transitions = []
     for t in j.transitions:
         crosses = (t.source in front) != (t.target in front)
-        if t.carrier == "citizen" or (t.carrier is None and crosses):
+        if _marker(j.step(t.source)) or _marker(j.step(t.target)):
+            transitions.append(t)  # a case opening or closing is not a handoff
+        elif t.carrier == "citizen" or (t.carrier is None and crosses):
             new = _routed(t, carrier, delay)
             changes.append(
                 f"Handoff {_label(j, t.source)} -> {_label(j, t.target)}: was"
@@ -323,6 +327,11 @@ def one_door(
     )
     changes.append(f"Journey renamed {j.id} -> {out.id}.")
     return _finish(j, out, op, changes)
+
+
+def _marker(s: Step) -> bool:
+    """A step that takes no time, has no desk and no citizen: where a case opens or closes."""
+    return s.pool is None and not s.citizen_present and s.duration == Distribution.fixed(0)
 
 
 def _front_steps(j: Journey) -> set[str]:

@@ -12,8 +12,9 @@ Rules decided here:
 * Only transitions that carry a ``backlog`` (calibrated from a log) are
   capped; an agency with none is refused with the reason.
 * The capped backlog is the original one with every value above the cap set
-  to the cap: an empirical distribution of 100 quantiles (at probabilities
-  0.005, 0.015, ..., 0.995) of the original, each at most the cap.
+  to the cap: an empirical backlog keeps its samples, each at most the cap;
+  another is first turned into its 100 quantiles (at probabilities 0.005,
+  0.015, ..., 0.995).
 * ``working days`` are converted to elapsed minutes with the agency's week:
   ``days x 1440 x 7 / open days a week`` of the calendar of the receiving
   step's pool (of the journey's first calendar when it has no pool; five
@@ -31,7 +32,7 @@ Examples
 >>> r.journey.transitions[0].backlog.quantile([0.1, 0.99]).tolist()
 [840.0, 4032.0]
 >>> print(r.changes[0])
-Service standard (an assumption Tax must commit to): handoffs into Tax are taken up within 2 working days (4,032 min); backlog of DOLA -> Tax: mean 4,000 -> 3,016 min (cap reached by 50% of dossiers).
+Service standard (an assumption Tax must commit to): handoffs into Tax are taken up within 2 working days (4,032 min); backlog of 'a' -> 'b': mean 4,000 -> 3,016 min (the cap is reached by 50% of dossiers).
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ from dataclasses import replace
 import numpy as np
 
 from journeys.model import Distribution, Journey
-from journeys.redesign import Redesign, RedesignError, _agency_ids, _finish
+from journeys.redesign import Redesign, RedesignError, _agency_ids, _finish, _label
 
 __all__ = ["service_standard"]
 
@@ -90,27 +91,46 @@ def service_standard(
     cap, text = _cap_minutes(j, into[0].target, days, minutes)
     changes = []
     transitions = []
+    untouched = 0
     for t in j.transitions:
         if t in into and t.backlog is not None:
-            values = np.minimum(t.backlog.quantile(_U), cap)
-            new = Distribution("empirical", {"samples": tuple(float(round(v, 3)) for v in values)})
-            reached = float(np.mean(t.backlog.quantile(_U) >= cap))
-            src = next(
-                (a.name or a.id for a in j.agencies if a.id == steps[t.source].agency),
-                steps[t.source].agency,
-            )
-            changes.append(
-                f"backlog of {src} -> {name}: mean {t.backlog.mean:,.0f} -> {new.mean:,.0f} min"
-                f" (cap reached by {reached:.0%} of dossiers)"
-            )
-            t = replace(t, backlog=new)
+            new = _capped(t.backlog, cap)
+            reached = _share_above(t.backlog, cap)
+            if reached == 0:
+                untouched += 1
+            else:
+                changes.append(
+                    f"backlog of {_label(j, t.source)} -> {_label(j, t.target)}: mean"
+                    f" {t.backlog.mean:,.0f} -> {new.mean:,.0f} min (the cap is reached by"
+                    f" {reached:.0%} of dossiers)"
+                )
+                t = replace(t, backlog=new)
         transitions.append(t)
+    if not changes:
+        changes.append(f"no measured backlog into {name} exceeds it: nothing changes")
+    elif untouched:
+        changes.append(f"{untouched} other handoff(s) into {name} already meet it")
     head = (
         f"Service standard (an assumption {name} must commit to): handoffs into {name} are "
         f"taken up within {text}; "
     )
     lines = [head + changes[0] + "."] + [c[0].upper() + c[1:] + "." for c in changes[1:]]
     return _finish(j, replace(j, transitions=tuple(transitions)), op, lines)
+
+
+def _capped(d: Distribution, cap: float) -> Distribution:
+    """``d`` with every value above ``cap`` set to ``cap`` (empirical: exact)."""
+    if d.dist == "empirical":
+        values = np.minimum(np.asarray(d.params["samples"], dtype=float), cap)
+    else:
+        values = np.minimum(d.quantile(_U), cap)
+    return Distribution("empirical", {"samples": tuple(float(round(v, 3)) for v in values)})
+
+
+def _share_above(d: Distribution, cap: float) -> float:
+    if d.dist == "empirical":
+        return float(np.mean(np.asarray(d.params["samples"], dtype=float) > cap))
+    return float(np.mean(d.quantile(_U) > cap))
 
 
 def _cap_minutes(

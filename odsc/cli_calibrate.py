@@ -52,6 +52,21 @@ def _read(path: Path, columns: dict[str, Any]) -> Any:
     help="Carrier of handoffs between agencies (logs do not say).",
 )
 @click.option(
+    "--citizen-steps",
+    metavar="A,B,...",
+    default=None,
+    help="Activities that need the citizen in person (comma-separated names): they get a"
+    " door of their agency, and --one-door can bring them to one front desk.",
+)
+@click.option(
+    "--present",
+    "present",
+    metavar="COLUMN[=VALUE]",
+    default=None,
+    help="A true/false column saying the citizen was there, or a rule such as"
+    " case:channel=Desk (for a case attribute, the case's first event).",
+)
+@click.option(
     "--processing-quantile",
     type=float,
     default=0.1,
@@ -74,6 +89,8 @@ def calibrate(
     periods: tuple[str, ...],
     carrier: str,
     processing_quantile: float,
+    citizen_steps: str | None,
+    present: str | None,
     output: Path,
     **columns: Any,
 ) -> None:
@@ -88,21 +105,25 @@ def calibrate(
     """
     from analysis.calibrate import calibrate as calibrate_log
     from analysis.calibrate import calibration_notes
-    from journeys.errors import JourneyError
+    from analysis.calibration_input import CalibrationError
+    from journeys.errors import InputError, JourneyError
     from journeys.io import dumps
     from journeys.validate import validate
     from odsc.files import write_atomic
 
+    rule = present if present is not None and "=" in present else None
+    if present is not None and rule is None:
+        columns = {**columns, "present": present}
     frame = _read(log, columns)
-    stem = log.name.split(".")[0]
-    journey = calibrate_log(
-        frame,
-        name=name or f"{stem} (as-is, calibrated)",
-        journey_id=journey_id or f"{stem}-as-is".lower().replace("_", "-").replace(" ", "-"),
-        periods=periods,
-        handoff_carrier=carrier,
-        processing_quantile=processing_quantile,
-    )
+    steps = tuple(s.strip() for s in (citizen_steps or "").split(",") if s.strip())
+    if citizen_steps is not None and not steps:
+        raise InputError(f"{log.name}: --citizen-steps: give activity names, e.g. 'Submit form'")
+    try:
+        journey = _calibrated(calibrate_log, frame, log, name, journey_id, periods, carrier,
+                              processing_quantile, steps, rule)  # fmt: skip
+    except CalibrationError as e:
+        text = str(e).replace("option citizen_steps", "--citizen-steps")
+        raise InputError(f"{log.name}: {text.replace('option present', '--present')}") from None
     problems = validate(journey)
     if problems:  # a calibrated model that does not validate is a bug: say so, write nothing
         raise RuntimeError(str(JourneyError(problems, source=str(output))))
@@ -114,6 +135,31 @@ def calibrate(
     for note in calibration_notes(journey):
         click.echo(f"- {note}")
     click.echo(f"wrote {output}", err=True)
+
+
+def _calibrated(
+    calibrate_log: Any,
+    frame: Any,
+    log: Path,
+    name: str | None,
+    journey_id: str | None,
+    periods: tuple[str, ...],
+    carrier: str,
+    processing_quantile: float,
+    steps: tuple[str, ...],
+    rule: str | None,
+) -> Any:
+    stem = log.name.split(".")[0]
+    return calibrate_log(
+        frame,
+        name=name or f"{stem} (as-is, calibrated)",
+        journey_id=journey_id or f"{stem}-as-is".lower().replace("_", "-").replace(" ", "-"),
+        periods=periods,
+        handoff_carrier=carrier,
+        processing_quantile=processing_quantile,
+        citizen_steps=steps,
+        present_rule=rule,
+    )
 
 
 @click.command("validate")

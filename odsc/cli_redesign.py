@@ -69,7 +69,13 @@ _ROWS = (
 )
 
 
-def _figures(before: Any, after: Any) -> str:
+def _priced(j: Any) -> bool:
+    """Whether the journey says anything about what the citizen pays."""
+    fees = any(s.fee for s in j.steps)
+    return fees or any(d.travel_cost for d in j.doors) or bool(j.time_value_per_hour)
+
+
+def _figures(before: Any, after: Any, journeys: tuple[Any, ...] = ()) -> str:
     """A small before/after table of the exact expected figures of both journeys."""
     rows = [(label.format(before.currency), attr, k, f) for label, attr, k, f in _ROWS]
     width = max(len(r[0]) for r in rows)
@@ -77,8 +83,13 @@ def _figures(before: Any, after: Any) -> str:
         "Expected per case, from the model (no queues):",
         f"  {'':<{width}}  {'as-is':>10}  {'to-be':>10}",
     ]
+    priced = any(_priced(j) for j in journeys)
     for label, attr, k, f in rows:
         a, b = getattr(before, attr) * k, getattr(after, attr) * k
+        if attr == "citizen_cost" and not priced:
+            lines.append(f"  {label:<{width}}  {'not recorded':>23}  (no fees, travel costs or"
+                         " value of time in the model)")  # fmt: skip
+            continue
         lines.append(f"  {label:<{width}}  {a:>10{f}}  {b:>10{f}}")
     return "\n".join(lines)
 
@@ -212,7 +223,7 @@ def redesign(
     changes.append(f"Journey renamed {as_is.id} -> {new_id} ({new_name}).")
     for i, line in enumerate(changes, 1):
         click.echo(f"{i:>3}. {line}")
-    click.echo(_figures(static_metrics(as_is), static_metrics(to_be)))
+    click.echo(_figures(static_metrics(as_is), static_metrics(to_be), (as_is, to_be)))
     write_atomic(output, text.encode("utf-8"))
     click.echo(f"wrote {output} ({to_be.id}, {len(to_be.steps)} steps)")
 
