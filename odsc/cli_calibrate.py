@@ -193,6 +193,7 @@ def validate_model(
     """
     from analysis.calibrate import boundary_steps
     from analysis.fidelity import fidelity
+    from analysis.timezones import local_log, log_zone
     from journeys.errors import InputError
     from journeys.io import load
     from simulations.measures import replay_log
@@ -201,7 +202,10 @@ def validate_model(
         raise InputError(f"--seed must be >= 0, got {seed}")
     journey = load(model)
     real = _read(log, columns)
+    real = local_log(real, log_zone(real, columns.get("tz")))  # the model's clock
     simulated, unfinished = replay_log(journey, real, seed=seed, replications=replications)
+    if simulated.empty:
+        raise InputError(_nothing_finished(journey, model.name, real, unfinished))
     result = fidelity(real, simulated, exclude=boundary_steps(journey))
     if as_json:
         out = {k: (None if isinstance(v, float) and math.isnan(v) else v)
@@ -211,6 +215,29 @@ def validate_model(
         click.echo(json.dumps(out, indent=2))
         return
     click.echo(_format(result, journey.name, log.name, replications, unfinished))
+
+
+def _nothing_finished(journey: Any, model: str, real: Any, unfinished: int) -> str:
+    """Why a replay finished no case: the pools whose work exceeds their desks, if any."""
+    from analysis.calibration_runs import offered_load
+    from analysis.schema import CASE
+
+    load = offered_load(journey)
+    over = [
+        f"{p.id} {load[p.id]:.1f} desks' worth of work for {p.capacity} desks"
+        for p in journey.pools
+        if load[p.id] >= p.capacity
+    ]
+    why = (
+        "its desks cannot carry the work: " + "; ".join(over)
+        if over
+        else "its cases take longer than the run (the log's span, its longest case and 60 days)"
+    )
+    n = real[CASE].nunique()
+    return (
+        f"{model}: none of the {n:,} replayed cases finished ({unfinished:,} open at the end "
+        f"over all replications): {why}"
+    )
 
 
 def _format(result: Any, model: str, log: str, replications: int, unfinished: int) -> str:

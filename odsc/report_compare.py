@@ -169,7 +169,26 @@ def comparison_table_text(result: Comparison) -> str:
     unfinished = ex.runs["unfinished"].sum() if "unfinished" in ex.runs else 0
     if unfinished:
         out += ["", _unfinished_note(result)]
+    few = _few_cases_note(result)
+    if few:
+        out += ["", few]
     return "\n".join(out)
+
+
+def _few_cases_note(result: Comparison, minimum: int = 30) -> str:
+    """A warning when a scenario finished fewer than ``minimum`` cases per replication."""
+    ex = result.experiment
+    if "cases" not in ex.runs:
+        return ""
+    per = ex.runs.groupby("scenario", sort=False)["cases"].mean()
+    low = {sc: n for sc, n in per.items() if n < minimum}
+    if not low:
+        return ""
+    parts = ", ".join(f"{sc}: {n:.1f}" for sc, n in low.items())
+    return (
+        f"Warning: fewer than {minimum} finished cases per replication ({parts}): the lead-time"
+        " and waiting KPIs rest on too few cases to be relied on; give more --days of arrivals."
+    )
 
 
 def _unfinished_note(result: Comparison) -> str:
