@@ -190,6 +190,8 @@ def report_context(result: MiningResult, meta: ReportMeta) -> dict[str, Any]:
         f"{count(_get(s, 'variants'))} different paths; the {len(v)} most frequent cover "
         f"{percent(_get(s, 'top_variants_coverage'))} of cases."
     )
+    t = result.transitions
+    overlapping = int(t["overlaps"].sum()) if "overlaps" in t.columns else 0
     has_carrier = "carrier" in h.columns and bool(h["carrier"].fillna("").astype(str).ne("").any())
 
     context: dict[str, Any] = {
@@ -244,12 +246,23 @@ def report_context(result: MiningResult, meta: ReportMeta) -> dict[str, Any]:
                 ("target", "to step", "text"),
                 ("count", "times", "count"),
                 ("cases", "cases", "count"),
-                ("median", "median time", "dur"),
-                ("p90", "90th pct", "dur"),
+            ]
+            + ([("overlaps", "overlapping", "count")] if overlapping else [])
+            + [
+                ("median", "median time", "gap"),
+                ("p90", "90th pct", "gap"),
                 ("total", "total time", "dur"),
             ],
             limit=12,
             what="transitions",
+        ),
+        "transitions_overlap": (
+            f"{count(overlapping)} transitions overlap: the next step started before the "
+            "previous one ended (work at the same time). They are counted under "
+            "'overlapping' and left out of the times, which are those of the transitions "
+            "that did not overlap ('overlap' where all did)."
+            if overlapping
+            else ""
         ),
         "rework": table(
             result.rework[result.rework["rework_cases"] > 0]

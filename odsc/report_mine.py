@@ -291,6 +291,8 @@ def render_markdown(result: MiningResult, *, meta: ReportMeta | None = None) -> 
     for title, table in sections:
         out += [f"## {_md(title)}", ""]
         out += _md_table(table)
+        if table is c["transitions"] and c["transitions_overlap"]:
+            out += ["", _md(c["transitions_overlap"])]
         out.append("")
     out += ["## Method and notes", ""]
     out += [f"- {_md(n)}" for n in c["notes"]]
