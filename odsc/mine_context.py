@@ -28,6 +28,7 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from analysis.queues import NO_QUEUE
 from odsc.mine_format import (
     count,
     duration,
@@ -156,18 +157,11 @@ def report_context(result: MiningResult, meta: ReportMeta) -> dict[str, Any]:
         "Durations are calendar time (nights and weekends included), shown in minutes, "
         "hours or days; a day is 24 hours."
     )
+    unchecked = _get(s, "queue_unchecked", None)
     if not queues:
         notes.append(
             f"The queue standard (85% of citizens served within {duration(sla)}) is not "
-            "checked: "
-            + (
-                "without start times no wait can be told apart from the work."
-                if not has_start
-                else "no desk queue is in the log (no step follows the citizen's previous "
-                "one in the same office on the same day, and no arrival times are "
-                "recorded). The time between steps holds travel and days between visits, "
-                "which no queue standard covers."
-            )
+            "checked: " + (unchecked if isinstance(unchecked, str) else NO_QUEUE)
         )
     key_notes = [n for n in result.notes if "no start times" in n.lower()]
 
