@@ -24,6 +24,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from analysis.lifecycle import SUSPENDED
 from analysis.schema import (
     ACTIVITY,
     AGENCY,
@@ -88,6 +89,7 @@ def _canonical(
         raise CalibrationError("event log: no events to calibrate from")
     names = {case: CASE, activity: ACTIVITY, timestamp: TIMESTAMP, start: START}
     names |= {resource: RESOURCE, agency: AGENCY, door: DOOR, present: PRESENT}
+    names[SUSPENDED] = SUSPENDED  # paused minutes, subtracted from processing
     wanted = {k: v for k, v in names.items() if k in log.columns}
     out = log[list(wanted)].rename(columns=wanted)
     for col in (TIMESTAMP, START):

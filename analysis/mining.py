@@ -57,6 +57,7 @@ from analysis.handoffs import (
     pingpongs,
     resource_workload,
 )
+from analysis.queues import NO_PRESENCE
 from analysis.schema import ACTIVITY, AGENCY, CASE, RESOURCE, START, TIMESTAMP, UNKNOWN_AGENCY
 from analysis.variants import rework, variants
 
@@ -76,8 +77,11 @@ class MiningResult:
         Headline figures: :func:`analysis.kpis.summarize` plus the counts of
         cases, events, activities, agencies, resources, variants, handoffs,
         and the queue standard on desk queues (:func:`analysis.queues.queue_waits`):
-        ``queue_waits`` (how many were measured) and ``queue_within_sla``
-        (the share of them at most ``sla_minutes``; NaN when none).
+        ``queue_waits`` (how many were measured; NaN when the log does not say
+        which steps had the citizen), ``queue_within_sla`` (the share of them
+        at most ``sla_minutes``; NaN when none) and ``queue_unchecked`` (why
+        the standard is not checked, :func:`analysis.queues.queue_check`;
+        ``None`` when it is).
     case_kpis : pandas.DataFrame
         One row per case (:func:`analysis.kpis.case_kpis`).
     activities, transitions, profiles, wip, resources : pandas.DataFrame
@@ -227,7 +231,7 @@ def mine(
     web               1        240.0
     """
     from analysis.kpis import case_kpis, has_start_times, summarize
-    from analysis.queues import queue_waits
+    from analysis.queues import queue_check, queue_waits
 
     if by is not None:
         _require(log, [by])
@@ -235,7 +239,9 @@ def mine(
     kpis = case_kpis(ev, journey=journey, tz=tz)
     has_start = has_start_times(ev)
     # The queue standard is checked on desk queues only (see analysis.queues.queue_waits).
-    ev = ev.assign(queue_wait=queue_waits(ev, journey=journey, tz=tz).to_numpy())
+    queues = queue_waits(ev, journey=journey, tz=tz)
+    unchecked = queue_check(ev, queues, journey=journey)
+    ev = ev.assign(queue_wait=queues.to_numpy())
     ev = _compact(ev, by)
     has_resource = RESOURCE in ev.columns and bool(ev[RESOURCE].notna().any())
 
@@ -278,6 +284,10 @@ def mine(
         ]
     )
     summary = summary[~summary.index.duplicated(keep="first")]
+    if unchecked is not None:
+        # unknown is not zero: no count and no share of queues, and the reason
+        summary["queue_waits"] = math.nan if unchecked == NO_PRESENCE else 0
+    summary["queue_unchecked"] = unchecked
     notes = list(headline.attrs.get("notes", []))
     notes += _notes(ev, has_resource, conf, tz)
     found = find(
@@ -357,7 +367,8 @@ def league_table(
     ...     "time:timestamp": pd.to_datetime(["2024-01-01 08:00", "2024-01-01 08:10",
     ...         "2024-01-01 08:00", "2024-01-01 09:00", "2024-01-01 10:00"], utc=True),
     ...     "org:group": ["x", "y", "x", "y", "x"], "centre": ["A", "A", "B", "B", "B"]})
-    >>> log["start_timestamp"] = log["time:timestamp"]  # start times: queues can be measured
+    >>> log["start_timestamp"] = log["time:timestamp"]  # start times and presence:
+    >>> log["odsc:citizen_present"] = True               # queues can be measured
     >>> league_table(log, by="centre")[["rank", "cases", "lead_median", "pingpong_rate",
     ...                                 "sla_share"]]
             rank  cases  lead_median  pingpong_rate  sla_share

@@ -64,6 +64,7 @@ __all__ = [
     "local_log",
     "log_zone",
     "offsets_from_text",
+    "source_zone",
     "wall_clock",
     "xes_timestamp_text",
     "zone_label",
@@ -199,6 +200,29 @@ def _offset(zone: str, naive_utc: np.datetime64) -> int:
     when = pd.Timestamp(naive_utc).to_pydatetime().replace(tzinfo=dt.UTC)
     delta = when.astimezone(zoneinfo.ZoneInfo(zone)).utcoffset()
     return int(delta.total_seconds() // 60) if delta is not None else 0
+
+
+def source_zone(
+    source: str | Path | pd.DataFrame, written: pd.Series, tz: str | None
+) -> str | None:
+    """The clock of a log read from ``source`` whose timestamps were ``written`` so.
+
+    ``written`` is the timestamp column as read, before parsing (text, or
+    datetimes as a file format or the XES parser gave them). Rules: module docs.
+    """
+    if tz:
+        return tz
+    if isinstance(written.dtype, pd.DatetimeTZDtype):
+        zone = str(written.dtype.tz)
+        if zone != "UTC" or isinstance(source, pd.DataFrame):
+            return None if zone == "UTC" else zone
+        if not str(source).lower().endswith((".xes", ".xes.gz")):
+            return None
+        written = xes_timestamp_text(source)  # the XES parser dropped the offsets
+    elif pd.api.types.is_datetime64_dtype(written.dtype):
+        return None
+    utc, offsets = offsets_from_text(written)
+    return infer_zone(utc, offsets)
 
 
 def log_zone(log: pd.DataFrame, tz: str | None = None) -> str | None:

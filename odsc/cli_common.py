@@ -15,12 +15,23 @@ Examples
 >>> r = CliRunner().invoke(broken)
 >>> r.exit_code, r.output
 (2, 'error: log.csv: row 3: no timestamp\\n')
+
+Warnings a command raises are shown as one line each on standard error:
+
+>>> import warnings
+>>> @click.command()
+... @user_errors
+... def noisy():
+...     warnings.warn("log.csv: set aside 2 duplicate events (lines 3, 4): dropped\\nmore")
+>>> CliRunner().invoke(noisy).stderr
+'warning: log.csv: set aside 2 duplicate events (lines 3, 4): dropped more\\n'
 """
 
 from __future__ import annotations
 
 import functools
 import sys
+import warnings
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -38,20 +49,30 @@ def user_errors(func: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         from journeys.errors import InputError
 
-        try:
-            return func(*args, **kwargs)
-        except InputError as e:
-            for line in str(e).splitlines() or ["invalid input"]:
-                click.echo(f"error: {line}", err=True)
-            sys.exit(2)
+        with warnings.catch_warnings():
+            warnings.showwarning = _one_line_warning
+            try:
+                return func(*args, **kwargs)
+            except InputError as e:
+                for line in str(e).splitlines() or ["invalid input"]:
+                    click.echo(f"error: {line}", err=True)
+                sys.exit(2)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _one_line_warning(
+    message: Warning | str, category: type[Warning], *args: Any, **kwargs: Any
+) -> None:
+    """Show a warning as one ``warning: ...`` line on standard error (no source line)."""
+    text = " ".join(str(message).split())
+    click.echo(f"warning: {text}", err=True)
 
 
 def log_column_options(
     *, door: bool = False, tz_help: str = "Time zone of naive timestamps, e.g. Asia/Vientiane."
 ) -> Callable[[F], F]:
-    """The options naming a log's columns (``--case`` ... ``--missing``), as one decorator.
+    """The options naming a log's columns (``--case`` ... ``--missing``) and ``--strict``.
 
     Parameters
     ----------
@@ -93,6 +114,12 @@ def log_column_options(
             metavar="TEXT",
             multiple=True,
             help="A placeholder meaning 'missing' (repeatable) [EMPTY].",
+        ),
+        click.option(
+            "--strict",
+            is_flag=True,
+            help="Refuse the log (exit 2) instead of setting bad rows aside with a warning "
+            "(duplicates, starts that never complete, completes without a start, ...).",
         ),
     ]
 

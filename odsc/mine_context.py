@@ -28,6 +28,7 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from analysis.queues import NO_QUEUE
 from odsc.mine_format import (
     count,
     duration,
@@ -156,18 +157,11 @@ def report_context(result: MiningResult, meta: ReportMeta) -> dict[str, Any]:
         "Durations are calendar time (nights and weekends included), shown in minutes, "
         "hours or days; a day is 24 hours."
     )
+    unchecked = _get(s, "queue_unchecked", None)
     if not queues:
         notes.append(
             f"The queue standard (85% of citizens served within {duration(sla)}) is not "
-            "checked: "
-            + (
-                "without start times no wait can be told apart from the work."
-                if not has_start
-                else "no desk queue is in the log (no step follows the citizen's previous "
-                "one in the same office on the same day, and no arrival times are "
-                "recorded). The time between steps holds travel and days between visits, "
-                "which no queue standard covers."
-            )
+            "checked: " + (unchecked if isinstance(unchecked, str) else NO_QUEUE)
         )
     key_notes = [n for n in result.notes if "no start times" in n.lower()]
 
@@ -190,6 +184,8 @@ def report_context(result: MiningResult, meta: ReportMeta) -> dict[str, Any]:
         f"{count(_get(s, 'variants'))} different paths; the {len(v)} most frequent cover "
         f"{percent(_get(s, 'top_variants_coverage'))} of cases."
     )
+    t = result.transitions
+    overlapping = int(t["overlaps"].sum()) if "overlaps" in t.columns else 0
     has_carrier = "carrier" in h.columns and bool(h["carrier"].fillna("").astype(str).ne("").any())
 
     context: dict[str, Any] = {
@@ -244,12 +240,23 @@ def report_context(result: MiningResult, meta: ReportMeta) -> dict[str, Any]:
                 ("target", "to step", "text"),
                 ("count", "times", "count"),
                 ("cases", "cases", "count"),
-                ("median", "median time", "dur"),
-                ("p90", "90th pct", "dur"),
+            ]
+            + ([("overlaps", "overlapping", "count")] if overlapping else [])
+            + [
+                ("median", "median time", "gap"),
+                ("p90", "90th pct", "gap"),
                 ("total", "total time", "dur"),
             ],
             limit=12,
             what="transitions",
+        ),
+        "transitions_overlap": (
+            f"{count(overlapping)} transitions overlap: the next step started before the "
+            "previous one ended (work at the same time). They are counted under "
+            "'overlapping' and left out of the times, which are those of the transitions "
+            "that did not overlap ('overlap' where all did)."
+            if overlapping
+            else ""
         ),
         "rework": table(
             result.rework[result.rework["rework_cases"] > 0]

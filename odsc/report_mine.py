@@ -70,6 +70,7 @@ def mine_report(
     door: str | None = None,
     tz: str | None = None,
     missing: Sequence[str] = ("EMPTY",),
+    strict: bool = False,
     journey: Journey | None = None,
     by: str | None = None,
     sla_minutes: float = 15,
@@ -91,6 +92,8 @@ def mine_report(
         Time zone of naive timestamps; also the clock of the weekly profile.
     missing : sequence of str
         Placeholders meaning "missing" in text columns.
+    strict : bool
+        Refuse a log with rows to set aside (see :func:`analysis.logs.read_log`).
     journey : Journey, optional
         The journey the service should follow (conformance, carriers, cost).
     by : str, optional
@@ -158,6 +161,7 @@ def mine_report(
             door=door,
             tz=tz,
             missing=tuple(missing),
+            strict=strict,
         )
         if by is not None and by not in log.columns:
             raise LogError(
@@ -287,6 +291,8 @@ def render_markdown(result: MiningResult, *, meta: ReportMeta | None = None) -> 
     for title, table in sections:
         out += [f"## {_md(title)}", ""]
         out += _md_table(table)
+        if table is c["transitions"] and c["transitions_overlap"]:
+            out += ["", _md(c["transitions_overlap"])]
         out.append("")
     out += ["## Method and notes", ""]
     out += [f"- {_md(n)}" for n in c["notes"]]
