@@ -361,10 +361,20 @@ def _front_steps(j: Journey) -> set[str]:
                     todo.append(there)
         return seen
 
-    front = visit(j.start, True) if j.start in present else set()
+    # a case-opening or -closing marker step is looked through to the steps beside it
+    firsts = [j.start]
+    if _marker(j.step(j.start)):
+        firsts = [t.target for t in j.successors(j.start)]
+    lasts: list[str] = []
     for end in j.ends:
-        if end in present:
-            front |= visit(end, False)
+        lasts += [t.source for t in j.predecessors(end)] if _marker(j.step(end)) else [end]
+    front: set[str] = set()
+    for s in dict.fromkeys(firsts):
+        if s in present:
+            front |= visit(s, True)
+    for s in dict.fromkeys(lasts):
+        if s in present:
+            front |= visit(s, False)
     return front
 
 

@@ -122,8 +122,10 @@ def calibrate(
         journey = _calibrated(calibrate_log, frame, log, name, journey_id, periods, carrier,
                               processing_quantile, steps, rule)  # fmt: skip
     except CalibrationError as e:
-        text = str(e).replace("option citizen_steps", "--citizen-steps")
-        raise InputError(f"{log.name}: {text.replace('option present', '--present')}") from None
+        text = str(e)
+        for option, flag in _FLAGS.items():
+            text = text.replace(f"option {option}", flag)
+        raise InputError(f"{log.name}: {text}") from None
     problems = validate(journey)
     if problems:  # a calibrated model that does not validate is a bug: say so, write nothing
         raise RuntimeError(str(JourneyError(problems, source=str(output))))
@@ -135,6 +137,15 @@ def calibrate(
     for note in calibration_notes(journey):
         click.echo(f"- {note}")
     click.echo(f"wrote {output}", err=True)
+
+
+# library option names in calibration errors, as the command's flags
+_FLAGS = {
+    "citizen_steps": "--citizen-steps",
+    "present": "--present",
+    "periods": "--period",
+    "processing_quantile": "--processing-quantile",
+}
 
 
 def _calibrated(

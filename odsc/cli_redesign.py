@@ -69,12 +69,6 @@ _ROWS = (
 )
 
 
-def _priced(j: Any) -> bool:
-    """Whether the journey says anything about what the citizen pays."""
-    fees = any(s.fee for s in j.steps)
-    return fees or any(d.travel_cost for d in j.doors) or bool(j.time_value_per_hour)
-
-
 def _figures(before: Any, after: Any, journeys: tuple[Any, ...] = ()) -> str:
     """A small before/after table of the exact expected figures of both journeys."""
     rows = [(label.format(before.currency), attr, k, f) for label, attr, k, f in _ROWS]
@@ -83,6 +77,8 @@ def _figures(before: Any, after: Any, journeys: tuple[Any, ...] = ()) -> str:
         "Expected per case, from the model (no queues):",
         f"  {'':<{width}}  {'as-is':>10}  {'to-be':>10}",
     ]
+    from simulations.measures import priced as _priced
+
     priced = any(_priced(j) for j in journeys)
     for label, attr, k, f in rows:
         a, b = getattr(before, attr) * k, getattr(after, attr) * k
