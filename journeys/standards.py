@@ -13,8 +13,8 @@ Rules decided here:
   capped; an agency with none is refused with the reason.
 * The capped backlog is the original one with every value above the cap set
   to the cap: an empirical backlog keeps its samples, each at most the cap;
-  another is first turned into its 100 quantiles (at probabilities 0.005,
-  0.015, ..., 0.995).
+  another is first turned into its 1,000 quantiles (at probabilities 0.0005,
+  0.0015, ..., 0.9995).
 * ``working days`` are converted to elapsed minutes with the agency's week:
   ``days x 1440 x 7 / open days a week`` of the calendar of the receiving
   step's pool (of the journey's first calendar when it has no pool; five
@@ -30,7 +30,7 @@ Examples
 ...     agencies=(Agency("dola", "DOLA"), Agency("tax", "Tax")))
 >>> r = service_standard(j, "Tax", days=2)
 >>> r.journey.transitions[0].backlog.quantile([0.1, 0.99]).tolist()
-[840.0, 4032.0]
+[804.0, 4032.0]
 >>> print(r.changes[0])
 Service standard (an assumption Tax must commit to): handoffs into Tax are taken up within 2 working days (4,032 min); backlog of 'a' -> 'b': mean 4,000 -> 3,016 min (the cap is reached by 50% of dossiers).
 """
@@ -46,7 +46,7 @@ from journeys.redesign import Redesign, RedesignError, _agency_ids, _finish, _la
 
 __all__ = ["service_standard"]
 
-_U = (np.arange(100) + 0.5) / 100
+_U = (np.arange(1000) + 0.5) / 1000
 
 
 def service_standard(
