@@ -38,11 +38,12 @@ enough that every command finishes in seconds on one machine:
     a day at this rate is already about a million events. A busy ward centre
     receives about 400 dossiers a day, a national call centre tens of
     thousands.
-:data:`MAX_HORIZON_DAYS` = 3,660 days
-    Ten years of simulated time. The opening hours are laid out day by day over
-    the horizon; a longer run says nothing a planner can use, since staff,
-    rules and demand change within a decade. Journeys carry no horizon of their
-    own: this bounds the ``days`` of a simulation (the ``--days`` option).
+:data:`MAX_HORIZON_DAYS` = 2,500 days
+    Days on which citizens arrive in one simulated run (the ``days`` of
+    :func:`simulations.engine.simulate`, the ``--days`` option): about ten
+    years of working days. The opening hours are laid out day by day over the
+    horizon; a longer run says nothing a planner can use, since staff, rules
+    and demand change within a decade. Journeys carry no horizon of their own.
 
 Examples
 --------
@@ -77,8 +78,8 @@ MAX_DOCUMENTS: int = 200
 MAX_CAPACITY: int = 10_000
 #: Mean new cases per working day (``arrivals.per_day``, ``--arrivals-per-day``).
 MAX_ARRIVALS_PER_DAY: int = 100_000
-#: Days of simulated time (``--days``); journeys themselves carry no horizon.
-MAX_HORIZON_DAYS: int = 3_660
+#: Days on which citizens arrive in one run (``--days``); journeys carry no horizon.
+MAX_HORIZON_DAYS: int = 2_500
 
 #: Every limit by name, for messages and documentation.
 LIMITS: dict[str, int] = {

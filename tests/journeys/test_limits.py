@@ -53,7 +53,7 @@ def test_the_limits_are_named_in_one_place():
         "MAX_DOCUMENTS": 200,
         "MAX_CAPACITY": 10_000,
         "MAX_ARRIVALS_PER_DAY": 100_000,
-        "MAX_HORIZON_DAYS": 3660,
+        "MAX_HORIZON_DAYS": 2500,
     }
 
 
