@@ -181,8 +181,8 @@ def _stuck(
         if step[t.source].split == "and" or (_number(t.probability) and t.probability > 0)
     )
     finishing = _reaching(g, ends)
-    positive = _reaching(live, ends) if positive else finishing
-    stuck = [s for s in ids if s not in positive]
+    leaving = _reaching(live, ends) if positive else finishing
+    stuck = [s for s in ids if s not in leaving]
     if not stuck:
         return
     blocked = [s for s in stuck if s not in finishing]
@@ -192,7 +192,7 @@ def _stuck(
             exits = [
                 f"transitions[{i}] to {t.target}"
                 for i, t in edges
-                if t.source in looping and t.target in positive
+                if t.source in looping and t.target in leaving
             ]
             exits = exits or [
                 f"transitions[{i}] to {t.target}"
