@@ -43,6 +43,7 @@ import pandas as pd
 
 from analysis.findings import format_minutes
 from analysis.schema import ACTIVITY
+from journeys.fonts import GRAPHVIZ_FONTS
 
 if TYPE_CHECKING:  # pragma: no cover
     import graphviz
@@ -55,7 +56,7 @@ _ARC_COLOURS = ("#4575b4", "#74add1", "#fdae61", "#f46d43", "#d73027")
 # Light to dark blue for activity boxes, by number of events.
 _NODE_FILLS = ("#eff3ff", "#c6dbef", "#9ecae1", "#6baed6", "#3182bd")
 _NODE_FONT = ("#1a1a1a", "#1a1a1a", "#1a1a1a", "#1a1a1a", "#ffffff")
-_FONT = "Helvetica"
+_FONT = GRAPHVIZ_FONTS  # Helvetica, then DejaVu Sans and Lao fonts (per glyph)
 
 
 def process_map(

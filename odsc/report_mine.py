@@ -414,12 +414,15 @@ def _svg(size: tuple[float, float], fn: Callable[[Any], Any]) -> str:
     import matplotlib
     from matplotlib.figure import Figure
 
+    from journeys.fonts import plot_rc
+
     # A bare Figure (no pyplot): nothing global changes and no window can open.
     style = {
         "svg.fonttype": "none",
         "font.size": 9.5,
         "svg.hashsalt": "odsc",
         "font.family": "sans-serif",
+        **plot_rc(),  # DejaVu Sans, then a Lao font when installed
     }
     with matplotlib.rc_context(style):
         fig = Figure(figsize=size, layout="constrained")

@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from journeys.graph_rules import join_arrivals
 from journeys.model import Journey
 from simulations.calendar import OpeningHours, always_open
 from simulations.rng import draws, stream
@@ -87,6 +88,7 @@ class Run:
             self.desks[p.id] = _Desks(i, p, hours[p.calendar], base)
             base += p.capacity
         self.steps: dict[str, _Step] = {}
+        arrivals_at = join_arrivals(journey)
         for i, s in enumerate(journey.steps):
             st = _Step()
             st.index = i
@@ -95,7 +97,7 @@ class Run:
             st.work = draws(lambda n, d=s.duration, g=rng: d.sample(g, n)).__next__
             st.present = bool(s.citizen_present)
             st.split_and = s.split == "and"
-            st.join = len(journey.predecessors(s.id)) if s.join == "and" else 0
+            st.join = arrivals_at.get(s.id, 0)  # branches the and-join waits for
             self.steps[s.id] = st
         doors = {d.id: d for d in journey.doors}
         for s in journey.steps:
