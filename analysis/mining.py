@@ -75,7 +75,9 @@ class MiningResult:
     ----------
     summary : pandas.Series
         Headline figures: :func:`analysis.kpis.summarize` plus the counts of
-        cases, events, activities, agencies, resources, variants, handoffs,
+        cases, events, activities, agencies (``agencies_named``: those other
+        than ``unknown``), resources, variants, handoffs (NaN, with their
+        per-case and lead-time figures, when the log names no agency),
         and the queue standard on desk queues (:func:`analysis.queues.queue_waits`):
         ``queue_waits`` (how many were measured; NaN when the log does not say
         which steps had the citizen), ``queue_within_sla`` (the share of them
@@ -252,6 +254,7 @@ def mine(
     acts = activity_stats(ev)
     trans = transition_stats(ev, pairs=pairs.drop(columns="by", errors="ignore"))
     hand = handoffs(ev, journey=journey, events=moves.drop(columns="by", errors="ignore"))
+    acts, hand = _with_causes(ev, moves, acts, hand)
     pings = pingpongs(ev, events=moves.drop(columns="by", errors="ignore"))
     res_hand = _empty_handoffs()
     if has_resource:
@@ -444,6 +447,12 @@ def _counts(
         ),
         "pingpong_returns": int(pings["returns"].sum()) if len(pings) else 0,
     }
+    named = 0
+    if AGENCY in ev.columns:
+        named = int(pd.Series(ev[AGENCY].astype(str).unique()).ne(UNKNOWN_AGENCY).sum())
+    out["agencies_named"] = named
+    if not named:  # the log names no agency: handoffs are unknown, not zero
+        out.update(handoffs=math.nan, handoffs_per_case=math.nan, handoff_delay_share=math.nan)
     queue = ev["queue_wait"].to_numpy(dtype=float) if "queue_wait" in ev.columns else np.empty(0)
     queue = queue[~np.isnan(queue)]
     out["queue_waits"] = len(queue)
@@ -474,6 +483,39 @@ def _notes(
         )
     notes.append(f"Hours of the day and calendar days are in {tz or 'UTC'}.")
     return notes
+
+
+def _with_causes(
+    ev: pd.DataFrame, moves: pd.DataFrame, acts: pd.DataFrame, hand: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The activity and handoff tables with the likely cause of their waits.
+
+    Activities get ``cause``, ``cause_reason`` and ``handoff_share``
+    (:func:`analysis.causes.wait_causes`); agency pairs get ``cause``
+    (``"timer"`` when their delays look set by a rule,
+    :func:`analysis.causes.timer_reason`, else ``"handoff"``) and
+    ``cause_reason``.
+    """
+    from analysis.causes import timer_reason, wait_causes
+
+    causes = wait_causes(ev, moves)
+    names = acts["activity"].astype(str)
+    acts = acts.assign(
+        cause=names.map(causes["cause"]).astype(object).where(names.isin(causes.index), None),
+        cause_reason=names.map(causes["cause_reason"]).fillna(""),
+        handoff_share=names.map(causes["handoff_share"]),
+    )
+    if len(hand) and len(moves):
+        delays = moves.groupby(
+            [moves["source"].astype(str), moves["target"].astype(str)], sort=False
+        )["delay"]
+        reasons = {pair: timer_reason(d.to_numpy(dtype=float)) for pair, d in delays}
+        keys = list(zip(hand["source"].astype(str), hand["target"].astype(str)))
+        hand = hand.assign(
+            cause=["timer" if reasons.get(k) else "handoff" for k in keys],
+            cause_reason=[reasons.get(k) or "" for k in keys],
+        )
+    return acts, hand
 
 
 def _compact(ev: pd.DataFrame, by: str | None) -> pd.DataFrame:
