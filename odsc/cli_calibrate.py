@@ -26,10 +26,15 @@ __all__ = ["COMMANDS", "calibrate", "validate_model"]
 
 def _read(path: Path, columns: dict[str, Any]) -> Any:
     from analysis.logs import read_log
+    from odsc.inputs import check_log_file
+    from odsc.limits import check_log_size
 
     given = {k: v for k, v in columns.items() if v}
     given["missing"] = columns.get("missing") or ("EMPTY",)
-    return read_log(path, **given)
+    check_log_file(path)
+    frame = read_log(path, **given)
+    check_log_size(frame, path.name, activity=given.get("activity"))
+    return frame
 
 
 @click.command("calibrate")
@@ -91,8 +96,9 @@ def calibrate(
     from journeys.errors import JourneyError
     from journeys.io import dumps
     from journeys.validate import validate
-    from odsc.files import write_atomic
+    from odsc.files import check_output, write_atomic
 
+    check_output(output, {".yaml": "yaml", ".yml": "yaml"}, inputs=[log])
     frame = _read(log, columns)
     stem = log.name.split(".")[0]
     journey = calibrate_log(
@@ -149,12 +155,20 @@ def validate_model(
     from analysis.fidelity import fidelity
     from journeys.errors import InputError
     from journeys.io import load
+    from odsc.limits import MAX_REPLICATIONS, check_citizens, check_journey_size
     from simulations.measures import replay_log
 
     if seed < 0:
         raise InputError(f"--seed must be >= 0, got {seed}")
+    if replications > MAX_REPLICATIONS:
+        raise InputError(f"--replications must be at most {MAX_REPLICATIONS:,}, got {replications}")
     journey = load(model)
+    check_journey_size(journey, str(model))
     real = _read(log, columns)
+    cases = real["case:concept:name"].nunique()
+    check_citizens(
+        cases * replications, f"{log.name}: {cases:,} cases x {replications} replications"
+    )
     simulated, unfinished = replay_log(journey, real, seed=seed, replications=replications)
     result = fidelity(real, simulated, exclude=boundary_steps(journey))
     if as_json:

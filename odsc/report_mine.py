@@ -131,6 +131,7 @@ def mine_report(
     from analysis.mining import mine
     from analysis.privacy import pseudonymise, random_key
     from analysis.schema import LogError
+    from odsc.limits import check_log_size
 
     if fmt not in FORMATS:
         raise LogError(f"--format: unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
@@ -159,6 +160,7 @@ def mine_report(
             tz=tz,
             missing=tuple(missing),
         )
+        check_log_size(log, _name(source), activity=activity, by=by)
         if by is not None and by not in log.columns:
             raise LogError(
                 f"{_name(source)}: --by: no column {by!r}; columns: "
