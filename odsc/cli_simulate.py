@@ -47,7 +47,16 @@ def _backend_options(f: Callable[..., Any]) -> Callable[..., Any]:
 def _check_whole(option: str, value: int | None, low: int, high: int | None = None) -> None:
     from odsc.cli_common import check_number
 
-    check_number(option, value, low=low, high=high)
+    check_number(option, value, low=low, high=high, why=_WHY.get(option, ""))
+
+
+_WHY = {
+    "--days": "about ten years of working days",
+    "--warmup-days": "about ten years of working days",
+    "--tail-days": "about ten years of working days",
+    "--jobs": "more than a machine has cores",
+    "--dask-local": "more than a machine has cores",
+}
 
 
 def _check_run(journeys: list[Any], days: int, per_day: float | None, what: str) -> None:
@@ -230,7 +239,7 @@ def compare(
     )
     if fmt == "html":
         for j in journeys:
-            check_journey_size(j, j.id, blueprint=True)
+            check_journey_size(j, j.id, blueprint=True, hint="; write a .md or .json report")
     scenarios = [Scenario(j.id, j, arrivals_per_day) for j in journeys]
     if len({s.name for s in scenarios}) != len(scenarios):
         raise InputError("give each journey once (their ids must differ)")

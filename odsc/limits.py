@@ -158,8 +158,12 @@ def check_log_size(
         )
 
 
-def check_journey_size(journey: Journey, source: str, *, blueprint: bool = False) -> None:
+def check_journey_size(
+    journey: Journey, source: str, *, blueprint: bool = False, hint: str = ""
+) -> None:
     """Refuse a journey with more steps than a command handles (or can draw).
+
+    ``hint`` is added to the message of a journey too large to draw.
 
     Examples
     --------
@@ -174,7 +178,7 @@ def check_journey_size(journey: Journey, source: str, *, blueprint: bool = False
     if blueprint and steps > MAX_BLUEPRINT_STEPS:
         raise InputError(
             f"{source}: {steps:,} steps are too many to draw as a blueprint (limit "
-            f"{MAX_BLUEPRINT_STEPS:,}); write a .md or .json report instead"
+            f"{MAX_BLUEPRINT_STEPS:,}){hint}"
         )
 
 
