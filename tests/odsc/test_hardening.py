@@ -361,3 +361,14 @@ def test_reading_what_the_simulator_writes_stays_quiet(tmp_path):
     r = CliRunner().invoke(main, ["simulate", "family-book", "--days", "2", "-o", str(out)])
     assert r.exit_code == 0 and r.stderr == ""
     assert pd.read_parquet(out)["case:concept:name"].nunique() > 0
+
+
+def test_a_run_in_which_no_citizen_arrives_writes_an_empty_log(tmp_path):
+    # 0.125 citizens a day over 2 days: nobody comes (once a traceback)
+    out = tmp_path / "s.csv"
+    args = ["simulate", "family-book", "--days", "2", "--arrivals-per-day", "0.125", "-o", str(out)]
+    r = CliRunner().invoke(main, args)
+    assert r.exit_code == 0, r.output
+    assert "0 events of 0 cases (0 arrived" in r.stdout
+    assert out.read_text().splitlines()[0].endswith(",odsc:arrival")
+    assert len(out.read_text().splitlines()) == 1
