@@ -466,14 +466,29 @@ def _parse_times(
         )
     if required and not given.all():
         raise LogError(f"{name}: empty {col} at {_rows_text(out, ~given, unit)}")
+    _check_range(parsed, values, out, col, name, unit)
     return parsed.dt.as_unit("ns")
+
+
+def _check_range(
+    parsed: pd.Series, values: pd.Series, out: pd.DataFrame, col: str, name: str, unit: str
+) -> None:
+    """Refuse times outside what pandas holds in nanoseconds (years 1678 to 2261)."""
+    low, high = (pd.Timestamp(t, tz="UTC") for t in (pd.Timestamp.min, pd.Timestamp.max))
+    outside = ((parsed < low) | (parsed > high)).to_numpy(dtype=bool, na_value=False)
+    if outside.any():
+        quoted = ", ".join(repr(str(v)) for v in values[outside].unique()[:_SHOW])
+        raise LogError(
+            f"{name}: {col} out of range at {_rows_text(out, outside, unit)} (values: {quoted}); "
+            "times must lie between the years 1678 and 2261"
+        )
 
 
 def _parse_text_times(text: pd.Series, tz: str | None, name: str) -> pd.Series:
     """Parse timestamps written as text; aware ones to UTC, naive ones in ``tz``."""
     text = text.str.strip()
     aware = text.str.contains(r"(?:Z|[+-]\d\d:?\d\d)$", regex=True, na=False).to_numpy()
-    result = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns, UTC]")
+    result = pd.Series(pd.NaT, index=text.index, dtype="datetime64[us, UTC]")
     if aware.any():
         result[aware] = _to_datetime(text[aware], utc=True)
     if (~aware).any():

@@ -3,7 +3,10 @@
 Library modules are imported inside the commands so that ``odsc --help``
 answers fast. Errors a user can cause (an :class:`journeys.errors.InputError`)
 print one line per problem on standard error and exit with status 2; nothing
-is written in that case.
+is written in that case, and an existing output file is left as it was. Usage
+errors click finds (a bad option value) are one line too. Output formats follow
+the output's extension; the size limits of the commands are in
+:mod:`odsc.limits`.
 
 Commands live in the ``odsc.cli_*`` modules (each lists its ``COMMANDS``) and are
 registered here; what they share is in :mod:`odsc.cli_common`.
@@ -13,12 +16,12 @@ from __future__ import annotations
 
 import click
 
-from odsc.cli_common import user_errors
+from odsc.cli_common import OneLineGroup, user_errors
 
 __all__ = ["main", "user_errors"]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=OneLineGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="odsc-journeys")
 def main() -> None:
     """odsc: map, mine and redesign one-door service journeys.

@@ -26,10 +26,15 @@ __all__ = ["COMMANDS", "calibrate", "validate_model"]
 
 def _read(path: Path, columns: dict[str, Any]) -> Any:
     from analysis.logs import read_log
+    from odsc.inputs import check_log_file
+    from odsc.limits import check_log_size
 
     given = {k: v for k, v in columns.items() if v}
     given["missing"] = columns.get("missing") or ("EMPTY",)
-    return read_log(path, **given)
+    check_log_file(path)
+    frame = read_log(path, **given)
+    check_log_size(frame, path.name, activity=given.get("activity"))
+    return frame
 
 
 @click.command("calibrate")
@@ -109,11 +114,13 @@ def calibrate(
     from journeys.errors import InputError, JourneyError
     from journeys.io import dumps
     from journeys.validate import validate
-    from odsc.files import write_atomic
+    from odsc.files import check_output, write_atomic
 
     rule = present if present is not None and "=" in present else None
     if present is not None and rule is None:
         columns = {**columns, "present": present}
+
+    check_output(output, {".yaml": "yaml", ".yml": "yaml"}, inputs=[log])
     frame = _read(log, columns)
     steps = tuple(s.strip() for s in (citizen_steps or "").split(",") if s.strip())
     if citizen_steps is not None and not steps:
@@ -207,13 +214,22 @@ def validate_model(
     from analysis.timezones import local_log, log_zone
     from journeys.errors import InputError
     from journeys.io import load
+    from odsc.limits import MAX_REPLICATIONS, check_citizens, check_journey_size
     from simulations.measures import replay_log
 
     if seed < 0:
         raise InputError(f"--seed must be >= 0, got {seed}")
+    if replications > MAX_REPLICATIONS:
+        raise InputError(f"--replications must be at most {MAX_REPLICATIONS:,}, got {replications}")
     journey = load(model)
+    check_journey_size(journey, str(model))
     real = _read(log, columns)
     real = local_log(real, log_zone(real, columns.get("tz")))  # the model's clock
+
+    cases = real["case:concept:name"].nunique()
+    check_citizens(
+        cases * replications, f"{log.name}: {cases:,} cases x {replications} replications"
+    )
     simulated, unfinished = replay_log(journey, real, seed=seed, replications=replications)
     if simulated.empty:
         raise InputError(_nothing_finished(journey, model.name, real, unfinished))

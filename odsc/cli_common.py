@@ -3,6 +3,24 @@
 It imports nothing of the commands, so every ``odsc.cli_*`` module can import
 it at load time, whichever module Python loads first.
 
+The guard, :func:`user_errors`, is the one place where the contract of every
+command is kept:
+
+* an :class:`~journeys.errors.InputError` prints ``error: ...`` (one line per
+  problem, naming the file and the row, field or option) and exits with
+  status 2; an output path that cannot be written (``OSError`` with a file
+  name), a compressed input that ends early (``EOFError``) and an input too
+  large for memory are user errors too;
+* warnings: those our own code raises about the input (e.g. dropped duplicate
+  events) are printed as ``warning: ...`` lines after a successful run; those
+  of third-party libraries (pandas, matplotlib, pm4py) are silenced, as are
+  their log messages, so standard error holds only our own lines;
+* any other exception is a bug: one line saying so, exit status 1 (set the
+  environment variable ``ODSC_TRACEBACK=1`` to see the traceback).
+
+:class:`OneLineGroup` makes click's own usage errors (a bad option value, a
+missing argument) one line as well: ``error: odsc mine: --sla: ...``.
+
 Examples
 --------
 >>> import click
@@ -29,44 +47,188 @@ Warnings a command raises are shown as one line each on standard error:
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import functools
+import logging
+import math
+import os
 import sys
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 import click
 
-__all__ = ["log_column_options", "user_errors"]
+__all__ = ["OneLineGroup", "check_number", "log_column_options", "user_errors"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+#: Top-level packages whose warnings are ours (shown); any other's are silenced.
+_OUR_PACKAGES = frozenset({"journeys", "analysis", "simulations", "odsc"})
+
 
 def user_errors(func: F) -> F:
-    """Turn input errors raised by ``func`` into one-line messages and exit 2."""
+    """Keep the command contract around ``func``: one-line errors, exit 2, our lines only.
+
+    See the module docstring for what is caught and how it is shown.
+    """
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         from journeys.errors import InputError
 
-        with warnings.catch_warnings():
-            warnings.showwarning = _one_line_warning
-            try:
-                return func(*args, **kwargs)
-            except InputError as e:
-                for line in str(e).splitlines() or ["invalid input"]:
-                    click.echo(f"error: {line}", err=True)
-                sys.exit(2)
+        ours: list[str] = []
+        try:
+            with _quiet_libraries(ours):
+                result = func(*args, **kwargs)
+        except InputError as e:
+            _fail(str(e).splitlines() or ["invalid input"])
+        except (click.exceptions.Exit, click.ClickException, click.Abort, KeyboardInterrupt):
+            raise
+        except MemoryError:
+            _fail(["not enough memory for this input (see the size limits in the README)"])
+        except EOFError:
+            _fail(["an input file ends early: a truncated or damaged compressed file?"])
+        except OSError as e:
+            if e.filename is None and e.errno == errno.EPIPE:
+                raise  # standard output closed early (``odsc ... | head``): click's case
+            if e.filename is None:
+                _internal(e)
+            _fail([f"{e.filename}: {e.strerror or _one_line(e)}"])
+        except Exception as e:
+            _internal(e)
+        for line in dict.fromkeys(ours):
+            click.echo(f"warning: {line}", err=True)
+        return result
 
     return wrapper  # type: ignore[return-value]
 
 
-def _one_line_warning(
-    message: Warning | str, category: type[Warning], *args: Any, **kwargs: Any
+def _fail(lines: list[str], status: int = 2) -> None:
+    for line in lines:
+        click.echo(f"error: {line}", err=True)
+    sys.exit(status)
+
+
+def _internal(e: BaseException) -> None:
+    """An exception no input should cause: a bug. One line, exit 1 (traceback on request)."""
+    if os.environ.get("ODSC_TRACEBACK"):
+        raise e
+    _fail(
+        [
+            f"internal error ({type(e).__name__}: {_one_line(e)[:300]}); this is a bug of "
+            "odsc: please report it with the command that caused it "
+            "(ODSC_TRACEBACK=1 shows the details)"
+        ],
+        status=1,
+    )
+
+
+def _one_line(e: BaseException) -> str:
+    return " ".join(str(e).split()) or type(e).__name__
+
+
+@contextlib.contextmanager
+def _quiet_libraries(ours: list[str]) -> Iterator[None]:
+    """Collect our own warnings into ``ours``; drop third-party warnings and log records."""
+
+    def show(message: Any, category: Any, filename: str, lineno: int, *rest: Any) -> None:
+        if _warned_by_us():
+            ours.append(" ".join(str(message).split()))
+
+    root = logging.getLogger()
+    null = logging.NullHandler()
+    root.addHandler(null)  # records of matplotlib, pm4py, ... go nowhere, not to stderr
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("default")
+            warnings.filterwarnings("ignore", category=DeprecationWarning)
+            warnings.showwarning = show
+            yield
+    finally:
+        root.removeHandler(null)
+
+
+def _warned_by_us() -> bool:
+    """Whether the code that called ``warnings.warn`` belongs to one of our packages."""
+    frame = sys._getframe(2)
+    while frame is not None:
+        module = str(frame.f_globals.get("__name__", ""))
+        if module not in ("warnings", __name__):
+            return module.split(".")[0] in _OUR_PACKAGES
+        frame = frame.f_back  # type: ignore[assignment]
+    return False
+
+
+def check_number(
+    option: str,
+    value: float | None,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    low_open: bool = False,
+    why: str = "",
 ) -> None:
-    """Show a warning as one ``warning: ...`` line on standard error (no source line)."""
-    text = " ".join(str(message).split())
-    click.echo(f"warning: {text}", err=True)
+    """Refuse an option value that is not a finite number within ``[low, high]``.
+
+    ``why`` is the reason of the upper bound, shown when it is exceeded.
+
+    Examples
+    --------
+    >>> check_number("--sla", 15.0, low=0, low_open=True)
+    >>> check_number("--sla", float("nan"), low=0)
+    Traceback (most recent call last):
+    ...
+    journeys.errors.InputError: --sla must be a number, got nan
+    >>> check_number("--days", 10**8, low=1, high=2500, why="a run longer than 10 years")
+    Traceback (most recent call last):
+    ...
+    journeys.errors.InputError: --days must be at most 2,500 (a run longer than 10 years), got 100000000
+    """
+    from journeys.errors import InputError
+
+    if value is None:
+        return
+    got = str(value) if isinstance(value, int) else f"{value:g}"
+    if not math.isfinite(value):
+        raise InputError(f"{option} must be a number, got {value}")
+    if low is not None and (value <= low if low_open else value < low):
+        raise InputError(f"{option} must be {'>' if low_open else '>='} {low:g}, got {got}")
+    if high is not None and value > high:
+        reason = f" ({why})" if why else ""
+        raise InputError(f"{option} must be at most {high:,g}{reason}, got {got}")
+
+
+class _UsageLine(click.UsageError):
+    """A click usage error shown as one ``error:`` line."""
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"error: {self.message}", err=True)
+
+
+def _usage_line(e: click.UsageError) -> click.UsageError:
+    if isinstance(e, (_UsageLine, click.exceptions.NoArgsIsHelpError)):
+        return e
+    where = e.ctx.command_path if e.ctx is not None else "odsc"
+    text = " ".join(e.format_message().split())
+    return _UsageLine(f"{where}: {text} (see {where} --help)", ctx=e.ctx)
+
+
+class OneLineGroup(click.Group):
+    """A click group whose usage errors (bad option values, missing arguments) are one line."""
+
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        try:
+            return super().make_context(*args, **kwargs)
+        except click.UsageError as e:
+            raise _usage_line(e) from None
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.UsageError as e:
+            raise _usage_line(e) from None
 
 
 def log_column_options(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+from pathlib import Path
 
 import click
 
@@ -37,8 +38,17 @@ def demo(out_dir: str, seed: int, replications: int, jobs: int | None) -> None:
     the output folder: report.html (findings, both blueprints, the before/after
     table), observed_log.csv, as_is.yaml and to_be.yaml.
     """
+    from journeys.errors import InputError
+    from odsc.cli_common import check_number
     from odsc.demo import run_demo
+    from odsc.files import check_folder
+    from odsc.limits import MAX_JOBS, MAX_REPLICATIONS
 
+    if Path(out_dir).exists() and not Path(out_dir).is_dir():
+        raise InputError(f"{out_dir}: is a file; -o names the folder of the demo's files")
+    check_folder(out_dir)
+    check_number("--replications", replications, high=MAX_REPLICATIONS)
+    check_number("--jobs", jobs, low=1, high=MAX_JOBS)
     t0 = time.perf_counter()
     for line in run_demo(
         out_dir, seed=seed, replications=replications, jobs=jobs, progress=sys.stderr.isatty()

@@ -11,14 +11,15 @@ from pathlib import Path
 
 import click
 
-from odsc.cli_common import user_errors
+from odsc.cli_common import OneLineGroup, user_errors
 
 __all__ = ["COMMANDS", "journey"]
 
+_IMAGE_TYPES = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
 _JOURNEY_HELP = "JOURNEY is a journey YAML file or a catalogue name (see `odsc journey list`)."
 
 
-@click.group()
+@click.group(cls=OneLineGroup)
 def journey() -> None:
     """Service journeys: list, validate, show, walk, metrics, plot.
 
@@ -102,8 +103,12 @@ def walk(spec: str, path: str | None, seed: int | None, as_json: bool) -> None:
     from journeys.catalog import resolve
     from journeys.walk import format_walk
     from journeys.walk import walk as walk_journey
+    from odsc.cli_common import check_number
+    from odsc.limits import check_journey_size
 
+    check_number("--seed", seed, low=0)
     j = resolve(spec)
+    check_journey_size(j, spec)
     steps = [s.strip() for s in path.split(",") if s.strip()] if path else None
     how = "sample" if seed is not None and steps is None else "likely"
     df = walk_journey(j, path=steps, how=how, seed=seed)
@@ -125,8 +130,11 @@ def metrics(specs: tuple[str, ...], as_json: bool) -> None:
     """
     from journeys.catalog import resolve
     from journeys.metrics import metrics_table, static_metrics
+    from odsc.limits import check_journey_size
 
     js = [resolve(s) for s in specs]
+    for spec, j in zip(specs, js):
+        check_journey_size(j, spec)
     if as_json:
         click.echo(json.dumps({j.id: static_metrics(j).to_dict() for j in js}, indent=2))
         return
@@ -146,20 +154,28 @@ def metrics(specs: tuple[str, ...], as_json: bool) -> None:
     "-o",
     "--output",
     required=True,
-    type=click.Path(dir_okay=False, writable=True),
-    help="Image file to write: .png, .svg or .pdf.",
+    type=click.Path(dir_okay=False),
+    help="Image file to write: .png, .svg or .pdf (the extension decides).",
 )
 @click.option("--dpi", type=int, default=150, show_default=True, help="Resolution of a PNG.")
 @user_errors
 def plot(spec: str, output: str, dpi: int) -> None:
     """Draw the journey as a service blueprint (swimlanes, visits, pain points)."""
+    import io
+
     from journeys.catalog import resolve
     from journeys.errors import InputError
+    from odsc.cli_common import check_number
+    from odsc.files import check_output, write_atomic
+    from odsc.limits import MAX_DPI, check_journey_size
 
     out = Path(output)
-    if out.suffix.lower() not in (".png", ".svg", ".pdf"):
+    if out.suffix.lower() not in _IMAGE_TYPES:
         raise InputError(f"{output}: unsupported image type (use .png, .svg or .pdf)")
+    kind = check_output(out, _IMAGE_TYPES, inputs=[spec])
+    check_number("--dpi", dpi, low=1, high=MAX_DPI, why="print quality")
     j = resolve(spec)
+    check_journey_size(j, spec, blueprint=True)
     import matplotlib
 
     matplotlib.use("Agg")
@@ -168,9 +184,12 @@ def plot(spec: str, output: str, dpi: int) -> None:
     from journeys.blueprint import blueprint
 
     ax = blueprint(j)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    ax.figure.savefig(out, dpi=dpi, bbox_inches="tight")
-    plt.close(ax.figure)
+    buf = io.BytesIO()
+    try:
+        ax.figure.savefig(buf, format=kind, dpi=dpi, bbox_inches="tight")
+    finally:
+        plt.close(ax.figure)
+    write_atomic(out, buf.getvalue())
     click.echo(f"wrote {out}")
 
 

@@ -3,6 +3,8 @@
 The command is thin: it parses the options, calls
 :func:`odsc.report_mine.mine_report` and writes the file atomically. Input
 errors print one line and exit with status 2, and then nothing is written.
+The output's extension decides the format (:data:`FORMATS`); ``--format``,
+when given, must agree with it.
 """
 
 from __future__ import annotations
@@ -14,9 +16,10 @@ import click
 
 from odsc.cli_common import log_column_options, user_errors
 
-__all__ = ["COMMANDS", "mine"]
+__all__ = ["COMMANDS", "FORMATS", "mine"]
 
-
+#: Report file extensions and the format each one means.
+FORMATS = {".html": "html", ".htm": "html", ".md": "md", ".markdown": "md", ".json": "json"}
 _FORMATS = ("html", "md", "json")
 
 
@@ -35,7 +38,7 @@ _FORMATS = ("html", "md", "json")
 @click.option("--by", metavar="COL", help="Compare groups, e.g. centre or case:channel.")
 @click.option(
     "--sla",
-    type=click.FloatRange(min=0, min_open=True),
+    type=float,
     default=15,
     show_default=True,
     help="Queue standard in minutes.",
@@ -51,14 +54,14 @@ _FORMATS = ("html", "md", "json")
     "fmt",
     type=click.Choice(_FORMATS),
     default=None,
-    help="Report format [from the output's extension, else html].",
+    help="Report format; must agree with the output's extension [from the extension].",
 )
 @click.option(
     "-o",
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
     required=True,
-    help="Report file to write.",
+    help="Report file to write: .html, .md or .json.",
 )
 @user_errors
 def mine(
@@ -89,17 +92,23 @@ def mine(
 
     Example: odsc mine receipt.csv --agency org:group -o report.html
     """
-    from odsc.files import write_atomic
+    from journeys.errors import InputError
+    from odsc.cli_common import check_number
+    from odsc.files import check_output, write_atomic
+    from odsc.inputs import check_log_file
     from odsc.report_mine import mine_report
 
+    kind = check_output(output, FORMATS, inputs=[log, journey_spec])
+    if fmt is not None and fmt != kind:
+        raise InputError(f"{output}: --format {fmt} but the extension means {kind}")
+    fmt = kind
+    check_number("--sla", sla, low=0, low_open=True)
+    check_log_file(log)
     journey = None
     if journey_spec:
         from journeys.catalog import resolve
 
         journey = resolve(journey_spec)
-    if fmt is None:
-        suffix = output.suffix.lower().lstrip(".")
-        fmt = {"md": "md", "markdown": "md", "json": "json"}.get(suffix, "html")
     text = mine_report(
         log,
         fmt=fmt,

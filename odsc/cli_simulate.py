@@ -44,11 +44,29 @@ def _backend_options(f: Callable[..., Any]) -> Callable[..., Any]:
     return f
 
 
-def _check_whole(option: str, value: int | None, low: int) -> None:
-    from journeys.errors import InputError
+def _check_whole(option: str, value: int | None, low: int, high: int | None = None) -> None:
+    from odsc.cli_common import check_number
 
-    if value is not None and value < low:
-        raise InputError(f"{option} must be >= {low}, got {value}")
+    check_number(option, value, low=low, high=high, why=_WHY.get(option, ""))
+
+
+_WHY = {
+    "--days": "about ten years of working days",
+    "--warmup-days": "about ten years of working days",
+    "--tail-days": "about ten years of working days",
+    "--jobs": "more than a machine has cores",
+    "--dask-local": "more than a machine has cores",
+}
+
+
+def _check_run(journeys: list[Any], days: int, per_day: float | None, what: str) -> None:
+    """Refuse journeys too large for a command, or a run bringing too many citizens."""
+    from odsc.limits import check_citizens, check_journey_size
+
+    for j in journeys:
+        check_journey_size(j, j.id)
+        rate = j.arrivals.per_day if per_day is None else per_day
+        check_citizens(days * rate, f"{j.id}: {what} at {rate:g} citizens a day")
 
 
 @click.command()
@@ -85,16 +103,23 @@ def simulate(
     """
     from journeys.catalog import resolve
     from journeys.errors import InputError
-    from odsc.files import write_atomic
+    from odsc.cli_common import check_number
+    from odsc.files import check_output, write_atomic
+    from odsc.limits import MAX_DAYS
     from simulations.engine import simulate as run_simulation
     from simulations.measures import log_with_arrivals
 
     out = Path(output)
     if out.suffix.lower() not in _LOG_TYPES:
         raise InputError(f"{output}: unsupported log type {out.suffix!r} (use .parquet or .csv)")
-    _check_whole("--days", days, 1)
-    _check_whole("--warmup-days", warmup_days, 0)
+    check_output(out, {t: t for t in _LOG_TYPES}, inputs=[spec])
+    _check_whole("--days", days, 1, MAX_DAYS)
+    _check_whole("--warmup-days", warmup_days, 0, MAX_DAYS)
+    _check_whole("--seed", seed, 0)
+    _check_whole("--replication", replication, 0)
+    check_number("--arrivals-per-day", arrivals_per_day, low=0, low_open=True)
     j = resolve(spec)
+    _check_run([j], days, arrivals_per_day, f"--days {days}")
     res = run_simulation(
         j,
         days=days,
@@ -159,7 +184,7 @@ def simulate(
     "--output",
     type=click.Path(dir_okay=False),
     default=None,
-    help="Report file: .html, .md or .json.",
+    help="Report file: .html, .md or .json (the extension decides the format).",
 )
 @user_errors
 def compare(
@@ -187,53 +212,68 @@ def compare(
     """
     from journeys.catalog import resolve
     from journeys.errors import InputError
-    from odsc.files import write_atomic
+    from odsc.cli_common import check_number
+    from odsc.files import check_output, write_atomic
+    from odsc.limits import MAX_DAYS, MAX_JOBS, MAX_REPLICATIONS, check_journey_size
     from odsc.report_compare import comparison_table_text, render_comparison
     from simulations.experiments import Scenario
     from simulations.experiments import compare as run_compare
 
     if len(specs) < 2:
         raise InputError("compare needs AS_IS and at least one TO_BE journey")
-    if output is not None and fmt is None:
-        fmt = _REPORT_TYPES.get(Path(output).suffix.lower())
-        if fmt is None:
+    if output is not None:
+        if Path(output).suffix.lower() not in _REPORT_TYPES:
             raise InputError(
                 f"{output}: unsupported report type {Path(output).suffix!r} "
-                "(use .html, .md or .json, or give --format)"
+                "(use .html, .md or .json)"
             )
+        kind = check_output(output, _REPORT_TYPES, inputs=specs)
+        if fmt is not None and fmt != kind:
+            raise InputError(f"{output}: --format {fmt} but the extension means {kind}")
+        fmt = kind
     if output is None and fmt == "html":
         raise InputError("--format html needs -o FILE")
-    _check_whole("--replications", replications, 1)
-    _check_whole("--days", days, 1)
-    _check_whole("--warmup-days", warmup_days, 0)
-    _check_whole("--tail-days", tail_days, 0)
-    _check_whole("--max-days", max_days, 1)
-    _check_whole("--jobs", jobs, 1)
-    _check_whole("--dask-local", dask_local, 1)
+    _check_whole("--replications", replications, 1, MAX_REPLICATIONS)
+    _check_whole("--days", days, 1, MAX_DAYS)
+    _check_whole("--warmup-days", warmup_days, 0, MAX_DAYS)
+    _check_whole("--tail-days", tail_days, 0, MAX_DAYS)
+    _check_whole("--max-days", max_days, 1, MAX_DAYS)
+    _check_whole("--seed", seed, 0)
+    _check_whole("--jobs", jobs, 1, MAX_JOBS)
+    _check_whole("--dask-local", dask_local, 1, MAX_JOBS)
     if arrivals_per_day is not None and not arrivals_per_day >= 0:
         raise InputError(f"--arrivals-per-day must be >= 0, got {arrivals_per_day}")
+    check_number("--arrivals-per-day", arrivals_per_day, low=0, low_open=True)
     if not sla >= 0:
         raise InputError(f"--sla must be >= 0 minutes, got {sla}")
+    check_number("--sla", sla, low=0)
     journeys = [resolve(s) for s in specs]
+    if fmt == "html":
+        for j in journeys:
+            check_journey_size(j, j.id, blueprint=True, hint="; write a .md or .json report")
     scenarios = [Scenario(j.id, j, arrivals_per_day) for j in journeys]
     if len({s.name for s in scenarios}) != len(scenarios):
         raise InputError("give each journey once (their ids must differ)")
     if days is None or tail_days is None:
-        from simulations.horizon import MAX_DAYS, fit_horizon
+        from simulations.horizon import MAX_DAYS as FITTED_CAP
+        from simulations.horizon import fit_horizon
 
         h = fit_horizon(journeys, warmup_days=warmup_days, arrivals_per_day=arrivals_per_day,
-                        max_days=max_days or MAX_DAYS)  # fmt: skip
+                        max_days=max_days or FITTED_CAP)  # fmt: skip
         days = h.days if days is None else days
         tail_days = h.tail_days if tail_days is None else tail_days
         if h.capped:
             click.echo(
-                f"note: the fitted run is held at --max-days {max_days or MAX_DAYS} working days"
+                f"note: the fitted run is held at --max-days {max_days or FITTED_CAP} working days"
                 f" (the journeys' 99th-percentile lead time without queues is"
                 f" {h.lead_quantile_days:,.0f} days); some cases may stay open",
                 err=True,
             )
     if warmup_days >= days:
         raise InputError(f"--warmup-days ({warmup_days}) must be less than --days ({days})")
+    _check_run(
+        journeys, days + tail_days, arrivals_per_day, f"--days {days} + --tail-days {tail_days}"
+    )
     result = run_compare(
         *scenarios,
         replications=replications,

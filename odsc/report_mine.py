@@ -134,6 +134,7 @@ def mine_report(
     from analysis.mining import mine
     from analysis.privacy import pseudonymise, random_key
     from analysis.schema import LogError
+    from odsc.limits import check_log_size
 
     if fmt not in FORMATS:
         raise LogError(f"--format: unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
@@ -163,6 +164,7 @@ def mine_report(
             missing=tuple(missing),
             strict=strict,
         )
+        check_log_size(log, _name(source), activity=activity, by=by)
         if by is not None and by not in log.columns:
             raise LogError(
                 f"{_name(source)}: --by: no column {by!r}; columns: "

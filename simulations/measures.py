@@ -69,6 +69,8 @@ def log_with_arrivals(result: SimulationResult) -> pd.DataFrame:
 
     arrival = result.cases.set_index(CASE)["arrival"]
     log = result.log
+    if log.empty:  # no citizen came: an empty column of the arrivals' type
+        return log.assign(**{ARRIVAL: pd.Series(index=log.index, dtype=arrival.dtype)})
     return log.assign(**{ARRIVAL: log[CASE].map(arrival)})
 
 

@@ -63,7 +63,7 @@ def test_format_from_option_or_extension(log, tmp_path):
     md = tmp_path / "r.md"
     assert _run("mine", str(log), *COLUMNS, "-o", str(md)).exit_code == 0
     assert md.read_text(encoding="utf-8").startswith("# Bottleneck and silo-handoff report")
-    js = tmp_path / "r.out"
+    js = tmp_path / "r.json"
     r = _run("mine", str(log), *COLUMNS, "--format", "json", "-o", str(js))
     assert r.exit_code == 0, r.output
     d = json.loads(js.read_text(encoding="utf-8"))
@@ -71,6 +71,18 @@ def test_format_from_option_or_extension(log, tmp_path):
     (h,) = d["handoffs"]
     assert (h["source"], h["target"], h["count"]) == ("Commerce", "Tax", 2)
     assert h["delay_median"] == pytest.approx((120 + 2880) / 2)
+
+
+def test_the_extension_decides_and_format_must_agree(log, tmp_path):
+    r = _run("mine", str(log), *COLUMNS, "--format", "json", "-o", str(tmp_path / "r.out"))
+    assert r.exit_code == 2
+    assert r.output.endswith(
+        "r.out: unknown output type '.out'; known types: .html, .htm, .md, .markdown, .json\n"
+    )
+    r = _run("mine", str(log), *COLUMNS, "--format", "md", "-o", str(tmp_path / "r.json"))
+    assert r.exit_code == 2
+    assert r.output.endswith("r.json: --format md but the extension means json\n")
+    assert list(tmp_path.iterdir()) == [log]
 
 
 def test_show_ids(log, tmp_path):
