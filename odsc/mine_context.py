@@ -258,7 +258,7 @@ def report_context(result: MiningResult, meta: ReportMeta) -> dict[str, Any]:
             + [
                 ("median", "median time", "gap"),
                 ("p90", "90th pct", "gap"),
-                ("total", "total time", "dur"),
+                ("total", "total time", "gap"),
             ],
             limit=12,
             what="transitions",

@@ -166,7 +166,8 @@ def table(df: pd.DataFrame, spec: Sequence[Column], *, limit: int, what: str) ->
     spec = [
         c
         for c in spec
-        if c[0] in df.columns and (c[2] == "text" or len(df) == 0 or df[c[0]].notna().any())
+        if c[0] in df.columns
+        and (c[2] in ("text", "gap") or len(df) == 0 or df[c[0]].notna().any())
     ]
     columns = [{"label": label, "num": kind not in ("text", "path")} for _, label, kind in spec]
     part = df.head(limit)
