@@ -14,6 +14,10 @@ every log:
   - they are *regular*: the interquartile range is at most
     :data:`REGULAR_SPREAD` (10%) of the median (the same period again and
     again, which no queue produces), or
+  - they *peak at one period*: at least :data:`PEAK_SHARE` (25%) of the
+    waits have the same length to the hour, a length of at least a week (a
+    ticket closed automatically 15 days after its answer; a desk's backlog
+    never repeats to the hour over weeks), or
   - they are *counted in days and long*: the median is at least
     :data:`LONG_DAYS` (30) days and at least :data:`DAY_SHARE` (90%) of the
     waits are whole days (within an hour, for clock changes), as a deadline
@@ -50,6 +54,7 @@ __all__ = [
     "HANDOFF_SHARE",
     "LONG_DAYS",
     "MIN_WAITS",
+    "PEAK_SHARE",
     "REGULAR_SPREAD",
     "TIMER_MIN_DAYS",
     "timer_reason",
@@ -59,6 +64,7 @@ __all__ = [
 MIN_WAITS: int = 5
 TIMER_MIN_DAYS: float = 7.0
 REGULAR_SPREAD: float = 0.10
+PEAK_SHARE: float = 0.25
 LONG_DAYS: float = 30.0
 DAY_SHARE: float = 0.90
 HANDOFF_SHARE: float = 0.50
@@ -93,6 +99,14 @@ def timer_reason(waits: np.ndarray) -> str | None:
         return (
             f"regular: half of the waits within {(q3 - q1) / _DAY:.1f} days of the median "
             f"{median / _DAY:.1f} days"
+        )
+    hours, counts = np.unique(np.round(w / _HOUR), return_counts=True)
+    top = int(np.argmax(counts))
+    peak = counts[top] / len(w)
+    if peak >= PEAK_SHARE and hours[top] * _HOUR >= TIMER_MIN_DAYS * _DAY:
+        return (
+            f"peaks at one period: {100 * peak:.0f}% of the waits are "
+            f"{hours[top] * _HOUR / _DAY:.1f} days to the hour"
         )
     off = np.abs(w - np.round(w / _DAY) * _DAY)
     whole = float(np.mean(off <= _HOUR))

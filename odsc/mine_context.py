@@ -183,13 +183,13 @@ def report_context(result: MiningResult, meta: ReportMeta) -> dict[str, Any]:
     )
     h = result.handoffs
     handoff_headline = (
-        f"{count(_get(s, 'handoffs'))} handoffs ({number(_get(s, 'handoffs_per_case'), 1)} "
+        f"In total {count(_get(s, 'handoffs'))} handoffs ({number(_get(s, 'handoffs_per_case'), 1)} "
         f"per case) account for {percent(_get(s, 'handoff_delay_share'))} of all lead time."
         if len(h)
-        else "the log names no agency (no agency column, or every value missing), so "
+        else "The log names no agency (no agency column, or every value missing), so "
         "handoffs between agencies cannot be seen; pass the agency column with --agency."
         if no_agency
-        else "there are no handoffs between agencies in this log."
+        else "There are no handoffs between agencies in this log."
     )
     v = result.variants
     variants_headline = (

@@ -39,6 +39,29 @@ def test_whole_days_for_a_month_or_more_are_a_timer():
     assert timer_reason(np.array([10.0, 15.0, 20.0, 28.0, 90.0]) * DAY) is None
 
 
+def test_a_peak_at_one_period_is_a_timer():
+    # a third of the tickets close exactly 15 days (to the hour) after the answer
+    waits = np.array(
+        [
+            15 * DAY + 3,
+            15 * DAY + 10,
+            15 * DAY - 20,
+            20 * DAY + 333,
+            31 * DAY + 7,
+            40 * DAY + 100,
+            9 * DAY + 555,
+            50 * DAY + 1000,
+            27 * DAY + 801,
+        ]
+    )
+    assert timer_reason(waits) == (
+        "peaks at one period: 33% of the waits are 15.0 days to the hour"
+    )
+    # the same share at one hour's wait is a busy desk, not a timer
+    assert timer_reason(np.r_[np.full(3, 60.0), np.linspace(2, 30, 6) * DAY + 77]) is None
+    assert C.PEAK_SHARE == 0.25
+
+
 def test_too_few_waits_say_nothing():
     assert timer_reason(np.array([60, 60, 60, 60]) * DAY) is None
     assert timer_reason(np.array([60, 60, 60, 60, np.nan, np.nan]) * DAY) is None
