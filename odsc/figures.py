@@ -18,6 +18,7 @@ Examples
 from __future__ import annotations
 
 import io
+import warnings
 from typing import Any
 
 __all__ = ["SVG_METADATA", "figure_svg"]
@@ -40,7 +41,12 @@ def figure_svg(fig: Any, *, salt: str, tight: bool = True) -> str:
     import matplotlib
 
     buf = io.StringIO()
-    with matplotlib.rc_context({"svg.hashsalt": salt}):
+    with matplotlib.rc_context({"svg.hashsalt": salt}), warnings.catch_warnings():
+        # matplotlib's date axis then falls back to a tick interval on its own: a note for
+        # its developers, not for the reader of a report
+        warnings.filterwarnings(
+            "ignore", message="AutoDateLocator was unable", category=UserWarning
+        )
         fig.savefig(
             buf, format="svg", bbox_inches="tight" if tight else None, metadata=SVG_METADATA
         )

@@ -176,8 +176,8 @@ def report_context(result: MiningResult, meta: ReportMeta) -> dict[str, Any]:
         "the previous step to the end of this one, so it includes the work itself."
     ) + (
         " Likely cause, by one rule on the shape of the waits: 'deadline/timer' when they "
-        "are long (a week or more) and either regular or counted in whole days for a month "
-        "or more, as a legal period is; 'handoff' when most of the waiting follows another "
+        "are long (a week or more) and regular, peaking at one period to the hour, or "
+        "counted in whole days for a month or more, as a legal period is; 'handoff' when most of the waiting follows another "
         "agency's step; 'backlog' otherwise (the step's own desk); blank with fewer than "
         "5 waits."
     )

@@ -31,6 +31,7 @@ import datetime as _dt
 import json
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -163,6 +164,7 @@ def mine_report(
             missing=tuple(missing),
             strict=strict,
         )
+        aside = dict(log.attrs.get("odsc:set_aside", {}))
         if by is not None and by not in log.columns:
             raise LogError(
                 f"{_name(source)}: --by: no column {by!r}; columns: "
@@ -175,6 +177,8 @@ def mine_report(
         bar.update()
         bar.set_description(stages[2])
         result = mine(log, journey=journey, by=by, sla_minutes=sla_minutes, tz=tz)
+        if aside:
+            result = replace(result, notes=(*result.notes, _set_aside_note(aside)))
         bar.update()
         bar.set_description(stages[3])
         meta = ReportMeta(
@@ -440,6 +444,25 @@ def _process_map(result: MiningResult) -> str:
 
 
 # ----- small helpers --------------------------------------------------------------------
+
+
+def _set_aside_note(aside: dict[str, int]) -> str:
+    """The report's note on the rows the reader set aside (kinds: :mod:`analysis.lifecycle`).
+
+    >>> _set_aside_note({"start_without_complete": 3, "duplicate": 1})
+    'The reader set aside rows it could not use as they are: 3 starts that never complete (dropped); 1 duplicate event (dropped after the first). Read with --strict to refuse such a log instead.'
+    """
+    from analysis.lifecycle import KINDS
+
+    parts = []
+    for kind, n in aside.items():
+        one, several, fate = KINDS.get(kind, (kind, kind, "set aside"))
+        parts.append(f"{n:,} {one if n == 1 else several} ({fate})")
+    return (
+        "The reader set aside rows it could not use as they are: "
+        + "; ".join(parts)
+        + ". Read with --strict to refuse such a log instead."
+    )
 
 
 def _check_tz(tz: str) -> None:

@@ -52,6 +52,11 @@ def test_mine_warns_once_per_kind_on_one_line(lifecycle_log, tmp_path):
     ]
     d = json.loads(out.read_text(encoding="utf-8"))
     assert d["summary"]["events"] == 4
+    assert d["notes"][-1] == (
+        "The reader set aside rows it could not use as they are: 1 start that never completes "
+        "(dropped); 1 complete without a start (kept without a start time). Read with "
+        "--strict to refuse such a log instead."
+    )
 
 
 @pytest.mark.parametrize("command", ["mine", "calibrate"])
