@@ -59,6 +59,7 @@ __all__ = [
     "TIMER_MIN_DAYS",
     "timer_reason",
     "wait_causes",
+    "with_causes",
 ]
 
 MIN_WAITS: int = 5
@@ -192,3 +193,34 @@ def wait_causes(
         rows, columns=["activity", "waits", "handoff_share", "cause", "cause_reason"]
     )
     return out.set_index("activity")
+
+
+def with_causes(
+    ev: pd.DataFrame, moves: pd.DataFrame, acts: pd.DataFrame, hand: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The activity and handoff tables with the likely cause of their waits.
+
+    Activities get ``cause``, ``cause_reason`` and ``handoff_share``
+    (:func:`analysis.causes.wait_causes`); agency pairs get ``cause``
+    (``"timer"`` when their delays look set by a rule,
+    :func:`analysis.causes.timer_reason`, else ``"handoff"``) and
+    ``cause_reason``. Used by :func:`analysis.mining.mine`.
+    """
+    causes = wait_causes(ev, moves)
+    names = acts["activity"].astype(str)
+    acts = acts.assign(
+        cause=names.map(causes["cause"]).astype(object).where(names.isin(causes.index), None),
+        cause_reason=names.map(causes["cause_reason"]).fillna(""),
+        handoff_share=names.map(causes["handoff_share"]),
+    )
+    if len(hand) and len(moves):
+        delays = moves.groupby(
+            [moves["source"].astype(str), moves["target"].astype(str)], sort=False
+        )["delay"]
+        reasons = {pair: timer_reason(d.to_numpy(dtype=float)) for pair, d in delays}
+        keys = list(zip(hand["source"].astype(str), hand["target"].astype(str)))
+        hand = hand.assign(
+            cause=["timer" if reasons.get(k) else "handoff" for k in keys],
+            cause_reason=[reasons.get(k) or "" for k in keys],
+        )
+    return acts, hand

@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 
 from odsc.figures import figure_svg
 from odsc.mine_context import ReportMeta, duration, has_start_times, percent, report_context
+from odsc.mine_format import set_aside_note
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -178,7 +179,7 @@ def mine_report(
         bar.set_description(stages[2])
         result = mine(log, journey=journey, by=by, sla_minutes=sla_minutes, tz=tz)
         if aside:
-            result = replace(result, notes=(*result.notes, _set_aside_note(aside)))
+            result = replace(result, notes=(*result.notes, set_aside_note(aside)))
         bar.update()
         bar.set_description(stages[3])
         meta = ReportMeta(
@@ -444,25 +445,6 @@ def _process_map(result: MiningResult) -> str:
 
 
 # ----- small helpers --------------------------------------------------------------------
-
-
-def _set_aside_note(aside: dict[str, int]) -> str:
-    """The report's note on the rows the reader set aside (kinds: :mod:`analysis.lifecycle`).
-
-    >>> _set_aside_note({"start_without_complete": 3, "duplicate": 1})
-    'The reader set aside rows it could not use as they are: 3 starts that never complete (dropped); 1 duplicate event (dropped after the first). Read with --strict to refuse such a log instead.'
-    """
-    from analysis.lifecycle import KINDS
-
-    parts = []
-    for kind, n in aside.items():
-        one, several, fate = KINDS.get(kind, (kind, kind, "set aside"))
-        parts.append(f"{n:,} {one if n == 1 else several} ({fate})")
-    return (
-        "The reader set aside rows it could not use as they are: "
-        + "; ".join(parts)
-        + ". Read with --strict to refuse such a log instead."
-    )
 
 
 def _check_tz(tz: str) -> None:
