@@ -25,7 +25,7 @@ Definitions (those of the design document):
   steps worked on at the same time. :func:`transition_stats` counts such
   pairs in ``overlaps`` and leaves them out of its ``median``, ``mean``,
   ``p90`` and ``total``, which are times between steps that did not overlap
-  (NaN when every pair overlapped); ``signed_mean`` keeps pm4py's mean over
+  (NaN, also the total, when every pair overlapped); ``signed_mean`` keeps pm4py's mean over
   all pairs, negatives included. Waiting before an event is never below zero
   (see above), so an overlapping event waits 0 minutes.
 """
@@ -303,7 +303,7 @@ def transition_stats(
         mean=("apart", "mean"),
     )
     out["p90"] = g["apart"].quantile(0.9)
-    out["total"] = g["apart"].sum(min_count=1).fillna(0.0)
+    out["total"] = g["apart"].sum(min_count=1)
     out["signed_mean"] = g["transition"].mean()
     out = _plain(out.reset_index())
     if by:

@@ -14,6 +14,10 @@ every log:
   - they are *regular*: the interquartile range is at most
     :data:`REGULAR_SPREAD` (10%) of the median (the same period again and
     again, which no queue produces), or
+  - they *peak at one period*: at least :data:`PEAK_SHARE` (25%) of the
+    waits have the same length to the hour, a length of at least a week (a
+    ticket closed automatically 15 days after its answer; a desk's backlog
+    never repeats to the hour over weeks), or
   - they are *counted in days and long*: the median is at least
     :data:`LONG_DAYS` (30) days and at least :data:`DAY_SHARE` (90%) of the
     waits are whole days (within an hour, for clock changes), as a deadline
@@ -50,15 +54,18 @@ __all__ = [
     "HANDOFF_SHARE",
     "LONG_DAYS",
     "MIN_WAITS",
+    "PEAK_SHARE",
     "REGULAR_SPREAD",
     "TIMER_MIN_DAYS",
     "timer_reason",
     "wait_causes",
+    "with_causes",
 ]
 
 MIN_WAITS: int = 5
 TIMER_MIN_DAYS: float = 7.0
 REGULAR_SPREAD: float = 0.10
+PEAK_SHARE: float = 0.25
 LONG_DAYS: float = 30.0
 DAY_SHARE: float = 0.90
 HANDOFF_SHARE: float = 0.50
@@ -93,6 +100,14 @@ def timer_reason(waits: np.ndarray) -> str | None:
         return (
             f"regular: half of the waits within {(q3 - q1) / _DAY:.1f} days of the median "
             f"{median / _DAY:.1f} days"
+        )
+    hours, counts = np.unique(np.round(w / _HOUR), return_counts=True)
+    top = int(np.argmax(counts))
+    peak = counts[top] / len(w)
+    if peak >= PEAK_SHARE and hours[top] * _HOUR >= TIMER_MIN_DAYS * _DAY:
+        return (
+            f"peaks at one period: {100 * peak:.0f}% of the waits are "
+            f"{hours[top] * _HOUR / _DAY:.1f} days to the hour"
         )
     off = np.abs(w - np.round(w / _DAY) * _DAY)
     whole = float(np.mean(off <= _HOUR))
@@ -178,3 +193,34 @@ def wait_causes(
         rows, columns=["activity", "waits", "handoff_share", "cause", "cause_reason"]
     )
     return out.set_index("activity")
+
+
+def with_causes(
+    ev: pd.DataFrame, moves: pd.DataFrame, acts: pd.DataFrame, hand: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The activity and handoff tables with the likely cause of their waits.
+
+    Activities get ``cause``, ``cause_reason`` and ``handoff_share``
+    (:func:`analysis.causes.wait_causes`); agency pairs get ``cause``
+    (``"timer"`` when their delays look set by a rule,
+    :func:`analysis.causes.timer_reason`, else ``"handoff"``) and
+    ``cause_reason``. Used by :func:`analysis.mining.mine`.
+    """
+    causes = wait_causes(ev, moves)
+    names = acts["activity"].astype(str)
+    acts = acts.assign(
+        cause=names.map(causes["cause"]).astype(object).where(names.isin(causes.index), None),
+        cause_reason=names.map(causes["cause_reason"]).fillna(""),
+        handoff_share=names.map(causes["handoff_share"]),
+    )
+    if len(hand) and len(moves):
+        delays = moves.groupby(
+            [moves["source"].astype(str), moves["target"].astype(str)], sort=False
+        )["delay"]
+        reasons = {pair: timer_reason(d.to_numpy(dtype=float)) for pair, d in delays}
+        keys = list(zip(hand["source"].astype(str), hand["target"].astype(str)))
+        hand = hand.assign(
+            cause=["timer" if reasons.get(k) else "handoff" for k in keys],
+            cause_reason=[reasons.get(k) or "" for k in keys],
+        )
+    return acts, hand

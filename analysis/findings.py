@@ -11,7 +11,10 @@ the rules themselves are in :mod:`analysis.finding_rules`):
 1. **Handoff** (``kind="handoff"``): an agency-to-agency handoff whose delays
    add up to at least :data:`HANDOFF_MIN_LEAD_SHARE` (5%) of all lead time and
    that touches at least :data:`MIN_CASE_SHARE` (2%) of cases. Impact: its
-   total delay. The recommendation depends on the journey's carrier.
+   total delay. The recommendation depends on the journey's carrier, unless
+   the pair's delays look set by a rule (a legal deadline or timer,
+   :func:`analysis.causes.timer_reason`, table column ``cause``): then it is
+   to review that rule, since data exchange would not shorten it.
 2. **Ping-pong** (``kind="pingpong"``): two agencies sending a file straight
    back to each other in at least :data:`PINGPONG_MIN_CASE_SHARE` (5%) of
    cases. Impact: the delay of the returning handoffs.
@@ -23,6 +26,10 @@ the rules themselves are in :mod:`analysis.finding_rules`):
    agency.
 3. **Waiting** (``kind="waiting"``): an activity holding at least
    :data:`WAITING_MIN_SHARE` (20%) of all waiting. Impact: its total waiting.
+   The text and the recommendation follow the likely cause of the wait
+   (:func:`analysis.causes.wait_causes`, table column ``cause``): a timer or
+   legal deadline (review the rule), a handoff (data exchange, a service
+   standard) or the desk's backlog (desks, hours, triage).
    When that waiting is exactly one reported handoff seen from the receiving
    side (as many events as the handoff has handoffs, and the same total
    delay within 0.5%), it is not reported twice: the handoff finding says
@@ -40,8 +47,10 @@ the rules themselves are in :mod:`analysis.finding_rules`):
    and days between visits, which the handoff and waiting rules measure; a
    15-minute standard applied to it would report ~0% on any multi-office
    journey and count those delays a second time. The rule says nothing
-   when no desk queue can be measured (no start times; no step follows
-   another in the same office on the same day and no arrival times).
+   when no desk queue can be measured (no start times; nothing says which
+   steps had the citizen in front: no presence column and no journey; no
+   step follows another in the same office on the same day and no arrival
+   times), and the mining summary says why (``queue_unchecked``).
    Impact: the queues short of the standard times the median excess of the
    queues that breach it.
 6. **Conformance** (``kind="conformance"``, with a journey): fewer than

@@ -48,6 +48,7 @@ from analysis.bottlenecks import (
     transition_stats,
     wip,
 )
+from analysis.causes import with_causes
 from analysis.conformance import Conformance, conformance
 from analysis.findings import Finding, find
 from analysis.handoffs import (
@@ -254,7 +255,7 @@ def mine(
     acts = activity_stats(ev)
     trans = transition_stats(ev, pairs=pairs.drop(columns="by", errors="ignore"))
     hand = handoffs(ev, journey=journey, events=moves.drop(columns="by", errors="ignore"))
-    acts, hand = _with_causes(ev, moves, acts, hand)
+    acts, hand = with_causes(ev, moves, acts, hand)
     pings = pingpongs(ev, events=moves.drop(columns="by", errors="ignore"))
     res_hand = _empty_handoffs()
     if has_resource:
@@ -483,39 +484,6 @@ def _notes(
         )
     notes.append(f"Hours of the day and calendar days are in {tz or 'UTC'}.")
     return notes
-
-
-def _with_causes(
-    ev: pd.DataFrame, moves: pd.DataFrame, acts: pd.DataFrame, hand: pd.DataFrame
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The activity and handoff tables with the likely cause of their waits.
-
-    Activities get ``cause``, ``cause_reason`` and ``handoff_share``
-    (:func:`analysis.causes.wait_causes`); agency pairs get ``cause``
-    (``"timer"`` when their delays look set by a rule,
-    :func:`analysis.causes.timer_reason`, else ``"handoff"``) and
-    ``cause_reason``.
-    """
-    from analysis.causes import timer_reason, wait_causes
-
-    causes = wait_causes(ev, moves)
-    names = acts["activity"].astype(str)
-    acts = acts.assign(
-        cause=names.map(causes["cause"]).astype(object).where(names.isin(causes.index), None),
-        cause_reason=names.map(causes["cause_reason"]).fillna(""),
-        handoff_share=names.map(causes["handoff_share"]),
-    )
-    if len(hand) and len(moves):
-        delays = moves.groupby(
-            [moves["source"].astype(str), moves["target"].astype(str)], sort=False
-        )["delay"]
-        reasons = {pair: timer_reason(d.to_numpy(dtype=float)) for pair, d in delays}
-        keys = list(zip(hand["source"].astype(str), hand["target"].astype(str)))
-        hand = hand.assign(
-            cause=["timer" if reasons.get(k) else "handoff" for k in keys],
-            cause_reason=[reasons.get(k) or "" for k in keys],
-        )
-    return acts, hand
 
 
 def _compact(ev: pd.DataFrame, by: str | None) -> pd.DataFrame:

@@ -18,6 +18,7 @@ Examples
 from __future__ import annotations
 
 import io
+import warnings
 from typing import Any
 
 __all__ = ["SVG_METADATA", "figure_svg"]
@@ -44,7 +45,12 @@ def figure_svg(fig: Any, *, salt: str, tight: bool = True) -> str:
     buf = io.StringIO()
     # names in any script: every text, tick labels included, falls back to a Lao font
     use_fonts(fig)
-    with matplotlib.rc_context({"svg.hashsalt": salt, **plot_rc()}):
+    with matplotlib.rc_context({"svg.hashsalt": salt, **plot_rc()}), warnings.catch_warnings():
+        # matplotlib's date axis then falls back to a tick interval on its own: a note for
+        # its developers, not for the reader of a report
+        warnings.filterwarnings(
+            "ignore", message="AutoDateLocator was unable", category=UserWarning
+        )
         fig.savefig(
             buf, format="svg", bbox_inches="tight" if tight else None, metadata=SVG_METADATA
         )

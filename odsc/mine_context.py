@@ -176,20 +176,20 @@ def report_context(result: MiningResult, meta: ReportMeta) -> dict[str, Any]:
         "the previous step to the end of this one, so it includes the work itself."
     ) + (
         " Likely cause, by one rule on the shape of the waits: 'deadline/timer' when they "
-        "are long (a week or more) and either regular or counted in whole days for a month "
-        "or more, as a legal period is; 'handoff' when most of the waiting follows another "
+        "are long (a week or more) and regular, peaking at one period to the hour, or "
+        "counted in whole days for a month or more, as a legal period is; 'handoff' when most of the waiting follows another "
         "agency's step; 'backlog' otherwise (the step's own desk); blank with fewer than "
         "5 waits."
     )
     h = result.handoffs
     handoff_headline = (
-        f"{count(_get(s, 'handoffs'))} handoffs ({number(_get(s, 'handoffs_per_case'), 1)} "
+        f"In total {count(_get(s, 'handoffs'))} handoffs ({number(_get(s, 'handoffs_per_case'), 1)} "
         f"per case) account for {percent(_get(s, 'handoff_delay_share'))} of all lead time."
         if len(h)
-        else "the log names no agency (no agency column, or every value missing), so "
+        else "The log names no agency (no agency column, or every value missing), so "
         "handoffs between agencies cannot be seen; pass the agency column with --agency."
         if no_agency
-        else "there are no handoffs between agencies in this log."
+        else "There are no handoffs between agencies in this log."
     )
     v = result.variants
     variants_headline = (
@@ -258,7 +258,7 @@ def report_context(result: MiningResult, meta: ReportMeta) -> dict[str, Any]:
             + [
                 ("median", "median time", "gap"),
                 ("p90", "90th pct", "gap"),
-                ("total", "total time", "dur"),
+                ("total", "total time", "gap"),
             ],
             limit=12,
             what="transitions",

@@ -35,6 +35,7 @@ __all__ = [
     "md_text",
     "number",
     "percent",
+    "set_aside_note",
     "table",
     "to_float",
 ]
@@ -166,7 +167,8 @@ def table(df: pd.DataFrame, spec: Sequence[Column], *, limit: int, what: str) ->
     spec = [
         c
         for c in spec
-        if c[0] in df.columns and (c[2] == "text" or len(df) == 0 or df[c[0]].notna().any())
+        if c[0] in df.columns
+        and (c[2] in ("text", "gap") or len(df) == 0 or df[c[0]].notna().any())
     ]
     columns = [{"label": label, "num": kind not in ("text", "path")} for _, label, kind in spec]
     part = df.head(limit)
@@ -263,3 +265,22 @@ def count(v: Any) -> str:
 def number(v: Any, digits: int) -> str:
     x = to_float(v)
     return "n/a" if math.isnan(x) else f"{x:,.{digits}f}"
+
+
+def set_aside_note(aside: dict[str, int]) -> str:
+    """The report's note on the rows the reader set aside (kinds: :mod:`analysis.lifecycle`).
+
+    >>> set_aside_note({"start_without_complete": 3, "duplicate": 1})
+    'The reader set aside rows it could not use as they are: 3 starts that never complete (dropped); 1 duplicate event (dropped after the first). Read with --strict to refuse such a log instead.'
+    """
+    from analysis.lifecycle import KINDS
+
+    parts = []
+    for kind, n in aside.items():
+        one, several, fate = KINDS.get(kind, (kind, kind, "set aside"))
+        parts.append(f"{n:,} {one if n == 1 else several} ({fate})")
+    return (
+        "The reader set aside rows it could not use as they are: "
+        + "; ".join(parts)
+        + ". Read with --strict to refuse such a log instead."
+    )

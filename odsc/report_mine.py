@@ -31,11 +31,13 @@ import datetime as _dt
 import json
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from odsc.figures import figure_svg
 from odsc.mine_context import ReportMeta, duration, has_start_times, percent, report_context
+from odsc.mine_format import set_aside_note
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -165,6 +167,7 @@ def mine_report(
             strict=strict,
         )
         check_log_size(log, _name(source), activity=activity, by=by)
+        aside = dict(log.attrs.get("odsc:set_aside", {}))
         if by is not None and by not in log.columns:
             raise LogError(
                 f"{_name(source)}: --by: no column {by!r}; columns: "
@@ -177,6 +180,8 @@ def mine_report(
         bar.update()
         bar.set_description(stages[2])
         result = mine(log, journey=journey, by=by, sla_minutes=sla_minutes, tz=tz)
+        if aside:
+            result = replace(result, notes=(*result.notes, set_aside_note(aside)))
         bar.update()
         bar.set_description(stages[3])
         meta = ReportMeta(
