@@ -12,13 +12,18 @@ $(STAMP): setup.cfg pyproject.toml
 	$(PY) -m pip install -q -e '.[dev]'
 	touch $(STAMP)
 
-# Graphviz draws the process maps of the mining report; install it when missing
-# and when we are allowed to (root or passwordless sudo).
+# Graphviz draws the process maps of the mining report, and a font with Lao glyphs
+# other than DejaVu Sans (Debian's fonts-lao: Phetsarath OT) lets browsers and
+# Graphviz draw Lao names;
+# install what is missing when we are allowed to (root or passwordless sudo).
+SYSTEM_PACKAGES = $(if $(shell command -v dot),,graphviz) \
+  $(if $(shell fc-list :lang=lo family 2>/dev/null | grep -iv dejavu),,fonts-lao)
+
 system-deps:
-	@command -v dot >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq graphviz >/dev/null; \
-	  elif sudo -n true 2>/dev/null; then sudo apt-get update -qq && sudo apt-get install -y -qq graphviz >/dev/null; \
-	  else echo "graphviz (dot) is missing: process maps will be drawn without it"; fi; }
+	@missing="$(strip $(SYSTEM_PACKAGES))"; [ -z "$$missing" ] || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq $$missing >/dev/null; \
+	  elif sudo -n true 2>/dev/null; then sudo apt-get update -qq && sudo apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "missing $$missing: process maps are drawn without Graphviz, Lao names may show as boxes"; fi; }
 
 demo: $(STAMP) system-deps
 	$(VENV)/bin/odsc demo -o out/demo

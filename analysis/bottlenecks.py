@@ -20,6 +20,14 @@ Definitions (those of the design document):
   (its completion when starts are unknown) minus the completion of ``a``,
   the definition of pm4py's performance DFG; it is negative when ``b``
   started before ``a`` ended (overlapping work).
+* **overlap** (the rule of the transition tables and the process map): a
+  negative transition time is not a wait of minus so many minutes but two
+  steps worked on at the same time. :func:`transition_stats` counts such
+  pairs in ``overlaps`` and leaves them out of its ``median``, ``mean``,
+  ``p90`` and ``total``, which are times between steps that did not overlap
+  (NaN when every pair overlapped); ``signed_mean`` keeps pm4py's mean over
+  all pairs, negatives included. Waiting before an event is never below zero
+  (see above), so an overlapping event waits 0 minutes.
 """
 
 from __future__ import annotations
@@ -247,11 +255,13 @@ def transition_stats(
     Returns
     -------
     pandas.DataFrame
-        Columns ``[by], source, target, count, cases, median, mean, p90,
-        total`` (transition times in minutes, see the module docstring),
+        Columns ``[by], source, target, count, cases, overlaps, median,
+        mean, p90, total, signed_mean`` (transition times in minutes, see the
+        module docstring: ``overlaps`` counts the pairs whose later step
+        started before the earlier one ended, which the times leave out),
         sorted by ``total``, largest first. ``count`` equals
-        ``pm4py.discover_dfg`` and ``mean`` ``pm4py.discover_performance_dfg``
-        (in seconds there).
+        ``pm4py.discover_dfg`` and ``signed_mean``
+        ``pm4py.discover_performance_dfg`` (in seconds there).
 
     Examples
     --------
@@ -265,20 +275,36 @@ def transition_stats(
       source target  count  mean
     0      b      a      1  90.0
     1      a      b      1  30.0
+
+    Overlapping work is counted, not averaged as a negative wait:
+
+    >>> log["start_timestamp"] = pd.to_datetime(["2024-01-01 07:50", "2024-01-01 07:55",
+    ...                                          "2024-01-01 09:00"], utc=True)
+    >>> transition_stats(log)[["source", "target", "overlaps", "median", "signed_mean"]]
+      source target  overlaps  median  signed_mean
+    0      b      a         0    30.0         30.0
+    1      a      b         1     NaN         -5.0
     """
     if pairs is None:
         pairs = directly_follows(log, activity=activity, by=by)
-    pairs = pairs.assign(case=pairs["case"].cat.codes)
+    gap = pairs["transition"].to_numpy(dtype=float)
+    pairs = pairs.assign(
+        case=pairs["case"].cat.codes,
+        overlap=gap < 0,
+        apart=np.where(gap < 0, np.nan, gap),
+    )
     keys = (["by"] if by else []) + ["source", "target"]
     g = pairs.groupby(keys, sort=False, observed=True, dropna=False)
     out = g.agg(
         count=("transition", "size"),
         cases=("case", "nunique"),
-        median=("transition", "median"),
-        mean=("transition", "mean"),
+        overlaps=("overlap", "sum"),
+        median=("apart", "median"),
+        mean=("apart", "mean"),
     )
-    out["p90"] = g["transition"].quantile(0.9)
-    out["total"] = g["transition"].sum()
+    out["p90"] = g["apart"].quantile(0.9)
+    out["total"] = g["apart"].sum(min_count=1).fillna(0.0)
+    out["signed_mean"] = g["transition"].mean()
     out = _plain(out.reset_index())
     if by:
         out = out.rename(columns={"by": by})

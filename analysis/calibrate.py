@@ -95,6 +95,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -109,9 +110,12 @@ from analysis.calibration_input import (
     _slug,
     _unique_slugs,
 )
+from analysis.calibration_runs import _few, _fitted, _pair_parts, _split_note, runnable
 from analysis.capacity import _CALENDAR, _arrivals, _capacities, _inside, opening_hours
 from analysis.fitting import Fit, fit_distribution
+from analysis.handoff_split import observed_split
 from analysis.kpis import event_times, has_start_times
+from analysis.presence import mark_present, parse_rule
 from analysis.schema import (
     ACTIVITY,
     AGENCY,
@@ -123,7 +127,18 @@ from analysis.schema import (
     TIMESTAMP,
     UNKNOWN_AGENCY,
 )
-from journeys.model import Agency, Distribution, Door, Journey, Pool, Step, Transition
+from analysis.timezones import ZONE_ATTR, is_day_granularity, log_zone, wall_clock, zone_label
+from journeys.model import (
+    WEEKDAYS,
+    Agency,
+    Calendar,
+    Distribution,
+    Door,
+    Journey,
+    Pool,
+    Step,
+    Transition,
+)
 
 __all__ = [
     "BOUNDARY_STAGE",
@@ -204,6 +219,9 @@ def calibrate(
     handoff_carrier: str = "digital",
     queues: bool = True,
     periods: Sequence[str | pd.Timestamp] = (),
+    tz: str | None = None,
+    citizen_steps: Sequence[str] = (),
+    present_rule: str | None = None,
 ) -> Journey:
     """Calibrate an as-is journey from an event log (rules: see the module docstring).
 
@@ -236,6 +254,16 @@ def calibrate(
         routing and delays (step ids suffixed ``_p1``, ``_p2``, ...; names
         kept), joined at a ``Case start`` step that branches to them by their
         shares of the cases. Desks, hours and arrivals come from the whole log.
+    tz : str, optional
+        The clock of the centre (IANA zone); by default the one the reader
+        found (``log.attrs["odsc:zone"]``, see :mod:`analysis.timezones`),
+        else UTC. Hours, weekdays and arrivals are read in it, and the
+        simulator's clock is that wall-clock time.
+    citizen_steps : sequence of str
+        Activities that need the citizen in person (see :mod:`analysis.presence`).
+    present_rule : str, optional
+        ``COLUMN=VALUE``: events with that value are citizen-present (a case
+        attribute marks the first event of each such case).
 
     Returns
     -------
@@ -270,6 +298,16 @@ def calibrate(
         handoff_carrier=handoff_carrier,
     )
     canonical = _canonical(log, case, activity, timestamp, start, resource, agency, door, present)
+    zone = log_zone(log, tz)
+    if present_rule is not None:
+        rule_col = (parse_rule(present_rule) or (present_rule, ""))[0]
+        if rule_col in log.columns:
+            canonical[rule_col] = log[rule_col].to_numpy()
+    canonical = mark_present(canonical, citizen_steps=citizen_steps, rule=present_rule)
+    for col in (TIMESTAMP, START):
+        if col in canonical.columns:
+            canonical[col] = wall_clock(canonical[col], zone)
+    canonical.attrs[ZONE_ATTR] = None  # now in the centre's clock
     if periods:
         options = dict(
             coverage=coverage, min_day_share=min_day_share, capacity_quantile=capacity_quantile,
@@ -283,6 +321,7 @@ def calibrate(
     ev = event_times(canonical)
     starts_known = has_start_times(ev)
     notes: list[str] = []
+    day_only = is_day_granularity(ev[TIMESTAMP])
     fit = {"min_samples": min_samples, "alpha": alpha, "max_points": max_points}
 
     # ---- the cases as paths (the order work began), and the steps in median position
@@ -323,6 +362,7 @@ def calibrate(
     durations: dict[str, Distribution] = {}
     fixed: dict[str, float] = {}
     fits: list[Fit] = []
+    instant: list[str] = []
     processing = (
         pd.Series(flow["processing"].to_numpy(dtype=float)).groupby(acts) if starts_known else None
     )
@@ -336,10 +376,27 @@ def calibrate(
             fits.append(f)
             durations[a] = f.distribution
             continue
+        if starts_known or day_only:  # a system event, or no time of day to fit work to
+            instant.append(a)
+            durations[a] = Distribution.fixed(0)
+            continue
         times = np.clip(np.concatenate(into.get(a, [np.zeros(0)])), 0, None)
         p = float(np.quantile(times, processing_quantile)) if times.size else 0.0
         fixed[a] = round(min(p, max_processing), 3)
         durations[a] = Distribution.fixed(fixed[a])
+    if instant and starts_known:
+        notes.append(
+            f"{len(instant)} step(s) never have a start time although the log has them "
+            f"({_few(instant)}): they are taken as instant (system) events, with no work time "
+            "and no desk."
+        )
+    if day_only:
+        notes.append(
+            "The log records days, not times of day (every event at midnight, "
+            f"{zone_label(zone)}): no work time, opening hours or hourly profile can be read "
+            "from it; steps take no time, have no desks, and all of the time is in the "
+            "transitions."
+        )
     if fixed:
         what = (
             "The log has no start times" if not starts_known else "Some steps have no start times"
@@ -351,22 +408,36 @@ def calibrate(
             "transition time becomes the delay of its transition."
         )
 
+    # ---- opening hours (in the log's clock), then the delays split into transfer and backlog
+    if day_only:
+        calendar = Calendar(_CALENDAR, (("00:00", "24:00"),), WEEKDAYS)
+    else:
+        calendar = opening_hours(flow, coverage=coverage, min_day_share=min_day_share)
+    delays = np.clip(
+        df["transition"].to_numpy(dtype=float)
+        - df["target"].astype(str).map(fixed).fillna(0.0).to_numpy(dtype=float),
+        0,
+        None,
+    )
+    split = observed_split(ev, df, delays, step_agency, calendar)
+    parts = _pair_parts(df, delays, split)
+    notes.append(_split_note(split, agency_ids))
+
     # ---- routing and delays (per pair of steps); "" stands for the synthetic end
     transitions: list[Transition] = []
     for a in activities:
-        branches: list[tuple[str, float, Distribution | None]] = []
+        branches: list[tuple[str, float, Distribution | None, Distribution | None]] = []
         outgoing = [(b, t) for (s, b), t in pair_times.items() if s == a]
         for b, times in sorted(outgoing, key=lambda bt: (-len(bt[1]), sid[bt[0]])):
-            f = fit_distribution(np.clip(times - fixed.get(b, 0.0), 0, None), **fit)
-            fits.append(f)
-            zero = f.family == "fixed" and f.distribution.mean == 0
-            branches.append(
-                (sid[b], len(times) / float(execs[a]), None if zero else f.distribution)
-            )
+            transfer, backlog = parts[(a, b)]
+            d = _fitted(transfer, fit, fits)
+            late = _fitted(backlog, fit, fits) if backlog is not None else None
+            branches.append((sid[b], len(times) / float(execs[a]), d, late))
         if branches and a in ends.index:
-            branches.append(("", float(ends[a]) / float(execs[a]), None))
+            branches.append(("", float(ends[a]) / float(execs[a]), None, None))
         transitions += [
-            Transition(sid[a], t, p, None, d) for t, p, d in _fix_probabilities(branches)
+            Transition(sid[a], t, p, None, d, backlog=late)
+            for t, p, d, late in _fix_probabilities(branches)
         ]
 
     # ---- synthetic start and end steps
@@ -389,8 +460,8 @@ def calibrate(
         start_id = _unique_slugs(["case_start"], taken=taken)[0]
         g = agency_ids[step_agency[str(begins.index[0])]]
         head.append(Step(start_id, g, Distribution.fixed(0), "Case start", stage=BOUNDARY_STAGE))
-        share = [(sid[str(a)], n / float(begins.sum()), None) for a, n in begins.items()]
-        transitions = [Transition(start_id, t, p) for t, p, _ in _fix_probabilities(share)] + [
+        share = [(sid[str(a)], n / float(begins.sum()), None, None) for a, n in begins.items()]
+        transitions = [Transition(start_id, t, p) for t, p, _, _ in _fix_probabilities(share)] + [
             *transitions
         ]
         notes.append(
@@ -413,14 +484,17 @@ def calibrate(
         )
 
     # ---- opening hours and desks
-    calendar = opening_hours(flow, coverage=coverage, min_day_share=min_day_share)
     begin = _begin_series(flow) if START in flow.columns else flow[TIMESTAMP]
-    notes.append(
-        f"Opening hours {', '.join(f'{a}-{b}' for a, b in calendar.hours)} (UTC) on "
-        f"{', '.join(calendar.days)} hold {_inside(begin, calendar):.1%} of the events; "
-        "no lunch break is inferred."
+    if not day_only:
+        notes.append(
+            f"Opening hours {', '.join(f'{a}-{b}' for a, b in calendar.hours)} "
+            f"({zone_label(zone)}) on {', '.join(calendar.days)} hold "
+            f"{_inside(begin, calendar):.1%} of the events; no lunch break is inferred."
+        )
+    queues = queues and not day_only
+    capacity, how = _capacities(
+        flow, step_agency, durations, calendar, capacity_quantile, concurrency=starts_known
     )
-    capacity, how = _capacities(flow, step_agency, durations, calendar, capacity_quantile)
     notes.append(how)
     pools = tuple(
         Pool(
@@ -432,7 +506,7 @@ def calibrate(
         )  # fmt: skip
         for g in groups
     )
-    if not queues:
+    if not queues and not day_only:
         notes.append("Steps have no desks (queues=False): no queueing and no opening hours.")
 
     # ---- the steps themselves
@@ -452,7 +526,7 @@ def calibrate(
                 durations[a],
                 name=a,
                 door=door_id,
-                pool=f"{agency_ids[g]}_desks" if queues else None,
+                pool=f"{agency_ids[g]}_desks" if queues and a not in instant else None,
                 citizen_present=door_id is not None,
             )
         )
@@ -463,11 +537,8 @@ def calibrate(
         "routing is first-order: the next step depends on the current step only."
     )
     title = name or "As-is model calibrated from an event log"
-    description = (
-        f"Calibrated from an event log of {int(first.sum())} cases and {len(flow)} events.\n"
-        f"{_NOTES_HEADER}\n" + "\n".join(f"- {n}" for n in notes)
-    )
-    return Journey(
+    used = {s.pool for s in steps}
+    journey = Journey(
         id=journey_id or _slug(title).replace("_", "-"),
         name=title,
         start=start_id,
@@ -475,25 +546,32 @@ def calibrate(
         transitions=tuple(transitions),
         agencies=tuple(Agency(agency_ids[g], g) for g in groups),
         doors=tuple(doors.values()),
-        pools=pools,
+        pools=tuple(p for p in pools if p.id in used),
         calendars=(calendar,),
-        arrivals=_arrivals(begin, codes, first, calendar),
-        description=description,
+        arrivals=_arrivals(begin, codes, first, calendar, day_only=day_only),
     )
+    journey, more = runnable(journey)
+    notes += more
+    description = (
+        f"Calibrated from an event log of {int(first.sum())} cases and {len(flow)} events.\n"
+        f"{_NOTES_HEADER}\n" + "\n".join(f"- {n}" for n in notes)
+    )
+    return replace(journey, description=description)
 
 
 # --------------------------------------------------------------------------- helpers
 
 
-def _fix_probabilities(
-    branches: list[tuple[str, float, Distribution | None]],
-) -> list[tuple[str, float, Distribution | None]]:
-    """Round to 6 decimals and give the rounding residue to the largest branch (sum = 1)."""
+def _fix_probabilities(branches: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """Round to 6 decimals and give the rounding residue to the largest branch (sum = 1).
+
+    Each branch is ``(target, probability, ...)``; what follows is kept.
+    """
     if not branches:
         return []
-    rounded = [(t, round(p, 6), d) for t, p, d in branches]
-    residue = 1.0 - math.fsum(p for _, p, _ in rounded)
+    rounded = [(b[0], round(b[1], 6), *b[2:]) for b in branches]
+    residue = 1.0 - math.fsum(b[1] for b in rounded)
     big = max(range(len(rounded)), key=lambda i: rounded[i][1])
-    t, p, d = rounded[big]
-    rounded[big] = (t, round(p + residue, 12), d)
+    b = rounded[big]
+    rounded[big] = (b[0], round(b[1] + residue, 12), *b[2:])
     return rounded

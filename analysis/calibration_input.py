@@ -9,7 +9,9 @@ the names of. This module holds what it does before building a journey:
   :mod:`analysis.schema` (an ``org:group`` of ``unknown`` where missing);
 * what the log says about each activity: its most frequent known agency and
   door, and whether the citizen is present at most of its events;
-* step ids made from names (lower case, ``_`` between words, unique).
+* step ids made from names, in the names' own script (letters, marks and digits
+  of any script, NFC-normalised, lower case, ``_`` between words, unique), so a
+  Lao activity ``ຍື່ນຄຳຮ້ອງ`` keeps the id ``ຍື່ນຄຳຮ້ອງ``.
 
 Examples
 --------
@@ -19,11 +21,12 @@ Examples
 
 from __future__ import annotations
 
-import re
+import unicodedata
 from collections.abc import Sequence
 
 import pandas as pd
 
+from analysis.lifecycle import SUSPENDED
 from analysis.schema import (
     ACTIVITY,
     AGENCY,
@@ -88,6 +91,7 @@ def _canonical(
         raise CalibrationError("event log: no events to calibrate from")
     names = {case: CASE, activity: ACTIVITY, timestamp: TIMESTAMP, start: START}
     names |= {resource: RESOURCE, agency: AGENCY, door: DOOR, present: PRESENT}
+    names[SUSPENDED] = SUSPENDED  # paused minutes, subtracted from processing
     wanted = {k: v for k, v in names.items() if k in log.columns}
     out = log[list(wanted)].rename(columns=wanted)
     for col in (TIMESTAMP, START):
@@ -100,8 +104,17 @@ def _canonical(
 
 
 def _slug(text: str) -> str:
-    s = re.sub(r"[^0-9a-z]+", "_", str(text).lower()).strip("_")
-    return s or "step"
+    """An id from a name, in the name's own script: letters, marks and digits of any
+    script (NFC), lower case, every other run of characters one ``_``.
+
+    >>> _slug("ຍື່ນຄຳຮ້ອງ (ຮອບ 2)"), _slug("Vérifier le dossier"), _slug("!!")
+    ('ຍື່ນຄຳຮ້ອງ_ຮອບ_2', 'vérifier_le_dossier', 'step')
+    """
+    kept = "".join(
+        ch if unicodedata.category(ch)[0] in "LM" or unicodedata.category(ch) == "Nd" else " "
+        for ch in unicodedata.normalize("NFC", str(text)).lower()
+    )
+    return "_".join(kept.split()) or "step"
 
 
 def _unique_slugs(names: Sequence[str], *, taken: set[str]) -> list[str]:

@@ -86,6 +86,7 @@ def opening_hours(
     open_days = tuple(WEEKDAYS[d] for d in range(7) if days[d] >= min_day_share and days[d] > 0)
     return Calendar(calendar_id, hours, open_days or WEEKDAYS[:5])
 
+
 def _interval_text(h0: int, length: int) -> tuple[tuple[str, str], ...]:
     end = h0 + length
     if end <= 24:
@@ -110,11 +111,29 @@ def _capacities(
     durations: dict[str, Distribution],
     calendar: Calendar,
     q: float,
+    *,
+    concurrency: bool = False,
 ) -> tuple[dict[str, int], str]:
     """Desks per agency, and a sentence saying how they were counted."""
     agency = ev[ACTIVITY].astype(str).map(step_agency)
     day = ev[TIMESTAMP].dt.tz_convert("UTC").dt.floor("D")
-    if RESOURCE in ev.columns and ev[RESOURCE].notna().any():
+    if concurrency and START in ev.columns and ev[START].notna().any():
+        timed = ev[START].notna().to_numpy()
+        g = agency.to_numpy()[timed]
+        b, e = ev[START].to_numpy()[timed], ev[TIMESTAMP].to_numpy()[timed]
+        frame = pd.DataFrame(
+            {"g": np.concatenate([g, g]), "t": np.concatenate([b, e]),
+             "x": np.concatenate([np.ones(len(b)), -np.ones(len(e))])}
+        )  # fmt: skip
+        frame = frame.sort_values(["g", "t", "x"], kind="stable")  # an end before a start
+        frame["n"] = frame.groupby("g", sort=False)["x"].cumsum()
+        frame["d"] = pd.to_datetime(frame["t"]).dt.floor("D")
+        daily = frame.groupby(["g", "d"])["n"].max()
+        how = (
+            f"Desks per agency: the {q:.0%} quantile of the days' peak number of its events in "
+            "progress at once (from start and completion times)."
+        )
+    elif RESOURCE in ev.columns and ev[RESOURCE].notna().any():
         frame = pd.DataFrame({"g": agency.to_numpy(), "d": day.to_numpy(), "r": ev[RESOURCE]})
         daily = frame.dropna(subset=["r"]).groupby(["g", "d"])["r"].nunique()
         how = (
@@ -135,7 +154,12 @@ def _capacities(
 
 
 def _arrivals(
-    begin: pd.Series, codes: np.ndarray, first: np.ndarray, calendar: Calendar
+    begin: pd.Series,
+    codes: np.ndarray,
+    first: np.ndarray,
+    calendar: Calendar,
+    *,
+    day_only: bool = False,
 ) -> Arrivals:
     """Arrival profile from the first event of every case (``begin``: in path order)."""
     t = begin.dt.tz_convert("UTC")
@@ -161,4 +185,6 @@ def _arrivals(
     inside = {int(h): float(n) for h, n in hour_counts.items() if int(h) in open_hours}
     total = sum(inside.values())
     hourly = {h: round(n / total, 4) for h, n in sorted(inside.items())} if total else {}
+    if day_only:  # days without times of day: no hourly profile to read
+        hourly = {}
     return Arrivals(per_day=round(per_day, 3), hourly=hourly, weekday=weekday)

@@ -23,6 +23,7 @@ from analysis.finding import Finding, _n, _pct, format_minutes
 from analysis.schema import UNKNOWN_AGENCY
 
 __all__ = [
+    "CAUSE_ADVICE",
     "CONFORMANCE_MIN_SHARE",
     "GROUP_GAP_RATIO",
     "HANDOFF_MIN_LEAD_SHARE",
@@ -66,6 +67,32 @@ _CARRIER_ADVICE = {
 }
 
 
+#: What to do about a wait, by its cause (:mod:`analysis.causes`).
+CAUSE_ADVICE = {
+    "timer": (
+        "The wait looks set by a rule, not by a desk: a legal deadline, a notification or "
+        "appeal period, or a timer. More staff or longer hours will not shorten it; review "
+        "the deadline and notification rules with the agency (can the period be shorter, "
+        "can the step start as soon as its condition is met, can notices go out digitally?)."
+    ),
+    "handoff": (
+        "Most of this waiting follows a handoff from another agency: move the file by "
+        "digital data exchange instead of paper, and agree a service standard for the "
+        "receiving desk."
+    ),
+    "backlog": (
+        "A bottleneck step: add desk capacity at peak hours, triage simple files to a "
+        "fast lane, or remove the step's dependency on other offices."
+    ),
+}
+
+_CAUSE_TEXT = {
+    "timer": " The waits look set by a rule, not by a desk ({reason}).",
+    "handoff": " {share} of it follows a handoff from another agency.",
+    "backlog": "",
+}
+
+
 def _named_mask(a: pd.Series, b: pd.Series) -> np.ndarray:
     """Rows whose two agencies are recorded (neither is the placeholder of a missing one)."""
     return (a.astype(str) != UNKNOWN_AGENCY).to_numpy() & (
@@ -80,7 +107,10 @@ def _handoff_findings(h: pd.DataFrame) -> list[Finding]:
     out = []
     for r in hit.itertuples(index=False):
         carrier = str(getattr(r, "carrier", "") or "")
+        cause = str(getattr(r, "cause", "") or "handoff")
+        reason = str(getattr(r, "cause_reason", "") or "")
         by = f" (carried by: {carrier})" if carrier else ""
+        timer = _CAUSE_TEXT["timer"].format(reason=reason) if cause == "timer" else ""
         p90 = getattr(r, "delay_p90", math.nan)
         p90 = f" (p90 {format_minutes(p90)})" if not math.isnan(p90) else ""
         out.append(
@@ -89,7 +119,7 @@ def _handoff_findings(h: pd.DataFrame) -> list[Finding]:
                 text=(
                     f"Handoff {r.source} -> {r.target}: {_n(r.cases, 'case')}, median "
                     f"{format_minutes(r.delay_median)}{p90}, {_pct(r.lead_share)} of lead "
-                    f"time{by}."
+                    f"time{by}.{timer}"
                 ),
                 evidence={
                     "source": r.source,
@@ -102,9 +132,13 @@ def _handoff_findings(h: pd.DataFrame) -> list[Finding]:
                     "delay_total_minutes": r.delay_total,
                     "lead_share": r.lead_share,
                     "carrier": carrier,
+                    "cause": cause,
+                    "cause_reason": reason,
                 },
                 impact=float(r.delay_total),
-                recommendation=_CARRIER_ADVICE.get(carrier, _CARRIER_ADVICE[""]),
+                recommendation=CAUSE_ADVICE["timer"]
+                if cause == "timer"
+                else _CARRIER_ADVICE.get(carrier, _CARRIER_ADVICE[""]),
                 kind="handoff",
             )
         )
@@ -146,31 +180,37 @@ def _waiting_findings(a: pd.DataFrame, has_start: bool) -> list[Finding]:
     hit = a[a["waiting_share"] >= WAITING_MIN_SHARE]
     hit = hit.sort_values("waiting_total", ascending=False).head(MAX_PER_RULE)
     what = "waiting" if has_start else "waiting (time since the previous step)"
-    return [
-        Finding(
-            title=f"Waiting before {r.activity}",
-            text=(
-                f"Activity {r.activity}: p90 {what} {format_minutes(r.waiting_p90)}, "
-                f"{_pct(r.waiting_share)} of all waiting ({_n(r.events, 'event')}, median "
-                f"{format_minutes(r.waiting_median)})."
-            ),
-            evidence={
-                "activity": r.activity,
-                "events": r.events,
-                "waiting_median_minutes": r.waiting_median,
-                "waiting_p90_minutes": r.waiting_p90,
-                "waiting_total_minutes": r.waiting_total,
-                "waiting_share": r.waiting_share,
-            },
-            impact=float(r.waiting_total),
-            recommendation=(
-                "A bottleneck step: add desk capacity at peak hours, triage simple files to a "
-                "fast lane, or remove the step's dependency on other offices."
-            ),
-            kind="waiting",
+    out = []
+    for r in hit.itertuples(index=False):
+        cause = getattr(r, "cause", None)
+        cause = cause if isinstance(cause, str) and cause else None
+        reason = str(getattr(r, "cause_reason", "") or "")
+        share = float(getattr(r, "handoff_share", 0.0) or 0.0)
+        said = _CAUSE_TEXT.get(cause or "", "").format(reason=reason, share=_pct(share))
+        out.append(
+            Finding(
+                title=f"Waiting before {r.activity}",
+                text=(
+                    f"Activity {r.activity}: p90 {what} {format_minutes(r.waiting_p90)}, "
+                    f"{_pct(r.waiting_share)} of all waiting ({_n(r.events, 'event')}, median "
+                    f"{format_minutes(r.waiting_median)}).{said}"
+                ),
+                evidence={
+                    "activity": r.activity,
+                    "events": r.events,
+                    "waiting_median_minutes": r.waiting_median,
+                    "waiting_p90_minutes": r.waiting_p90,
+                    "waiting_total_minutes": r.waiting_total,
+                    "waiting_share": r.waiting_share,
+                    "cause": cause,
+                    "cause_reason": reason,
+                },
+                impact=float(r.waiting_total),
+                recommendation=CAUSE_ADVICE[cause or "backlog"],
+                kind="waiting",
+            )
         )
-        for r in hit.itertuples(index=False)
-    ]
+    return out
 
 
 def _rework_findings(rw: pd.DataFrame, activities: pd.DataFrame | None) -> list[Finding]:

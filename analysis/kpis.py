@@ -7,8 +7,10 @@ Times are minutes everywhere; reports convert them for display.
 Definitions (DESIGN.md, "Definitions", made exact here):
 
 * Events of a case are ordered by completion time (then start time).
-* **processing** of an event = ``time:timestamp - start_timestamp``; NaN when
-  the start is unknown.
+* **processing** of an event = ``time:timestamp - start_timestamp``, minus the
+  minutes it was suspended when the log has the optional
+  ``odsc:suspended_minutes`` column (written by the reader from suspend and
+  resume rows, :mod:`analysis.lifecycle`); NaN when the start is unknown.
 * **waiting** before an event = its start minus the completion of the event
   before it in the case (the latest completion so far, because events are in
   completion order), never below zero. When its start is unknown, the
@@ -90,6 +92,7 @@ from analysis.kpi_arrays import (
     _presence,
     _sum,
 )
+from analysis.lifecycle import SUSPENDED
 from analysis.schema import AGENCY, ARRIVAL, CASE, DOOR, PRESENT, START, TIMESTAMP, LogError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -188,6 +191,9 @@ def event_times(
         known = began != _NAT
         anchor = np.where(known, began, done)
         processing = np.where(known, (done - began) / _NS_PER_MINUTE, np.nan)
+        if SUSPENDED in ordered.columns:
+            paused = ordered[SUSPENDED].to_numpy(dtype=float, na_value=np.nan)
+            processing = processing - np.nan_to_num(paused)
         waiting = (anchor - prev_done) / _NS_PER_MINUTE
         waiting = np.where(known, np.maximum(waiting, 0.0), waiting)
     else:

@@ -13,16 +13,21 @@ Rules decided here:
   to UTC, so mixed offsets are fine. Naive timestamps are read in the IANA zone
   ``tz`` (e.g. ``"Asia/Vientiane"``); without ``tz`` they are taken to be UTC
   already. In a daylight-saving change, an ambiguous wall-clock time is taken as
-  standard time and a non-existent one is moved forward.
+  standard time and a non-existent one is moved forward. The log's own clock
+  (``tz`` when given, else the zone its offsets were written in; rules in
+  :mod:`analysis.timezones`) is stored in ``log.attrs["odsc:zone"]`` (``None``
+  for UTC): opening hours, weekly profiles and visits are read in it.
 * **Lifecycle pairing.** When the log has a ``lifecycle:transition`` column with
-  ``start`` rows (and no ``start`` column was named), start and complete rows
-  become one event: within each case and activity, the k-th start (in time
-  order) is paired with the k-th complete. A complete without a start keeps a
-  missing ``start_timestamp``; a start that never completes is dropped with a
-  warning; other transitions (``schedule``, ``suspend``, ...) are ignored.
-* **Duplicates**: rows equal in case, activity, timestamps, resource and
-  lifecycle are dropped after the first, with a :class:`UserWarning` saying how
-  many.
+  ``start`` rows (and no ``start`` column was named), start, complete, suspend
+  and resume rows become one event each, by the rules of
+  :mod:`analysis.lifecycle`; other transitions are ignored.
+* **Set aside, never rejected.** Rows that cannot be used as they are
+  (duplicates, starts that never complete, completes without a start, starts
+  after their completion, ...: :data:`analysis.lifecycle.KINDS`) are set
+  aside with one :class:`UserWarning` per kind naming the count and a few
+  rows; the counts are in ``log.attrs["odsc:set_aside"]`` (kind -> count).
+  An event whose start is missing or set aside keeps its completion.
+  ``strict=True`` raises a :class:`LogError` instead.
 * **Missing values**: values listed in ``missing`` (``EMPTY`` by default) and
   empty cells count as missing. A missing agency becomes ``unknown``; a missing
   ``odsc:citizen_present`` becomes ``False``; a missing case id, activity or
@@ -66,6 +71,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from analysis.lifecycle import (
+    INSTANCE,
+    SetAside,
+    _drop_duplicates,
+    _drop_late_starts,
+    _report,
+    pair_lifecycle,
+)
 from analysis.schema import (
     ACTIVITY,
     AGENCY,
@@ -80,8 +93,12 @@ from analysis.schema import (
     UNKNOWN_AGENCY,
     LogError,
 )
+from analysis.timezones import ZONE_ATTR, source_zone
 
-__all__ = ["SUFFIXES", "read_log"]
+__all__ = ["SET_ASIDE", "SUFFIXES", "read_log"]
+
+#: The key of ``log.attrs`` holding the set-aside counts (a dict kind -> count).
+SET_ASIDE = "odsc:set_aside"
 
 #: File name endings :func:`read_log` understands, and the reader each one uses.
 SUFFIXES: dict[str, str] = {
@@ -116,6 +133,7 @@ def read_log(
     missing: Sequence[str] = ("EMPTY",),
     sep: str = ",",
     encoding: str = "utf-8",
+    strict: bool = False,
 ) -> pd.DataFrame:
     """Read an event log and return it in the canonical schema.
 
@@ -142,6 +160,9 @@ def read_log(
         CSV field separator.
     encoding : str
         Text encoding of a CSV file.
+    strict : bool
+        Raise a :class:`LogError` instead of setting rows aside (see the
+        module docstring).
 
     Returns
     -------
@@ -150,14 +171,15 @@ def read_log(
         ``time:timestamp`` (UTC), ``org:group`` (str, ``unknown`` where
         missing), then ``start_timestamp``, ``org:resource``, ``odsc:door``,
         ``odsc:citizen_present`` when known, then the input's other columns;
-        sorted by case, then time; a fresh RangeIndex.
+        sorted by case, then time; a fresh RangeIndex. ``attrs["odsc:set_aside"]``
+        counts the rows set aside, by kind.
 
     Raises
     ------
     LogError
         A missing file, an unsupported extension, text that is not valid
         UTF-8, a missing column, an unparseable or missing timestamp, an empty
-        log, a start after its completion. One line, naming file and row.
+        log; with ``strict``, any set-aside row. One line, naming file and row.
 
     Examples
     --------
@@ -216,22 +238,28 @@ def read_log(
         out[life] = _as_text(out[life], missing).str.lower()
     for col in (CASE, ACTIVITY):
         _require_values(out, col, name, unit)
+    written = out[TIMESTAMP]
     for col in (TIMESTAMP, START, ARRIVAL):
         if col in out.columns:
             out[col] = _parse_times(out, col, name, unit, tz, required=col == TIMESTAMP)
+    zone = source_zone(source, written, tz)
     if PRESENT in out.columns:
         out[PRESENT] = _parse_bool(out, name, unit, missing)
 
-    out = _drop_duplicates(out, name, unit, life)
+    aside: list[SetAside] = []
+    out = _drop_duplicates(out, [CASE, ACTIVITY, TIMESTAMP, START, RESOURCE, life], _ROW, aside)
     if life is not None and "start" not in wanted and out[life].eq("start").any():
-        out = _pair_lifecycle(out, life, name, unit)
+        pairing = pair_lifecycle(out, lifecycle=life, instance=INSTANCE, row=_ROW)
+        out = pairing.events
+        aside += pairing.set_aside
     elif life is not None:
         is_complete = out[life].isna() | out[life].eq("complete")
         out = out.loc[is_complete.to_numpy()]
     if out.empty:
         raise LogError(f"{name}: the log has no completed events")
     if START in out.columns:
-        _check_order(out, name, unit)
+        out = _drop_late_starts(out, _ROW, aside)
+    _report(aside, name, unit, strict=strict)
 
     if AGENCY not in out.columns:
         out[AGENCY] = UNKNOWN_AGENCY
@@ -241,7 +269,10 @@ def read_log(
     first = [CASE, ACTIVITY, TIMESTAMP, AGENCY, START, RESOURCE, DOOR, PRESENT]
     order = [c for c in first if c in out.columns]
     order += [c for c in out.columns if c not in order and c != _ROW]
-    return out[order].reset_index(drop=True)
+    result = out[order].reset_index(drop=True)
+    result.attrs[SET_ASIDE] = {a.kind: a.count for a in aside}
+    result.attrs[ZONE_ATTR] = zone
+    return result
 
 
 # --------------------------------------------------------------------------- loading
@@ -389,12 +420,6 @@ def _require_values(out: pd.DataFrame, col: str, name: str, unit: str) -> None:
         raise LogError(f"{name}: empty {col} at {_rows_text(out, mask, unit)}")
 
 
-def _check_order(out: pd.DataFrame, name: str, unit: str) -> None:
-    bad = (out[START] > out[TIMESTAMP]).to_numpy(dtype=bool, na_value=False)
-    if bad.any():
-        raise LogError(f"{name}: {START} after {TIMESTAMP} at {_rows_text(out, bad, unit)}")
-
-
 # --------------------------------------------------------------------------- values
 
 
@@ -502,48 +527,3 @@ def _localize(naive: pd.Series, tz: str | None, name: str) -> pd.Series:
 
 
 # --------------------------------------------------------------------------- shape
-
-
-def _drop_duplicates(out: pd.DataFrame, name: str, unit: str, life: str | None) -> pd.DataFrame:
-    keys = [c for c in (CASE, ACTIVITY, TIMESTAMP, START, RESOURCE, life) if c and c in out]
-    dup = out.duplicated(subset=keys, keep="first").to_numpy()
-    if not dup.any():
-        return out
-    warnings.warn(
-        f"{name}: dropped {int(dup.sum())} duplicate events (same case, activity, times and "
-        f"resource) at {_rows_text(out, dup, unit)}",
-        UserWarning,
-        stacklevel=3,
-    )
-    return out.loc[~dup]
-
-
-def _pair_lifecycle(out: pd.DataFrame, life: str, name: str, unit: str) -> pd.DataFrame:
-    """Pair the k-th start with the k-th complete of each case and activity."""
-    out = out.sort_values([CASE, ACTIVITY, TIMESTAMP, _ROW], kind="stable")
-    starts = out.loc[out[life].eq("start").to_numpy()]
-    dones = out.loc[(out[life].isna() | out[life].eq("complete")).to_numpy()]
-    k_start = starts.groupby([CASE, ACTIVITY], sort=False).cumcount().rename("__k__")
-    k_done = dones.groupby([CASE, ACTIVITY], sort=False).cumcount().rename("__k__")
-    left = dones.assign(__k__=k_done)
-    right = starts[[CASE, ACTIVITY, TIMESTAMP, _ROW]].assign(__k__=k_start)
-    right = right.rename(columns={TIMESTAMP: START, _ROW: "__start_row__"})
-    merged = left.merge(right, on=[CASE, ACTIVITY, "__k__"], how="outer", indicator=True)
-    open_ = merged["_merge"].eq("right_only").to_numpy()
-    if open_.any():
-        rows = merged.loc[open_, "__start_row__"].to_numpy()
-        warnings.warn(
-            f"{name}: dropped {int(open_.sum())} started events that never complete "
-            f"(start at {_numbers_text(rows, unit)})",
-            UserWarning,
-            stacklevel=3,
-        )
-    merged = merged.loc[~open_]
-    late = (merged[START] > merged[TIMESTAMP]).to_numpy(dtype=bool, na_value=False)
-    if late.any():
-        rows = merged.loc[late, "__start_row__"].to_numpy()
-        raise LogError(
-            f"{name}: start after completion at {_numbers_text(rows, unit)} (the k-th start of "
-            "a case and activity is paired with its k-th complete)"
-        )
-    return merged.drop(columns=["__k__", "__start_row__", "_merge", life])

@@ -57,6 +57,7 @@ from analysis.handoffs import (
     pingpongs,
     resource_workload,
 )
+from analysis.queues import NO_PRESENCE
 from analysis.schema import ACTIVITY, AGENCY, CASE, RESOURCE, START, TIMESTAMP, UNKNOWN_AGENCY
 from analysis.variants import rework, variants
 
@@ -74,10 +75,15 @@ class MiningResult:
     ----------
     summary : pandas.Series
         Headline figures: :func:`analysis.kpis.summarize` plus the counts of
-        cases, events, activities, agencies, resources, variants, handoffs,
+        cases, events, activities, agencies (``agencies_named``: those other
+        than ``unknown``), resources, variants, handoffs (NaN, with their
+        per-case and lead-time figures, when the log names no agency),
         and the queue standard on desk queues (:func:`analysis.queues.queue_waits`):
-        ``queue_waits`` (how many were measured) and ``queue_within_sla``
-        (the share of them at most ``sla_minutes``; NaN when none).
+        ``queue_waits`` (how many were measured; NaN when the log does not say
+        which steps had the citizen), ``queue_within_sla`` (the share of them
+        at most ``sla_minutes``; NaN when none) and ``queue_unchecked`` (why
+        the standard is not checked, :func:`analysis.queues.queue_check`;
+        ``None`` when it is).
     case_kpis : pandas.DataFrame
         One row per case (:func:`analysis.kpis.case_kpis`).
     activities, transitions, profiles, wip, resources : pandas.DataFrame
@@ -227,7 +233,7 @@ def mine(
     web               1        240.0
     """
     from analysis.kpis import case_kpis, has_start_times, summarize
-    from analysis.queues import queue_waits
+    from analysis.queues import queue_check, queue_waits
 
     if by is not None:
         _require(log, [by])
@@ -235,7 +241,9 @@ def mine(
     kpis = case_kpis(ev, journey=journey, tz=tz)
     has_start = has_start_times(ev)
     # The queue standard is checked on desk queues only (see analysis.queues.queue_waits).
-    ev = ev.assign(queue_wait=queue_waits(ev, journey=journey, tz=tz).to_numpy())
+    queues = queue_waits(ev, journey=journey, tz=tz)
+    unchecked = queue_check(ev, queues, journey=journey)
+    ev = ev.assign(queue_wait=queues.to_numpy())
     ev = _compact(ev, by)
     has_resource = RESOURCE in ev.columns and bool(ev[RESOURCE].notna().any())
 
@@ -246,6 +254,7 @@ def mine(
     acts = activity_stats(ev)
     trans = transition_stats(ev, pairs=pairs.drop(columns="by", errors="ignore"))
     hand = handoffs(ev, journey=journey, events=moves.drop(columns="by", errors="ignore"))
+    acts, hand = _with_causes(ev, moves, acts, hand)
     pings = pingpongs(ev, events=moves.drop(columns="by", errors="ignore"))
     res_hand = _empty_handoffs()
     if has_resource:
@@ -278,6 +287,10 @@ def mine(
         ]
     )
     summary = summary[~summary.index.duplicated(keep="first")]
+    if unchecked is not None:
+        # unknown is not zero: no count and no share of queues, and the reason
+        summary["queue_waits"] = math.nan if unchecked == NO_PRESENCE else 0
+    summary["queue_unchecked"] = unchecked
     notes = list(headline.attrs.get("notes", []))
     notes += _notes(ev, has_resource, conf, tz)
     found = find(
@@ -357,7 +370,8 @@ def league_table(
     ...     "time:timestamp": pd.to_datetime(["2024-01-01 08:00", "2024-01-01 08:10",
     ...         "2024-01-01 08:00", "2024-01-01 09:00", "2024-01-01 10:00"], utc=True),
     ...     "org:group": ["x", "y", "x", "y", "x"], "centre": ["A", "A", "B", "B", "B"]})
-    >>> log["start_timestamp"] = log["time:timestamp"]  # start times: queues can be measured
+    >>> log["start_timestamp"] = log["time:timestamp"]  # start times and presence:
+    >>> log["odsc:citizen_present"] = True               # queues can be measured
     >>> league_table(log, by="centre")[["rank", "cases", "lead_median", "pingpong_rate",
     ...                                 "sla_share"]]
             rank  cases  lead_median  pingpong_rate  sla_share
@@ -433,6 +447,12 @@ def _counts(
         ),
         "pingpong_returns": int(pings["returns"].sum()) if len(pings) else 0,
     }
+    named = 0
+    if AGENCY in ev.columns:
+        named = int(pd.Series(ev[AGENCY].astype(str).unique()).ne(UNKNOWN_AGENCY).sum())
+    out["agencies_named"] = named
+    if not named:  # the log names no agency: handoffs are unknown, not zero
+        out.update(handoffs=math.nan, handoffs_per_case=math.nan, handoff_delay_share=math.nan)
     queue = ev["queue_wait"].to_numpy(dtype=float) if "queue_wait" in ev.columns else np.empty(0)
     queue = queue[~np.isnan(queue)]
     out["queue_waits"] = len(queue)
@@ -463,6 +483,39 @@ def _notes(
         )
     notes.append(f"Hours of the day and calendar days are in {tz or 'UTC'}.")
     return notes
+
+
+def _with_causes(
+    ev: pd.DataFrame, moves: pd.DataFrame, acts: pd.DataFrame, hand: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The activity and handoff tables with the likely cause of their waits.
+
+    Activities get ``cause``, ``cause_reason`` and ``handoff_share``
+    (:func:`analysis.causes.wait_causes`); agency pairs get ``cause``
+    (``"timer"`` when their delays look set by a rule,
+    :func:`analysis.causes.timer_reason`, else ``"handoff"``) and
+    ``cause_reason``.
+    """
+    from analysis.causes import timer_reason, wait_causes
+
+    causes = wait_causes(ev, moves)
+    names = acts["activity"].astype(str)
+    acts = acts.assign(
+        cause=names.map(causes["cause"]).astype(object).where(names.isin(causes.index), None),
+        cause_reason=names.map(causes["cause_reason"]).fillna(""),
+        handoff_share=names.map(causes["handoff_share"]),
+    )
+    if len(hand) and len(moves):
+        delays = moves.groupby(
+            [moves["source"].astype(str), moves["target"].astype(str)], sort=False
+        )["delay"]
+        reasons = {pair: timer_reason(d.to_numpy(dtype=float)) for pair, d in delays}
+        keys = list(zip(hand["source"].astype(str), hand["target"].astype(str)))
+        hand = hand.assign(
+            cause=["timer" if reasons.get(k) else "handoff" for k in keys],
+            cause_reason=[reasons.get(k) or "" for k in keys],
+        )
+    return acts, hand
 
 
 def _compact(ev: pd.DataFrame, by: str | None) -> pd.DataFrame:

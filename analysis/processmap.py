@@ -2,7 +2,11 @@
 
 Boxes are activities (with their number of events, darker when busier);
 arrows are directly-follows transitions labelled with their count and median
-transition time, thicker when more frequent and redder when slower. A start
+transition time, thicker when more frequent and redder when slower. A
+transition whose next step started before the previous one ended is
+*overlap* (:func:`analysis.bottlenecks.transition_stats`): counted on the
+label ("3 overlap", or "overlap" alone when all of them did), never shown as
+negative minutes. A start
 and an end node show where cases begin and finish. The map is pruned to the
 ``max_arcs`` most frequent arcs so a ministry reader can follow it.
 
@@ -39,6 +43,7 @@ import pandas as pd
 
 from analysis.findings import format_minutes
 from analysis.schema import ACTIVITY
+from journeys.fonts import GRAPHVIZ_FONTS
 
 if TYPE_CHECKING:  # pragma: no cover
     import graphviz
@@ -51,7 +56,7 @@ _ARC_COLOURS = ("#4575b4", "#74add1", "#fdae61", "#f46d43", "#d73027")
 # Light to dark blue for activity boxes, by number of events.
 _NODE_FILLS = ("#eff3ff", "#c6dbef", "#9ecae1", "#6baed6", "#3182bd")
 _NODE_FONT = ("#1a1a1a", "#1a1a1a", "#1a1a1a", "#1a1a1a", "#ffffff")
-_FONT = "Helvetica"
+_FONT = GRAPHVIZ_FONTS  # Helvetica, then DejaVu Sans and Lao fonts (per glyph)
 
 
 def process_map(
@@ -149,13 +154,15 @@ def process_map(
     speed = _levels(
         np.log1p(np.clip(arcs["median"].to_numpy(dtype=float), 0, None)), len(_ARC_COLOURS)
     )
-    for (a, b, count, median), lv in zip(
-        arcs[["source", "target", "count", "median"]].itertuples(index=False), speed
+    overlaps = arcs["overlaps"] if "overlaps" in arcs.columns else pd.Series(0, index=arcs.index)
+    for (a, b, count, median, overlap), lv in zip(
+        arcs[["source", "target", "count", "median"]].assign(o=overlaps).itertuples(index=False),
+        speed,
     ):
         g.edge(
             ids[a],
             ids[b],
-            label=f" {int(count):,}\\n {format_minutes(median)}",
+            label=f" {int(count):,}\\n {_arc_time(median, overlap)}",
             penwidth=f"{_width(count, top):.2f}",
             color=_ARC_COLOURS[lv],
             fontcolor="#333333",
@@ -186,6 +193,11 @@ def process_map(
         f"Arcs: number of transitions and median time between the steps; thicker = more "
         f"frequent, red = slower. Showing {len(arcs)} of {shown_total} arcs.\\l"
     )
+    if int(overlaps.sum()):
+        caption += (
+            "'overlap': the next step started before this one ended (work at the same time); "
+            "such transitions are counted, not timed.\\l"
+        )
     if title:
         caption = _text(title) + "\\l" + caption
     g.attr(label=caption, labelloc="b", labeljust="l", fontsize="10", fontcolor="#525252")
@@ -263,6 +275,17 @@ def _levels(values: np.ndarray, n: int) -> list[int]:
     if math.isclose(lo, hi):
         return [n // 2] * len(v)
     return [min(int((x - lo) / (hi - lo) * n), n - 1) for x in v]
+
+
+def _arc_time(median: float, overlaps: float) -> str:
+    """The arc's time label: its median, and how many of its transitions overlapped.
+
+    >>> _arc_time(35.0, 0), _arc_time(35.0, 3), _arc_time(float("nan"), 4)
+    ('35 min', '35 min, 3 overlap', 'overlap')
+    """
+    if isinstance(median, float) and math.isnan(median):
+        return "overlap" if overlaps else format_minutes(median)
+    return format_minutes(median) + (f", {int(overlaps):,} overlap" if overlaps else "")
 
 
 def _width(count: float, top: float) -> float:

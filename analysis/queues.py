@@ -42,7 +42,20 @@ from analysis.schema import ARRIVAL, CASE, DOOR, PRESENT, START, TIMESTAMP
 if TYPE_CHECKING:  # pragma: no cover
     from journeys.model import Journey
 
-__all__ = ["queue_waits"]
+__all__ = ["NO_PRESENCE", "NO_QUEUE", "NO_START", "queue_check", "queue_waits"]
+
+#: Why the queue standard is not checked, by cause (the report's words).
+NO_START = "without start times no wait can be told apart from the work."
+NO_PRESENCE = (
+    "the log does not say which steps needed the citizen in person (no "
+    "odsc:citizen_present column, and no journey naming the citizen-facing steps), so no "
+    "wait is known to be a citizen's queue at a desk; back-office work is not a queue."
+)
+NO_QUEUE = (
+    "no desk queue is in the log (no step follows the citizen's previous one in the same "
+    "office on the same day, and no arrival times are recorded). The time between steps "
+    "holds travel and days between visits, which no queue standard covers."
+)
 
 
 def queue_waits(
@@ -75,9 +88,11 @@ def queue_waits(
     covers (handoff and waiting tables measure those). Only steps with a
     start time count: without one the time before a step includes the work
     itself. Citizen presence and doors come from the log or, where it has
-    none, from ``journey``, as in :func:`analysis.kpis.case_kpis`; a log that records no
-    presence at all counts every step as citizen-facing, and one without
-    doors puts a case's steps at one door.
+    none, from ``journey``, as in :func:`analysis.kpis.case_kpis`. A log
+    that records no presence, mined without a journey, has no queue at all
+    (every entry NaN): back-office work is no citizen's queue, and nothing
+    says which steps had the citizen in front (:func:`queue_check`). A log
+    without doors puts a case's steps at one door.
 
     Parameters
     ----------
@@ -126,8 +141,8 @@ def queue_waits(
     anchor = np.where(known, began, done)
     steps = _match_steps(ev[activity], journey) if journey is not None else None
     here, doors = _presence(ev, steps, journey, door=door, present=present)
-    if here is None:  # presence not recorded: every step may have the citizen in front
-        here = np.ones(len(ev), dtype=bool)
+    if here is None:  # presence not recorded: no step is known to be a citizen's queue
+        return pd.Series(out, index=ev.index, name="queue_wait")
     new_visit = _new_visits(codes, first, here, doors, anchor, tz)
     waiting = ev["waiting"].to_numpy(dtype=float)
     came = _ns(ev[arrival], arrival) if arrival in ev.columns else np.full(len(ev), _NAT)
@@ -135,3 +150,52 @@ def queue_waits(
     queue = _queue_events(here, new_visit, first) & known & (~first | (came != _NAT))
     out[queue] = waiting[queue]
     return pd.Series(out, index=ev.index, name="queue_wait")
+
+
+def queue_check(
+    log: pd.DataFrame,
+    queues: pd.Series,
+    *,
+    journey: Journey | None = None,
+    start: str = START,
+    present: str = PRESENT,
+) -> str | None:
+    """Why the queue standard cannot be checked on ``log``, or ``None`` when it can.
+
+    Parameters
+    ----------
+    log : pandas.DataFrame
+        The log ``queues`` was measured on.
+    queues : pandas.Series
+        :func:`queue_waits` of the log.
+    journey : Journey, optional
+        The journey given to :func:`queue_waits`.
+    start, present : str
+        Column names.
+
+    Returns
+    -------
+    str or None
+        :data:`NO_START`, :data:`NO_PRESENCE` or :data:`NO_QUEUE` (in that
+        order of precedence), or ``None`` when some queue was measured.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = lambda *v: pd.to_datetime(list(v), utc=True)
+    >>> log = pd.DataFrame({"case:concept:name": ["c1", "c1"], "concept:name": ["a", "b"],
+    ...     "start_timestamp": t("2024-03-04 08:00", "2024-03-04 08:40"),
+    ...     "time:timestamp": t("2024-03-04 08:30", "2024-03-04 08:50")})
+    >>> queue_check(log, queue_waits(log)) == NO_PRESENCE
+    True
+    >>> log["odsc:citizen_present"] = True
+    >>> queue_waits(log).tolist(), queue_check(log, queue_waits(log))
+    ([nan, 10.0], None)
+    """
+    if queues.notna().any():
+        return None
+    if not has_start_times(log, start=start):
+        return NO_START
+    if present not in log.columns and journey is None:
+        return NO_PRESENCE
+    return NO_QUEUE

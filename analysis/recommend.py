@@ -17,7 +17,10 @@ The rules, applied in this order:
    findings, at most ``max_handoffs`` of them in the findings' order (largest
    impact first), exchange data instead of moving papers
    (:func:`journeys.redesign.digitize_handoffs`). A pair whose agencies are not
-   both in the journey is skipped and said so.
+   both in the journey is skipped and said so, and so is a pair whose delay
+   looks set by a rule (a finding with ``cause="timer"``,
+   :mod:`analysis.causes`): data exchange does not shorten a legal deadline,
+   and the finding's own recommendation says what would.
 3. **Desks for the load.** Every pool whose offered load (:func:`desk_load`)
    exceeds ``max_load`` after the changes above gets the fewest extra desks
    that bring it to ``max_load`` or below (:func:`journeys.redesign.add_staff`).
@@ -203,6 +206,13 @@ def recommend(
         )
 
     for a, b, f in _pairs(findings, max_handoffs):
+        if f.evidence.get("cause") == "timer":
+            skipped.append(
+                f"Data exchange {a} <-> {b}: the delay looks set by a rule, not by moving "
+                f"papers ({f.evidence.get('cause_reason') or 'a timer'}); review the deadline "
+                "instead."
+            )
+            continue
         if not (_agency_known(red.journey, a) and _agency_known(red.journey, b)):
             skipped.append(f"Data exchange {a} <-> {b}: not both agencies are in the journey.")
             continue

@@ -116,19 +116,25 @@ def blueprint(
         fw, fh = (max(lay.col) + 1 + _HEADER) * COL_IN + 2 * side, height + top + bottom
         fig = plt.figure(figsize=(fw, fh))
         ax = fig.add_axes((side / fw, bottom / fh, 1 - 2 * side / fw, height / fh))
-    d = _Drawing(ax, journey, lay, stages)
-    d.lanes()
-    for k in range(len(lay.order)):
-        d.step(k)
-        d.citizen(k)
-    d.waits()
-    for k, (s, t, tr) in enumerate(lay.edges):
-        d.handoff(s, t, tr, k, lay.ports.get(k, (0.0, 0.0, 0.0)))
-    for s, t, tr in lay.extra:
-        d.loop(s, t, tr)
-    d.legend()
-    if title != "":
-        d.title(title or journey.name, _summary(journey, lay))
+    import matplotlib
+
+    from journeys.fonts import plot_rc
+
+    # names in any script: the texts take their glyphs from DejaVu Sans or a Lao font
+    with matplotlib.rc_context(plot_rc()):
+        d = _Drawing(ax, journey, lay, stages)
+        d.lanes()
+        for k in range(len(lay.order)):
+            d.step(k)
+            d.citizen(k)
+        d.waits()
+        for k, (s, t, tr) in enumerate(lay.edges):
+            d.handoff(s, t, tr, k, lay.ports.get(k, (0.0, 0.0, 0.0)))
+        for s, t, tr in lay.extra:
+            d.loop(s, t, tr)
+        d.legend()
+        if title != "":
+            d.title(title or journey.name, _summary(journey, lay))
     return ax
 
 

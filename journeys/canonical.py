@@ -138,8 +138,9 @@ def journey_to_dict(j: Journey) -> dict[str, Any]:
                 "carrier": t.carrier,
                 "delay": t.delay.to_dict() if t.delay else None,
                 "batch_times": list(t.batch_times),
+                "backlog": t.backlog.to_dict() if t.backlog else None,
             },
-            {"probability": 1, "carrier": None, "delay": None, "batch_times": []},
+            {"probability": 1, "carrier": None, "delay": None, "batch_times": [], "backlog": None},
         )
         for t in j.transitions
     ]

@@ -27,6 +27,7 @@ from html import escape
 from typing import TYPE_CHECKING, Any
 
 from journeys.errors import InputError
+from journeys.fonts import CSS_FONTS
 from journeys.model import Distribution, Journey, Transition
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -36,7 +37,7 @@ __all__ = ["journey_html", "walk_html"]
 
 # Scoped to the two wrappers so that a notebook's other outputs keep their look.
 _STYLE = """<style>
-.odsc-journey, .odsc-walk {font-family: system-ui, sans-serif; font-size: 13px; color: #1a1a1a;}
+.odsc-journey, .odsc-walk {font-family: system-ui, FONTS; font-size: 13px; color: #1a1a1a;}
 .odsc-journey h3, .odsc-walk h3 {margin: 0.2em 0 0.3em 0; font-size: 1.3em;}
 .odsc-journey h4 {margin: 1em 0 0.3em 0; font-size: 1.05em;}
 .odsc-journey p, .odsc-walk p {margin: 0.3em 0; max-width: 60em;}
@@ -53,7 +54,7 @@ _STYLE = """<style>
 .odsc-walk tr.back td {background: #f6f6f6; color: #444;}
 .odsc-walk td.visit {font-weight: 700; text-align: center;}
 .odsc-walk .pain {color: #b03a00; font-weight: 600;}
-</style>"""
+</style>""".replace("FONTS", CSS_FONTS)
 
 
 def journey_html(journey: Journey) -> str:

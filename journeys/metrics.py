@@ -106,7 +106,7 @@ class StaticMetrics:
     citizen_touch_minutes : float
         The part of ``touch_minutes`` spent at citizen-present steps.
     delay_minutes : float
-        Sum of the mean delays of the transitions traversed.
+        Sum of the mean delays (and backlogs) of the transitions traversed.
     travel_minutes, travel_cost : float
         The citizen's travel (both ways, every visit) and its cost.
     time_cost : float
@@ -221,6 +221,7 @@ def static_metrics(journey: Journey) -> StaticMetrics:
         f for t, f in flows if step[t.source].agency != step[t.target].agency
     )
     delay = math.fsum(f * t.delay.mean for t, f in flows if t.delay is not None)
+    delay += math.fsum(f * t.backlog.mean for t, f in flows if t.backlog is not None)
 
     new_visits = _new_visits(j, x, flows)
     doors = {d.id: d for d in j.doors}

@@ -177,6 +177,56 @@ class Distribution:
             raise ValueError(f"unknown distribution {d!r}")
         return out if size is not None else float(out[0])
 
+    def quantile(self, u: Any) -> Any:
+        """The durations at probabilities ``u`` (the inverse of the distribution function).
+
+        Drawing two distributions at the same ``u`` couples them (long with
+        long): how the simulator draws a transition's transfer and backlog,
+        which were measured together on the same handoffs.
+
+        Examples
+        --------
+        >>> Distribution("uniform", {"low": 10, "high": 20}).quantile([0.0, 0.5])
+        array([10., 15.])
+        >>> Distribution("empirical", {"samples": (5, 1, 3)}).quantile([0.1, 0.5, 0.99])
+        array([1., 3., 5.])
+        >>> round(float(Distribution("exponential", {"mean": 10}).quantile(0.5)), 4)
+        6.9315
+        """
+        import numpy as np
+
+        u = np.clip(np.asarray(u, dtype=float), 0.0, 1.0 - 1e-12)
+        p = self.params
+        d = self.dist
+        if d == "fixed":
+            return np.full(u.shape, float(p["value"]))
+        if d == "exponential":
+            return -float(p["mean"]) * np.log1p(-u)
+        if d == "uniform":
+            lo, hi = float(p["low"]), float(p["high"])
+            return lo + u * (hi - lo)
+        if d == "empirical":
+            x = np.sort(np.asarray(p["samples"], dtype=float))
+            return x[np.minimum((u * len(x)).astype(int), len(x) - 1)]
+        if d == "triangular":
+            lo, mo, hi = float(p["low"]), float(p["mode"]), float(p["high"])
+            if hi == lo:
+                return np.full(u.shape, lo)
+            cut = (mo - lo) / (hi - lo)
+            left = lo + np.sqrt(u * (hi - lo) * (mo - lo))
+            right = hi - np.sqrt((1 - u) * (hi - lo) * (hi - mo))
+            return np.where(u < cut, left, right)
+        from scipy import special, stats  # lazy: only coupled draws need it
+
+        m, sd = float(p["mean"]), float(p["sd"])
+        if d == "lognormal":
+            sigma2 = math.log1p((sd / m) ** 2)
+            return np.exp(math.log(m) - sigma2 / 2.0 + math.sqrt(sigma2) * special.ndtri(u))
+        if d == "gamma":
+            shape = (m / sd) ** 2
+            return stats.gamma.ppf(u, shape, scale=m / shape)
+        raise ValueError(f"unknown distribution {d!r}")
+
     def to_dict(self) -> dict[str, Any]:
         """The mapping written to a journey file."""
         out: dict[str, Any] = {"dist": self.dist}
@@ -370,6 +420,12 @@ class Transition:
         Travel time (citizen), transport time (courier) or latency (digital).
     batch_times : tuple of str
         For a courier: the clock times (``"HH:MM"``) at which it leaves.
+    backlog : Distribution, optional
+        Time the dossier then waits at the receiving agency before its desk
+        can take it up (work ahead of it, closed hours), on top of ``delay``.
+        A calibrated journey splits a measured handoff delay into the
+        transfer (``delay``: what data exchange removes) and this backlog
+        (what only desks, hours or an agreed service standard shorten).
     """
 
     source: str
@@ -378,6 +434,7 @@ class Transition:
     carrier: str | None = None
     delay: Distribution | None = None
     batch_times: tuple[str, ...] = ()
+    backlog: Distribution | None = None
 
 
 @dataclass(frozen=True)

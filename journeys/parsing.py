@@ -422,7 +422,7 @@ def parse(data: Any, *, source: str | None = None) -> Journey:
         c.fields(
             body,
             path,
-            ("from", "to", "probability", "carrier", "delay", "batch_times"),
+            ("from", "to", "probability", "carrier", "delay", "batch_times", "backlog"),
             ("from", "to"),
         )
         prob = c.number(body, "probability", path, 1.0)
@@ -435,6 +435,11 @@ def parse(data: Any, *, source: str | None = None) -> Journey:
         delay = (
             _parse_distribution(c, body["delay"], f"{path}.delay")
             if body.get("delay") is not None
+            else None
+        )
+        backlog = (
+            _parse_distribution(c, body["backlog"], f"{path}.backlog")
+            if body.get("backlog") is not None
             else None
         )
         batches = []
@@ -454,6 +459,7 @@ def parse(data: Any, *, source: str | None = None) -> Journey:
                 carrier,
                 delay,
                 tuple(batches),
+                backlog,
             )
         )
 

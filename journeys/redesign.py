@@ -172,7 +172,9 @@ def one_door(
       over at another office: it becomes back-office work (``citizen_present``
       false, no door) of its own agency, at its own pool.
     * Handoffs carried by the citizen, and handoffs between the front desk and a
-      back office that had no carrier, become back-office routing: ``carrier``
+      back office that had no carrier (not the moves into or out of a marker
+      step, one that takes no time and has no desk or citizen, such as a
+      calibrated model's ``Case end``), become back-office routing: ``carrier``
       ``"courier"`` (a daily batch at 15:00, then :data:`COURIER_DELAY`) or
       ``"digital"`` (:data:`DIGITAL_DELAY`); ``delay`` overrides the delay.
     * The front-desk pool has the summed capacity of the pools that served
@@ -295,7 +297,9 @@ def one_door(
     transitions = []
     for t in j.transitions:
         crosses = (t.source in front) != (t.target in front)
-        if t.carrier == "citizen" or (t.carrier is None and crosses):
+        if _marker(j.step(t.source)) or _marker(j.step(t.target)):
+            transitions.append(t)  # a case opening or closing is not a handoff
+        elif t.carrier == "citizen" or (t.carrier is None and crosses):
             new = _routed(t, carrier, delay)
             changes.append(
                 f"Handoff {_label(j, t.source)} -> {_label(j, t.target)}: was"
@@ -325,6 +329,11 @@ def one_door(
     return _finish(j, out, op, changes)
 
 
+def _marker(s: Step) -> bool:
+    """A step that takes no time, has no desk and no citizen: where a case opens or closes."""
+    return s.pool is None and not s.citizen_present and s.duration == Distribution.fixed(0)
+
+
 def _front_steps(j: Journey) -> set[str]:
     """The first visit (from the start) and the final visits (into citizen-facing ends).
 
@@ -352,10 +361,20 @@ def _front_steps(j: Journey) -> set[str]:
                     todo.append(there)
         return seen
 
-    front = visit(j.start, True) if j.start in present else set()
+    # a case-opening or -closing marker step is looked through to the steps beside it
+    firsts = [j.start]
+    if _marker(j.step(j.start)):
+        firsts = [t.target for t in j.successors(j.start)]
+    lasts: list[str] = []
     for end in j.ends:
-        if end in present:
-            front |= visit(end, False)
+        lasts += [t.source for t in j.predecessors(end)] if _marker(j.step(end)) else [end]
+    front: set[str] = set()
+    for s in dict.fromkeys(firsts):
+        if s in present:
+            front |= visit(s, True)
+    for s in dict.fromkeys(lasts):
+        if s in present:
+            front |= visit(s, False)
     return front
 
 
@@ -404,7 +423,7 @@ def digitize_handoffs(
     >>> from journeys.catalog import load_catalog
     >>> r = digitize_handoffs(load_catalog("business-licence"), agencies=["Tax", "Commerce"])
     >>> print(r.changes[0])
-    Handoff 'Tax registration (TIN)' (tax_registration) -> ...: was the citizen, now data exchange.
+    Handoff 'Tax registration (TIN)' (tax_registration) -> ...: was the citizen, now data exchange (5 to 60 min, the assumed latency DIGITAL_DELAY).
     >>> len(digitize_handoffs(load_catalog("business-licence")).changes)
     5
     """
@@ -427,19 +446,45 @@ def digitize_handoffs(
     changes, transitions = [], []
     for t in j.transitions:
         pair = frozenset((agency[t.source], agency[t.target]))
+        measured = t.backlog is not None and t.delay is not None
         if (
-            t.carrier in ("citizen", "courier")
+            (t.carrier in ("citizen", "courier") or measured)
             and len(pair) == 2
             and (chosen is None or pair in chosen)
         ):
-            t2 = _routed(t, "digital", delay)
-            changes.append(
-                f"Handoff {_label(j, t.source)} -> {_label(j, t.target)}: was {_carrier_text(t)},"
-                f" now {_carrier_text(t2)}."
-            )
+            where = f"Handoff {_label(j, t.source)} -> {_label(j, t.target)}"
+            if t.backlog is not None:
+                # a calibrated handoff: only its measured transfer goes; its backlog stays
+                t2 = replace(t, carrier="digital", delay=delay, batch_times=())
+                gone = f"{t.delay.mean:,.0f} min" if t.delay is not None else "none measured"
+                now = f"{delay.mean:,.0f} min as given" if delay is not None else "immediate"
+                changes.append(
+                    f"{where}: was {_carrier_text(t)}, now data exchange ({now}); its measured"
+                    f" transfer (mean {gone}) is removed, its measured backlog at"
+                    f" {_agency_name(j, agency[t.target])} (mean {t.backlog.mean:,.0f} min) stays."
+                )
+            else:
+                t2 = _routed(t, "digital", delay)
+                how = "as given" if delay is not None else "the assumed latency DIGITAL_DELAY"
+                changes.append(
+                    f"{where}: was {_carrier_text(t)}, now {_carrier_text(t2)}"
+                    f" ({_span_text(t2.delay)}, {how})."
+                )
             t = t2
         transitions.append(t)
     return _finish(j, replace(j, transitions=tuple(transitions)), op, changes)
+
+
+def _agency_name(j: Journey, agency_id: str) -> str:
+    return next((a.name or a.id for a in j.agencies if a.id == agency_id), agency_id)
+
+
+def _span_text(d: Distribution | None) -> str:
+    if d is None:
+        return "no delay"
+    if d.dist == "uniform":
+        return f"{float(d.params['low']):g} to {float(d.params['high']):g} min"
+    return f"mean {d.mean:,.0f} min"
 
 
 # ------------------------------------------------------------------ capacity

@@ -12,15 +12,23 @@ The rules:
   suggested); ids are unique within a section;
 * capacities > 0; fees, costs, travel and arrival figures >= 0; probabilities
   within 0..1; distributions known, with all their parameters, means > 0;
+* the journey is within the limits of :mod:`journeys.limits` (each with its
+  reason): at most 200 steps, 1,000 transitions, 200 entries in each of the
+  agencies, doors, pools and calendars, 200 distinct documents; at most 10,000
+  desks in a pool and 100,000 arrivals a day. Above the step or transition
+  limit the graph rules are not run (the size is the one problem to fix);
 * opening hours are valid ``HH:MM`` intervals, in time order, not overlapping;
   a calendar has a working day; holidays are real dates;
 * the citizen is present only at a door; at most one transition joins a pair of
   steps; batch times only for a courier;
-* the branch probabilities out of an ``xor`` step sum to 1; every step is
-  reachable from ``start`` and can reach an end (a step without outgoing
-  transitions); an ``and``-split has 2 or more branches, no probabilities other
-  than 1, and its branches first meet (their nearest common post-dominator) at a
-  ``join: and`` step, which has 2 or more incoming transitions.
+* the rules of :mod:`journeys.graph_rules`: the branch probabilities out of an
+  ``xor`` step sum to 1; every step is reachable from ``start`` and can reach
+  an end (a step without outgoing transitions) through transitions of positive
+  probability, so every rework loop can be left; an ``and``-split has 2 or more
+  branches, no probabilities other than 1, and its branches first meet (their
+  nearest common post-dominator) at a ``join: and`` step, which has 2 or more
+  incoming transitions; a parallel block is entered by its split only and left
+  by its join only.
 
 Examples
 --------
@@ -47,19 +55,16 @@ from collections.abc import Iterable, Iterator
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from journeys import limits
 from journeys.errors import Problem
 from journeys.model import CARRIERS, WEEKDAYS, Distribution, Journey, _clock_minutes
 
 if TYPE_CHECKING:  # pragma: no cover
-    import networkx as nx
-
-    from journeys.model import Calendar, Step, Transition
+    from journeys.model import Calendar
 
 __all__ = ["validate"]
 
-_TOLERANCE = 1e-6
 _SHOWN = 12  # how many known ids a message lists before "..."
-_SINK = ("", "end")  # virtual end node; step ids are text, so it cannot clash
 
 
 def validate(journey: Journey) -> list[Problem]:
@@ -90,13 +95,14 @@ def validate(journey: Journey) -> list[Problem]:
     pools.tax_desk.capacity: must be > 0 desks, got 0
     pools.tax_desk.calendar: unknown calendar 'ofice' (known: office); did you mean 'office'?
     """
-    return _fields(journey) + list(_graph(journey))
+    return _fields(journey) + _graph(journey)
 
 
 def _fields(j: Journey) -> list[Problem]:
     """The rules on single fields and references (everything but the graph)."""
     out: list[Problem] = []
     out += _unique_ids(j)
+    out += _sizes(j)
     out += _doors_and_pools(j)
     out += _calendars(j.calendars)
     out += _arrivals(j)
@@ -140,7 +146,7 @@ def _beside(journey: Journey, shape: list[Problem]) -> list[Problem]:
         refers = p.message.startswith("unknown ") and field in _REFERENCES
         if _entity(p.path) not in entities and not (refers and _REFERENCES[field] in sections):
             out.append(p)
-    return out + (list(_graph(journey)) if graph_ok else [])
+    return out + (_graph(journey) if graph_ok else [])
 
 
 # ------------------------------------------------------------------ helpers
@@ -171,6 +177,10 @@ def _number(path: str, v: Any, *, maximum: float = math.inf) -> Iterator[Problem
         yield Problem(path, f"must be a finite number, got {v!r}")
     elif not 0 <= v <= maximum:
         yield Problem(path, f"must be {'>= 0' if v < 0 else f'<= {_fmt(maximum)}'}, got {_fmt(v)}")
+
+
+def _finite(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
 
 
 def _distribution(path: str, d: Any) -> list[Problem]:
@@ -231,6 +241,12 @@ def _doors_and_pools(j: Journey) -> Iterator[Problem]:
             yield Problem(f"{p}.capacity", f"must be a whole number of desks, got {cap!r}")
         elif cap <= 0:
             yield Problem(f"{p}.capacity", f"must be > 0 desks, got {cap}")
+        elif cap > limits.MAX_CAPACITY:
+            yield Problem(
+                f"{p}.capacity",
+                f"must be <= {limits.MAX_CAPACITY:,} desks (MAX_CAPACITY: the simulator keeps"
+                f" one record per desk), got {cap:,}",
+            )
         yield from _ref(f"{p}.calendar", pool.calendar, "calendar", "calendars", calendars)
         if pool.agency is not None:
             yield from _ref(f"{p}.agency", pool.agency, "agency", "agencies", agencies)
@@ -286,6 +302,12 @@ def _arrivals(j: Journey) -> Iterator[Problem]:
     a = j.arrivals
     yield from _number("time_value_per_hour", j.time_value_per_hour)
     yield from _number("arrivals.per_day", a.per_day)
+    if _finite(a.per_day) and a.per_day > limits.MAX_ARRIVALS_PER_DAY:
+        yield Problem(
+            "arrivals.per_day",
+            f"must be <= {limits.MAX_ARRIVALS_PER_DAY:,} cases a day (MAX_ARRIVALS_PER_DAY: the"
+            f" simulator runs one process per case), got {_fmt(a.per_day)}",
+        )
     yield from _number("arrivals.appointment_share", a.appointment_share, maximum=1.0)
     for hour, w in a.hourly.items():
         if isinstance(hour, bool) or not isinstance(hour, int) or not 0 <= hour <= 23:
@@ -346,6 +368,8 @@ def _transitions(j: Journey) -> Iterator[Problem]:
             )
         if t.delay is not None:
             yield from _distribution(f"{p}.delay", t.delay)
+        if t.backlog is not None:
+            yield from _distribution(f"{p}.backlog", t.backlog)
         if t.batch_times and t.carrier != "courier":
             who = f"the carrier is {t.carrier!r}" if t.carrier else "there is no carrier"
             yield Problem(f"{p}.batch_times", f"only a courier leaves at batch times, but {who}")
@@ -354,109 +378,43 @@ def _transitions(j: Journey) -> Iterator[Problem]:
                 yield Problem(f"{p}.batch_times[{k}]", f"not a clock time HH:MM, got {bt!r}")
 
 
+# ------------------------------------------------------------------ sizes
+_TOO_MANY = "a journey may have at most {limit:,} {what} ({name}: {why}), got {n:,}"
+_WHY_SIZE = {
+    "steps": "the exact metrics grow with the cube of the number of steps",
+    "transitions": "routing and the blueprint grow with steps times transitions",
+    "documents": "the metrics solve one linear system per distinct document",
+}
+
+
+def _sizes(j: Journey) -> Iterator[Problem]:
+    """The sizes of :mod:`journeys.limits`: steps, transitions, sections, documents."""
+    n_docs = len({d for s in j.steps for d in s.documents})
+    sized = (
+        ("steps", "steps", len(j.steps), limits.MAX_STEPS, "MAX_STEPS"),
+        ("transitions", "transitions", len(j.transitions), limits.MAX_TRANSITIONS,
+         "MAX_TRANSITIONS"),
+        ("steps", "documents", n_docs, limits.MAX_DOCUMENTS, "MAX_DOCUMENTS"),
+    )  # fmt: skip
+    for path, what, n, limit, name in sized:
+        if n > limit:
+            yield Problem(path, _TOO_MANY.format(limit=limit, what=what, name=name,
+                                                 why=_WHY_SIZE[what], n=n))  # fmt: skip
+    for section, _ in _SECTIONS[:-1]:
+        n = len(getattr(j, section))
+        if n > limits.MAX_SECTION:
+            yield Problem(section, _TOO_MANY.format(
+                limit=limits.MAX_SECTION, what=section, name="MAX_SECTION",
+                why="at most one per step is ever used", n=n))  # fmt: skip
+
+
+def _too_big(j: Journey) -> bool:
+    return len(j.steps) > limits.MAX_STEPS or len(j.transitions) > limits.MAX_TRANSITIONS
+
+
 # ------------------------------------------------------------------ the graph
-_NEVER_ENDS = "the journey never ends: every step has an outgoing transition (an end has none)"
-_UNREACHABLE = "unreachable from the start step {!r} (no transition leads here from it)"
-_STUCK = "no end can be reached from this step; its paths only loop among: {}"
-_SUM = "branch probabilities sum to {}, not 1 ({})"
-_FEW_BRANCHES = "an and-split needs 2 or more outgoing transitions; this step has {}"
-_SPLIT_PROB = "and-split {} takes every branch: leave the probability out or set it to 1, got {}"
-_NEVER_MEET = "this and-split's branches never meet again; add a `join: and` step they all reach"
-_MEET_XOR = "this and-split's branches first meet at {!r}, not an and-join; set `join: and` on it"
-_FEW_JOINED = "an and-join needs 2 or more incoming transitions; this step has {}"
-_NO_SPLIT = (
-    "no and-split's branches meet here, so `join: and` would wait for a branch that never comes;"
-    " use `join: xor` for a simple merge"
-)
+def _graph(j: Journey) -> list[Problem]:
+    """The rules of :mod:`journeys.graph_rules`; left out for a journey over the size limits."""
+    from journeys.graph_rules import graph_problems
 
-
-def _graph(j: Journey) -> Iterator[Problem]:
-    import networkx as nx
-
-    ids = list(dict.fromkeys(j.step_ids))  # unique, in file order
-    if not ids:
-        yield Problem("steps", "a journey needs at least one step")
-        return
-    known = set(ids)
-    # transitions to or from unknown steps are reported above and left out here
-    edges = [(i, t) for i, t in enumerate(j.transitions) if {t.source, t.target} <= known]
-    g = nx.DiGraph()
-    g.add_nodes_from(ids)
-    g.add_edges_from((t.source, t.target) for _, t in edges)
-    outgoing: dict[str, list[tuple[int, Transition]]] = {s: [] for s in ids}
-    for i, t in edges:
-        outgoing[t.source].append((i, t))
-    step = {s.id: s for s in reversed(j.steps)}  # the first step of a repeated id
-
-    if j.start not in known:
-        yield from _ref("start", j.start, "step", "steps", known)
-    else:
-        reached = nx.descendants(g, j.start) | {j.start}
-        for s in ids:
-            if s not in reached:
-                yield Problem(f"steps.{s}", _UNREACHABLE.format(j.start))
-
-    ends = [s for s in ids if g.out_degree(s) == 0]
-    if not ends:
-        yield Problem("transitions", _NEVER_ENDS)
-    finishing = set(ends).union(*(nx.ancestors(g, e) for e in ends))
-    stuck = [s for s in ids if s not in finishing] if ends else []
-    for s in stuck:
-        yield Problem(f"steps.{s}", _STUCK.format(", ".join(stuck)))
-
-    for s in ids:
-        if step[s].split != "xor" or not outgoing[s]:
-            continue
-        probs = [t.probability for _, t in outgoing[s]]
-        total = math.fsum(p for p in probs if isinstance(p, (int, float)))
-        if abs(total - 1.0) > _TOLERANCE:
-            parts = ", ".join(
-                f"transitions[{i}] to {t.target}: {t.probability}" for i, t in outgoing[s]
-            )
-            yield Problem(f"steps.{s}", _SUM.format(_fmt(total), parts))
-
-    yield from _parallel(g, ids, ends, step, outgoing)
-
-
-def _parallel(
-    g: nx.DiGraph,
-    ids: list[str],
-    ends: list[str],
-    step: dict[str, Step],
-    outgoing: dict[str, list[tuple[int, Transition]]],
-) -> Iterator[Problem]:
-    """And-splits must meet again at an and-join: their nearest common post-dominator."""
-    import networkx as nx
-
-    splits = [s for s in ids if step[s].split == "and"]
-    joins = [s for s in ids if step[s].join == "and"]
-    if not splits and not joins:
-        return
-    # post-dominators are the dominators of the reversed graph, seen from a
-    # virtual node that every end leads to
-    r = g.reverse(copy=True)
-    r.add_edges_from((_SINK, e) for e in ends)
-    ipdom = nx.immediate_dominators(r, _SINK) if ends else {}
-    met: set[str] = set()
-    for s in splits:
-        branches = outgoing[s]
-        if len(branches) < 2:
-            yield Problem(f"steps.{s}.split", _FEW_BRANCHES.format(len(branches)))
-        for i, t in branches:
-            if t.probability != 1:
-                yield Problem(f"transitions[{i}].probability", _SPLIT_PROB.format(s, t.probability))
-        if len(branches) < 2 or s not in ipdom:
-            continue  # no branches to join, or stuck (reported above)
-        meet = ipdom[s]
-        if meet == _SINK:
-            yield Problem(f"steps.{s}.split", _NEVER_MEET)
-        elif step[meet].join != "and":
-            yield Problem(f"steps.{s}.split", _MEET_XOR.format(meet))
-        else:
-            met.add(meet)
-    for s in joins:
-        n = g.in_degree(s)
-        if n < 2:
-            yield Problem(f"steps.{s}.join", _FEW_JOINED.format(n))
-        elif s not in met:
-            yield Problem(f"steps.{s}.join", _NO_SPLIT)
+    return [] if _too_big(j) else list(graph_problems(j))

@@ -57,6 +57,21 @@ def _read(path: Path, columns: dict[str, Any]) -> Any:
     help="Carrier of handoffs between agencies (logs do not say).",
 )
 @click.option(
+    "--citizen-steps",
+    metavar="A,B,...",
+    default=None,
+    help="Activities that need the citizen in person (comma-separated names): they get a"
+    " door of their agency, and --one-door can bring them to one front desk.",
+)
+@click.option(
+    "--present",
+    "present",
+    metavar="COLUMN[=VALUE]",
+    default=None,
+    help="A true/false column saying the citizen was there, or a rule such as"
+    " case:channel=Desk (for a case attribute, the case's first event).",
+)
+@click.option(
     "--processing-quantile",
     type=float,
     default=0.1,
@@ -79,6 +94,8 @@ def calibrate(
     periods: tuple[str, ...],
     carrier: str,
     processing_quantile: float,
+    citizen_steps: str | None,
+    present: str | None,
     output: Path,
     **columns: Any,
 ) -> None:
@@ -93,22 +110,29 @@ def calibrate(
     """
     from analysis.calibrate import calibrate as calibrate_log
     from analysis.calibrate import calibration_notes
-    from journeys.errors import JourneyError
+    from analysis.calibration_input import CalibrationError
+    from journeys.errors import InputError, JourneyError
     from journeys.io import dumps
     from journeys.validate import validate
     from odsc.files import check_output, write_atomic
 
+    rule = present if present is not None and "=" in present else None
+    if present is not None and rule is None:
+        columns = {**columns, "present": present}
+
     check_output(output, {".yaml": "yaml", ".yml": "yaml"}, inputs=[log])
     frame = _read(log, columns)
-    stem = log.name.split(".")[0]
-    journey = calibrate_log(
-        frame,
-        name=name or f"{stem} (as-is, calibrated)",
-        journey_id=journey_id or f"{stem}-as-is".lower().replace("_", "-").replace(" ", "-"),
-        periods=periods,
-        handoff_carrier=carrier,
-        processing_quantile=processing_quantile,
-    )
+    steps = tuple(s.strip() for s in (citizen_steps or "").split(",") if s.strip())
+    if citizen_steps is not None and not steps:
+        raise InputError(f"{log.name}: --citizen-steps: give activity names, e.g. 'Submit form'")
+    try:
+        journey = _calibrated(calibrate_log, frame, log, name, journey_id, periods, carrier,
+                              processing_quantile, steps, rule)  # fmt: skip
+    except CalibrationError as e:
+        text = str(e)
+        for option, flag in _FLAGS.items():
+            text = text.replace(f"option {option}", flag)
+        raise InputError(f"{log.name}: {text}") from None
     problems = validate(journey)
     if problems:  # a calibrated model that does not validate is a bug: say so, write nothing
         raise RuntimeError(str(JourneyError(problems, source=str(output))))
@@ -120,6 +144,40 @@ def calibrate(
     for note in calibration_notes(journey):
         click.echo(f"- {note}")
     click.echo(f"wrote {output}", err=True)
+
+
+# library option names in calibration errors, as the command's flags
+_FLAGS = {
+    "citizen_steps": "--citizen-steps",
+    "present": "--present",
+    "periods": "--period",
+    "processing_quantile": "--processing-quantile",
+}
+
+
+def _calibrated(
+    calibrate_log: Any,
+    frame: Any,
+    log: Path,
+    name: str | None,
+    journey_id: str | None,
+    periods: tuple[str, ...],
+    carrier: str,
+    processing_quantile: float,
+    steps: tuple[str, ...],
+    rule: str | None,
+) -> Any:
+    stem = log.name.split(".")[0]
+    return calibrate_log(
+        frame,
+        name=name or f"{stem} (as-is, calibrated)",
+        journey_id=journey_id or f"{stem}-as-is".lower().replace("_", "-").replace(" ", "-"),
+        periods=periods,
+        handoff_carrier=carrier,
+        processing_quantile=processing_quantile,
+        citizen_steps=steps,
+        present_rule=rule,
+    )
 
 
 @click.command("validate")
@@ -153,6 +211,7 @@ def validate_model(
     """
     from analysis.calibrate import boundary_steps
     from analysis.fidelity import fidelity
+    from analysis.timezones import local_log, log_zone
     from journeys.errors import InputError
     from journeys.io import load
     from odsc.limits import MAX_REPLICATIONS, check_citizens, check_journey_size
@@ -165,11 +224,15 @@ def validate_model(
     journey = load(model)
     check_journey_size(journey, str(model))
     real = _read(log, columns)
+    real = local_log(real, log_zone(real, columns.get("tz")))  # the model's clock
+
     cases = real["case:concept:name"].nunique()
     check_citizens(
         cases * replications, f"{log.name}: {cases:,} cases x {replications} replications"
     )
     simulated, unfinished = replay_log(journey, real, seed=seed, replications=replications)
+    if simulated.empty:
+        raise InputError(_nothing_finished(journey, model.name, real, unfinished))
     result = fidelity(real, simulated, exclude=boundary_steps(journey))
     if as_json:
         out = {k: (None if isinstance(v, float) and math.isnan(v) else v)
@@ -179,6 +242,29 @@ def validate_model(
         click.echo(json.dumps(out, indent=2))
         return
     click.echo(_format(result, journey.name, log.name, replications, unfinished))
+
+
+def _nothing_finished(journey: Any, model: str, real: Any, unfinished: int) -> str:
+    """Why a replay finished no case: the pools whose work exceeds their desks, if any."""
+    from analysis.calibration_runs import offered_load
+    from analysis.schema import CASE
+
+    load = offered_load(journey)
+    over = [
+        f"{p.id} {load[p.id]:.1f} desks' worth of work for {p.capacity} desks"
+        for p in journey.pools
+        if load[p.id] >= p.capacity
+    ]
+    why = (
+        "its desks cannot carry the work: " + "; ".join(over)
+        if over
+        else "its cases take longer than the run (the log's span, its longest case and 60 days)"
+    )
+    n = real[CASE].nunique()
+    return (
+        f"{model}: none of the {n:,} replayed cases finished ({unfinished:,} open at the end "
+        f"over all replications): {why}"
+    )
 
 
 def _format(result: Any, model: str, log: str, replications: int, unfinished: int) -> str:

@@ -33,6 +33,16 @@ Examples
 >>> r = CliRunner().invoke(broken)
 >>> r.exit_code, r.output
 (2, 'error: log.csv: row 3: no timestamp\\n')
+
+Warnings a command raises are shown as one line each on standard error:
+
+>>> import warnings
+>>> @click.command()
+... @user_errors
+... def noisy():
+...     warnings.warn("log.csv: set aside 2 duplicate events (lines 3, 4): dropped\\nmore")
+>>> CliRunner().invoke(noisy).stderr
+'warning: log.csv: set aside 2 duplicate events (lines 3, 4): dropped more\\n'
 """
 
 from __future__ import annotations
@@ -224,7 +234,7 @@ class OneLineGroup(click.Group):
 def log_column_options(
     *, door: bool = False, tz_help: str = "Time zone of naive timestamps, e.g. Asia/Vientiane."
 ) -> Callable[[F], F]:
-    """The options naming a log's columns (``--case`` ... ``--missing``), as one decorator.
+    """The options naming a log's columns (``--case`` ... ``--missing``) and ``--strict``.
 
     Parameters
     ----------
@@ -266,6 +276,12 @@ def log_column_options(
             metavar="TEXT",
             multiple=True,
             help="A placeholder meaning 'missing' (repeatable) [EMPTY].",
+        ),
+        click.option(
+            "--strict",
+            is_flag=True,
+            help="Refuse the log (exit 2) instead of setting bad rows aside with a warning "
+            "(duplicates, starts that never complete, completes without a start, ...).",
         ),
     ]
 

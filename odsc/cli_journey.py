@@ -41,9 +41,9 @@ def list_(as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
-    width = max(len(r["name"]) for r in rows)
-    for r in rows:
-        click.echo(f"{r['name']:<{width}}  {r['title']}")
+    from tabulate import tabulate
+
+    click.echo(tabulate([(r["name"], r["title"]) for r in rows], tablefmt="plain"))
 
 
 @journey.command()

@@ -31,6 +31,34 @@ def _staff(spec: str, value: str) -> tuple[str, int]:
     return pool.strip(), count
 
 
+def _standard(spec: str, value: str) -> tuple[str, dict[str, float]]:
+    """``tax=2d`` -> ``("tax", {"days": 2})``; ``tax=90min``, ``tax=4h`` in minutes."""
+    import re
+
+    from journeys.errors import InputError
+
+    agency, sep, amount = value.rpartition("=")
+    m = re.fullmatch(r"\s*([0-9]*\.?[0-9]+)\s*(d|h|min)\s*", amount)
+    if not sep or not agency.strip() or m is None or float(m.group(1)) <= 0:
+        raise InputError(
+            f"{spec}: --standard {value!r}: expected AGENCY=TIME with TIME in working days (2d),"
+            " hours (4h) or minutes (90min), above 0"
+        )
+    n, unit = float(m.group(1)), m.group(2)
+    if unit == "d":
+        return agency.strip(), {"days": n}
+    return agency.strip(), {"minutes": n * (60.0 if unit == "h" else 1.0)}
+
+
+def _to_be_names(as_is: Any, journey_id: str | None, name: str | None) -> tuple[str, str]:
+    """The redesign's id and name: as given, else ``<id>-to-be`` and ``<name> (to-be)``."""
+    import re
+
+    base_id = re.sub(r"-as-is$", "", as_is.id)
+    base_name = re.sub(r"\s*\(as[- ]is\b[^)]*\)\s*$", "", as_is.name, flags=re.IGNORECASE)
+    return journey_id or f"{base_id}-to-be", name or f"{base_name} (to-be)"
+
+
 # rows of the before/after table: label, StaticMetrics attribute, scale, format
 _ROWS = (
     ("Visits to offices", "visits", 1.0, ".2f"),
@@ -41,7 +69,7 @@ _ROWS = (
 )
 
 
-def _figures(before: Any, after: Any) -> str:
+def _figures(before: Any, after: Any, journeys: tuple[Any, ...] = ()) -> str:
     """A small before/after table of the exact expected figures of both journeys."""
     rows = [(label.format(before.currency), attr, k, f) for label, attr, k, f in _ROWS]
     width = max(len(r[0]) for r in rows)
@@ -49,8 +77,15 @@ def _figures(before: Any, after: Any) -> str:
         "Expected per case, from the model (no queues):",
         f"  {'':<{width}}  {'as-is':>10}  {'to-be':>10}",
     ]
+    from simulations.measures import priced as _priced
+
+    priced = any(_priced(j) for j in journeys)
     for label, attr, k, f in rows:
         a, b = getattr(before, attr) * k, getattr(after, attr) * k
+        if attr == "citizen_cost" and not priced:
+            lines.append(f"  {label:<{width}}  {'not recorded':>23}  (no fees, travel costs or"
+                         " value of time in the model)")  # fmt: skip
+            continue
         lines.append(f"  {label:<{width}}  {a:>10{f}}  {b:>10{f}}")
     return "\n".join(lines)
 
@@ -87,6 +122,14 @@ def _figures(before: Any, after: Any) -> str:
     help="Add N desks to a pool, e.g. odsc_desk=2 (repeatable; N may be negative).",
 )
 @click.option(
+    "--standard",
+    "standards",
+    multiple=True,
+    metavar="AGENCY=TIME",
+    help="A service standard the agency commits to, e.g. tax=2d (working days), 4h or 90min:"
+    " caps the measured backlog of handoffs into it (repeatable).",
+)
+@click.option(
     "--appointments",
     type=float,
     default=None,
@@ -100,6 +143,8 @@ def _figures(before: Any, after: Any) -> str:
     type=click.Path(dir_okay=False),
     help="The to-be journey file to write (YAML).",
 )
+@click.option("--id", "journey_id", metavar="ID", help="Id of the to-be journey [<id>-to-be].")
+@click.option("--name", metavar="TEXT", help="Name of the to-be journey [<name> (to-be)].")
 @user_errors
 def redesign(
     spec: str,
@@ -109,13 +154,18 @@ def redesign(
     eliminate: tuple[str, ...],
     staff: tuple[str, ...],
     appointments: float | None,
+    standards: tuple[str, ...],
     output: str,
+    journey_id: str | None,
+    name: str | None,
 ) -> None:
     """Redesign a journey and write the result; print every change.
 
     JOURNEY is a journey YAML file or a catalogue name (see `odsc journey list`).
     The operators run in this order, whatever the order of the options:
-    --eliminate, --one-door, --digitize, --add-staff, --appointments.
+    --eliminate, --one-door, --digitize, --standard, --add-staff, --appointments.
+    The result is a new journey: id <id>-to-be and a name ending "(to-be)"
+    unless --id and --name say otherwise.
 
     \b
     Example:
@@ -128,6 +178,7 @@ def redesign(
     from journeys.errors import InputError
     from journeys.io import dumps, loads
     from journeys.metrics import static_metrics
+    from journeys.standards import service_standard
     from odsc.files import check_output, write_atomic
     from odsc.limits import check_journey_size
 
@@ -137,6 +188,7 @@ def redesign(
     as_is = resolve(spec)
     check_journey_size(as_is, spec)
     pools = [_staff(spec, s) for s in staff]  # malformed options fail before any work
+    caps = [_standard(spec, s) for s in standards]
     steps: list[tuple[str, Any, tuple[Any, ...], dict[str, Any]]] = []
     steps += [(f"--eliminate {s}", restructure.eliminate, (s,), {}) for s in eliminate]
     if door is not None:
@@ -146,13 +198,14 @@ def redesign(
         every = [n.lower() for n in names] == ["all"]
         kw = {} if every else {"agencies": names}
         steps.append((f"--digitize {digitize}", ops.digitize_handoffs, (), kw))
+    steps += [(f"--standard {a}", service_standard, (a,), kw) for a, kw in caps]
     steps += [(f"--add-staff {p}={n}", ops.add_staff, (p, n), {}) for p, n in pools]
     if appointments is not None:
         steps.append((f"--appointments {appointments:g}", ops.appointments, (appointments,), {}))
     if not steps:
         raise InputError(
-            f"{spec}: no redesign asked; give --one-door, --digitize, --eliminate, --add-staff"
-            " or --appointments"
+            f"{spec}: no redesign asked; give --one-door, --digitize, --eliminate, --standard,"
+            " --add-staff or --appointments"
         )
     result = ops.Redesign(as_is)
     for option, operator, args, kwargs in steps:
@@ -160,12 +213,18 @@ def redesign(
             result = result.then(operator, *args, **kwargs)
         except ops.RedesignError as e:
             raise InputError(f"{spec}: {option}: {e.reason}") from None
-    to_be = result.journey
+    new_id, new_name = _to_be_names(as_is, journey_id, name)
+    if new_id == as_is.id:
+        raise InputError(f"{spec}: --id {new_id!r}: the redesign needs an id of its own")
+    to_be = result.journey.replace(id=new_id, name=new_name)
     text = dumps(to_be)
     loads(text, source=output)  # the file written must load back as it is
-    for i, line in enumerate(result.changes or ("no change",), 1):
+    changes = [c for c in result.changes if not c.startswith("Journey renamed ")]
+    changes = changes or ["no change"]
+    changes.append(f"Journey renamed {as_is.id} -> {new_id} ({new_name}).")
+    for i, line in enumerate(changes, 1):
         click.echo(f"{i:>3}. {line}")
-    click.echo(_figures(static_metrics(as_is), static_metrics(to_be)))
+    click.echo(_figures(static_metrics(as_is), static_metrics(to_be), (as_is, to_be)))
     write_atomic(output, text.encode("utf-8"))
     click.echo(f"wrote {output} ({to_be.id}, {len(to_be.steps)} steps)")
 

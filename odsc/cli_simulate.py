@@ -148,14 +148,25 @@ def simulate(
 @click.command()
 @click.argument("specs", nargs=-1, required=True, metavar="AS_IS TO_BE [MORE...]")
 @click.option("--replications", type=int, default=20, show_default=True)
-@click.option("--days", type=int, default=60, show_default=True, help="Working days of arrivals.")
+@click.option(
+    "--days",
+    type=int,
+    default=None,
+    help="Working days of arrivals [enough for 30 measured cases a replication, at least 60].",
+)
 @click.option("--warmup-days", type=int, default=5, show_default=True, help="Days not measured.")
 @click.option(
     "--tail-days",
     type=int,
-    default=40,
-    show_default=True,
-    help="Working days the run goes on so that measured cases can finish.",
+    default=None,
+    help="Working days the run goes on so that measured cases can finish [from the"
+    " journeys' 99th-percentile lead time, at least 40].",
+)
+@click.option(
+    "--max-days",
+    type=int,
+    default=None,
+    help="Cap of the fitted --days and --tail-days [1500 working days].",
 )
 @click.option("--seed", type=int, default=1, show_default=True)
 @click.option("--arrivals-per-day", type=float, default=None, help="Same demand for every journey.")
@@ -179,9 +190,10 @@ def simulate(
 def compare(
     specs: tuple[str, ...],
     replications: int,
-    days: int,
+    days: int | None,
     warmup_days: int,
-    tail_days: int,
+    tail_days: int | None,
+    max_days: int | None,
     seed: int,
     arrivals_per_day: float | None,
     sla: float,
@@ -195,7 +207,8 @@ def compare(
 
     Prints a before/after table with 95% confidence intervals; with -o writes a
     report (HTML with plots and blueprints, Markdown or JSON). Journeys are YAML
-    files or catalogue names.
+    files or catalogue names. Without --days and --tail-days the run is fitted
+    to the service (see simulations.horizon): slow services get a longer run.
     """
     from journeys.catalog import resolve
     from journeys.errors import InputError
@@ -224,6 +237,7 @@ def compare(
     _check_whole("--days", days, 1, MAX_DAYS)
     _check_whole("--warmup-days", warmup_days, 0, MAX_DAYS)
     _check_whole("--tail-days", tail_days, 0, MAX_DAYS)
+    _check_whole("--max-days", max_days, 1, MAX_DAYS)
     _check_whole("--seed", seed, 0)
     _check_whole("--jobs", jobs, 1, MAX_JOBS)
     _check_whole("--dask-local", dask_local, 1, MAX_JOBS)
@@ -234,15 +248,32 @@ def compare(
         raise InputError(f"--sla must be >= 0 minutes, got {sla}")
     check_number("--sla", sla, low=0)
     journeys = [resolve(s) for s in specs]
-    _check_run(
-        journeys, days + tail_days, arrivals_per_day, f"--days {days} + --tail-days {tail_days}"
-    )
     if fmt == "html":
         for j in journeys:
             check_journey_size(j, j.id, blueprint=True, hint="; write a .md or .json report")
     scenarios = [Scenario(j.id, j, arrivals_per_day) for j in journeys]
     if len({s.name for s in scenarios}) != len(scenarios):
         raise InputError("give each journey once (their ids must differ)")
+    if days is None or tail_days is None:
+        from simulations.horizon import MAX_DAYS as FITTED_CAP
+        from simulations.horizon import fit_horizon
+
+        h = fit_horizon(journeys, warmup_days=warmup_days, arrivals_per_day=arrivals_per_day,
+                        max_days=max_days or FITTED_CAP)  # fmt: skip
+        days = h.days if days is None else days
+        tail_days = h.tail_days if tail_days is None else tail_days
+        if h.capped:
+            click.echo(
+                f"note: the fitted run is held at --max-days {max_days or FITTED_CAP} working days"
+                f" (the journeys' 99th-percentile lead time without queues is"
+                f" {h.lead_quantile_days:,.0f} days); some cases may stay open",
+                err=True,
+            )
+    if warmup_days >= days:
+        raise InputError(f"--warmup-days ({warmup_days}) must be less than --days ({days})")
+    _check_run(
+        journeys, days + tail_days, arrivals_per_day, f"--days {days} + --tail-days {tail_days}"
+    )
     result = run_compare(
         *scenarios,
         replications=replications,

@@ -211,10 +211,11 @@ def _summary(r: DemoResult, files: list[Path]) -> Iterator[str]:
     t = r.comparison.table.set_index("kpi")
     ex = r.comparison.experiment
     yield f"Simulated before -> after ({ex.replications} replications, 95% CI of the change):"
-    for kpi, what, unit in (
-        ("lead_median", "median lead time", "days"),
-        ("visits", "visits per case", ""),
-        ("within_sla", "served within 15 min at the first desk", ""),
+    rows = []
+    for kpi, what in (
+        ("lead_median", "median lead time (days)"),
+        ("visits", "visits per case"),
+        ("within_sla", "served within 15 min at the first desk"),
     ):
         row = t.loc[kpi]
         if kpi == "within_sla":
@@ -223,7 +224,18 @@ def _summary(r: DemoResult, files: list[Path]) -> Iterator[str]:
         else:
             a, b = f"{row['baseline']:.1f}", f"{row['value']:.1f}"
             ci = f"{row['diff_low']:+.1f} to {row['diff_high']:+.1f}"
-        yield f"  {what:<40} {a:>6} -> {b:<6} {unit:<5} ({ci})"
+        rows.append((what, a, b, ci))
+    from tabulate import tabulate
+
+    table = tabulate(
+        rows,
+        headers=("", "before", "after", "change (95% CI)"),
+        tablefmt="simple",
+        colalign=("left", "right", "right", "right"),
+        disable_numparse=True,
+    )
+    for line in table.splitlines():
+        yield "  " + line
     yield "Wrote: " + ", ".join(str(p) for p in files)
 
 

@@ -39,8 +39,12 @@ def figure_svg(fig: Any, *, salt: str, tight: bool = True) -> str:
     """
     import matplotlib
 
+    from journeys.fonts import plot_rc, use_fonts
+
     buf = io.StringIO()
-    with matplotlib.rc_context({"svg.hashsalt": salt}):
+    # names in any script: every text, tick labels included, falls back to a Lao font
+    use_fonts(fig)
+    with matplotlib.rc_context({"svg.hashsalt": salt, **plot_rc()}):
         fig.savefig(
             buf, format="svg", bbox_inches="tight" if tight else None, metadata=SVG_METADATA
         )

@@ -28,6 +28,7 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from analysis.queues import NO_QUEUE
 from odsc.mine_format import (
     count,
     duration,
@@ -73,7 +74,7 @@ def report_context(result: MiningResult, meta: ReportMeta) -> dict[str, Any]:
             "Cases",
             count(cases),
             f"{count(_get(s, 'events'))} events, {count(_get(s, 'activities'))} steps, "
-            f"{count(_get(s, 'agencies'))} agencies",
+            + _agencies(s),
         ),
         _tile(
             "Median lead time",
@@ -90,11 +91,14 @@ def report_context(result: MiningResult, meta: ReportMeta) -> dict[str, Any]:
                 f"90th percentile {duration(_col_q(k, 'waiting_minutes', 0.9))}",
             )
         )
+    no_agency = to_float(_get(s, "agencies_named")) == 0
     tiles += [
         _tile(
             "Handoffs per case",
             number(_get(s, "handoffs_per_case"), 1),
-            f"{percent(_get(s, 'handoff_delay_share'))} of lead time spent in handoffs",
+            "not known: the log names no agency"
+            if no_agency
+            else f"{percent(_get(s, 'handoff_delay_share'))} of lead time spent in handoffs",
         ),
     ]
     visits = _col_mean(k, "visits")
@@ -156,18 +160,11 @@ def report_context(result: MiningResult, meta: ReportMeta) -> dict[str, Any]:
         "Durations are calendar time (nights and weekends included), shown in minutes, "
         "hours or days; a day is 24 hours."
     )
+    unchecked = _get(s, "queue_unchecked", None)
     if not queues:
         notes.append(
             f"The queue standard (85% of citizens served within {duration(sla)}) is not "
-            "checked: "
-            + (
-                "without start times no wait can be told apart from the work."
-                if not has_start
-                else "no desk queue is in the log (no step follows the citizen's previous "
-                "one in the same office on the same day, and no arrival times are "
-                "recorded). The time between steps holds travel and days between visits, "
-                "which no queue standard covers."
-            )
+            "checked: " + (unchecked if isinstance(unchecked, str) else NO_QUEUE)
         )
     key_notes = [n for n in result.notes if "no start times" in n.lower()]
 
@@ -177,12 +174,21 @@ def report_context(result: MiningResult, meta: ReportMeta) -> dict[str, Any]:
         if has_start
         else "The log has no start times: the time before a step is measured from the end of "
         "the previous step to the end of this one, so it includes the work itself."
+    ) + (
+        " Likely cause, by one rule on the shape of the waits: 'deadline/timer' when they "
+        "are long (a week or more) and either regular or counted in whole days for a month "
+        "or more, as a legal period is; 'handoff' when most of the waiting follows another "
+        "agency's step; 'backlog' otherwise (the step's own desk); blank with fewer than "
+        "5 waits."
     )
     h = result.handoffs
     handoff_headline = (
         f"{count(_get(s, 'handoffs'))} handoffs ({number(_get(s, 'handoffs_per_case'), 1)} "
         f"per case) account for {percent(_get(s, 'handoff_delay_share'))} of all lead time."
         if len(h)
+        else "the log names no agency (no agency column, or every value missing), so "
+        "handoffs between agencies cannot be seen; pass the agency column with --agency."
+        if no_agency
         else "there are no handoffs between agencies in this log."
     )
     v = result.variants
@@ -190,6 +196,8 @@ def report_context(result: MiningResult, meta: ReportMeta) -> dict[str, Any]:
         f"{count(_get(s, 'variants'))} different paths; the {len(v)} most frequent cover "
         f"{percent(_get(s, 'top_variants_coverage'))} of cases."
     )
+    t = result.transitions
+    overlapping = int(t["overlaps"].sum()) if "overlaps" in t.columns else 0
     has_carrier = "carrier" in h.columns and bool(h["carrier"].fillna("").astype(str).ne("").any())
 
     context: dict[str, Any] = {
@@ -223,7 +231,7 @@ def report_context(result: MiningResult, meta: ReportMeta) -> dict[str, Any]:
             "here; the transitions table above holds the same figures."
         ),
         "activities": table(
-            _measured_waits(result.activities),
+            _cause_labels(_measured_waits(result.activities)),
             [
                 ("activity", "step", "text"),
                 ("events", "events", "count"),
@@ -233,6 +241,7 @@ def report_context(result: MiningResult, meta: ReportMeta) -> dict[str, Any]:
                 ("waiting_total", "total wait", "dur"),
                 ("waiting_share", "share of all waiting", "pct"),
                 ("processing_median", "median work", "dur"),
+                ("cause", "likely cause", "text"),
             ],
             limit=15,
             what="steps",
@@ -244,12 +253,23 @@ def report_context(result: MiningResult, meta: ReportMeta) -> dict[str, Any]:
                 ("target", "to step", "text"),
                 ("count", "times", "count"),
                 ("cases", "cases", "count"),
-                ("median", "median time", "dur"),
-                ("p90", "90th pct", "dur"),
+            ]
+            + ([("overlaps", "overlapping", "count")] if overlapping else [])
+            + [
+                ("median", "median time", "gap"),
+                ("p90", "90th pct", "gap"),
                 ("total", "total time", "dur"),
             ],
             limit=12,
             what="transitions",
+        ),
+        "transitions_overlap": (
+            f"{count(overlapping)} transitions overlap: the next step started before the "
+            "previous one ended (work at the same time). They are counted under "
+            "'overlapping' and left out of the times, which are those of the transitions "
+            "that did not overlap ('overlap' where all did)."
+            if overlapping
+            else ""
         ),
         "rework": table(
             result.rework[result.rework["rework_cases"] > 0]
@@ -440,6 +460,16 @@ def _measured_waits(a: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+_CAUSE_LABELS = {"timer": "deadline/timer", "handoff": "handoff", "backlog": "backlog"}
+
+
+def _cause_labels(a: pd.DataFrame) -> pd.DataFrame:
+    """The activity table with the likely cause in the report's words."""
+    if "cause" not in a.columns:
+        return a
+    return a.assign(cause=a["cause"].map(_CAUSE_LABELS).fillna(""))
+
+
 def _period(k: pd.DataFrame) -> tuple[Any, Any]:
     if "first" not in k.columns or not len(k):
         return None, None
@@ -448,6 +478,15 @@ def _period(k: pd.DataFrame) -> tuple[Any, Any]:
 
 def _tile(label: str, value: str, note: str = "", tone: str = "") -> dict[str, str]:
     return {"label": label, "value": value, "note": note, "tone": tone}
+
+
+def _agencies(s: Any) -> str:
+    """``3 agencies``, ``1 agency``, or ``no agency named`` when all are unknown."""
+    named = to_float(_get(s, "agencies_named"))
+    n = to_float(_get(s, "agencies"))
+    if named == 0:
+        return "no agency named"
+    return f"{count(n)} agenc{'y' if n == 1 else 'ies'}"
 
 
 def _get(s: Any, key: str, default: Any = math.nan) -> Any:

@@ -187,6 +187,8 @@ def _cell(v: Any, kind: str) -> str:
         return "n/a" if math.isnan(x) else f"{x:,.0f}"
     if kind == "dur":
         return duration(v)
+    if kind == "gap":  # a time between steps; none when every pair overlapped
+        return "overlap" if math.isnan(to_float(v)) else duration(v)
     if kind == "pct":
         return percent(v)
     if kind == "num1":

@@ -62,7 +62,7 @@ def _nan(v: Any) -> bool:
 
 def _fmt(kpi: str, v: float) -> str:
     if _nan(v):
-        return "–"
+        return "not recorded" if kpi in ("citizen_cost", "staff_cost") else "–"
     if kpi == "within_sla" or kpi.startswith("util:"):
         return f"{100 * v:.0f}%"
     if kpi in ("citizen_cost", "staff_cost", "cases", "unfinished"):
@@ -169,7 +169,40 @@ def comparison_table_text(result: Comparison) -> str:
     unfinished = ex.runs["unfinished"].sum() if "unfinished" in ex.runs else 0
     if unfinished:
         out += ["", _unfinished_note(result)]
+    costs = [
+        KPI_COST_NAMES[k]
+        for k in ("citizen_cost", "staff_cost")
+        if k in ex.runs and ex.runs[k].isna().all()
+    ]
+    if costs:
+        out += [
+            "",
+            f"Note: {' and '.join(costs)} not recorded: the journeys hold no fees, travel costs,"
+            " value of time or desk costs to price them with (not 0).",
+        ]
+    few = _few_cases_note(result)
+    if few:
+        out += ["", few]
     return "\n".join(out)
+
+
+KPI_COST_NAMES = {"citizen_cost": "citizen cost", "staff_cost": "staff cost"}
+
+
+def _few_cases_note(result: Comparison, minimum: int = 30) -> str:
+    """A warning when a scenario finished fewer than ``minimum`` cases per replication."""
+    ex = result.experiment
+    if "cases" not in ex.runs:
+        return ""
+    per = ex.runs.groupby("scenario", sort=False)["cases"].mean()
+    low = {sc: n for sc, n in per.items() if n < minimum}
+    if not low:
+        return ""
+    parts = ", ".join(f"{sc}: {n:.1f}" for sc, n in low.items())
+    return (
+        f"Warning: fewer than {minimum} finished cases per replication ({parts}): the lead-time"
+        " and waiting KPIs rest on too few cases to be relied on; give more --days of arrivals."
+    )
 
 
 def _unfinished_note(result: Comparison) -> str:

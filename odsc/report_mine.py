@@ -70,6 +70,7 @@ def mine_report(
     door: str | None = None,
     tz: str | None = None,
     missing: Sequence[str] = ("EMPTY",),
+    strict: bool = False,
     journey: Journey | None = None,
     by: str | None = None,
     sla_minutes: float = 15,
@@ -91,6 +92,8 @@ def mine_report(
         Time zone of naive timestamps; also the clock of the weekly profile.
     missing : sequence of str
         Placeholders meaning "missing" in text columns.
+    strict : bool
+        Refuse a log with rows to set aside (see :func:`analysis.logs.read_log`).
     journey : Journey, optional
         The journey the service should follow (conformance, carriers, cost).
     by : str, optional
@@ -159,6 +162,7 @@ def mine_report(
             door=door,
             tz=tz,
             missing=tuple(missing),
+            strict=strict,
         )
         check_log_size(log, _name(source), activity=activity, by=by)
         if by is not None and by not in log.columns:
@@ -289,6 +293,8 @@ def render_markdown(result: MiningResult, *, meta: ReportMeta | None = None) -> 
     for title, table in sections:
         out += [f"## {_md(title)}", ""]
         out += _md_table(table)
+        if table is c["transitions"] and c["transitions_overlap"]:
+            out += ["", _md(c["transitions_overlap"])]
         out.append("")
     out += ["## Method and notes", ""]
     out += [f"- {_md(n)}" for n in c["notes"]]
@@ -410,12 +416,15 @@ def _svg(size: tuple[float, float], fn: Callable[[Any], Any]) -> str:
     import matplotlib
     from matplotlib.figure import Figure
 
+    from journeys.fonts import plot_rc
+
     # A bare Figure (no pyplot): nothing global changes and no window can open.
     style = {
         "svg.fonttype": "none",
         "font.size": 9.5,
         "svg.hashsalt": "odsc",
         "font.family": "sans-serif",
+        **plot_rc(),  # DejaVu Sans, then a Lao font when installed
     }
     with matplotlib.rc_context(style):
         fig = Figure(figsize=size, layout="constrained")

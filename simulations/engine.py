@@ -55,6 +55,8 @@ Carriers
     ``batch_times``, by default 15:00, on a working day of the sending desks'
     calendar; a dossier ready exactly at batch time makes it) plus the
     ``delay`` (default 0). ``digital`` and no carrier: the ``delay`` (default 0).
+    Whatever the carrier, a transition's ``backlog`` (the wait at the receiving
+    agency) comes after its delay, before the next step's queue.
 Randomness
     One stream per purpose (:mod:`simulations.rng`): arrivals, appointments,
     each step's work times (drawn at the start of each service), each step's

@@ -23,6 +23,7 @@ __all__ = [
     "arrival_cutoff",
     "log_with_arrivals",
     "measure_replication",
+    "priced",
     "queue_by_hour",
     "replay_log",
 ]
@@ -144,6 +145,11 @@ def measure_replication(
         row[col] = float(k[col].mean()) if n else math.nan
     after_warmup = res.arrived - res.warmup_arrived
     row["staff_cost"] = res.staff_cost / after_warmup if after_warmup else math.nan
+    # a model that prices nothing does not say the cost is 0: it is not recorded
+    if not priced(journey):
+        row["citizen_cost"] = math.nan
+    if not any(p.cost_per_hour for p in journey.pools):
+        row["staff_cost"] = math.nan
     first_queue = ev.loc[~ev[CASE].duplicated(), "waiting"].to_numpy(dtype=float)
     row["within_sla"] = float((first_queue <= sla_minutes).mean()) if n else math.nan
     row["cases"] = float(len(measured))
@@ -216,6 +222,22 @@ def queue_by_hour(q: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
+def priced(journey: Journey) -> bool:
+    """Whether the journey says what the citizen pays: fees, travel costs or a value of time.
+
+    Examples
+    --------
+    >>> from journeys import load_catalog
+    >>> priced(load_catalog("business-licence"))
+    True
+    """
+    return (
+        any(s.fee for s in journey.steps)
+        or any(d.travel_cost for d in journey.doors)
+        or bool(journey.time_value_per_hour)
+    )
+
+
 def replay_log(
     journey: Journey, log: pd.DataFrame, *, seed: int, replications: int = 1
 ) -> tuple[pd.DataFrame, int]:
@@ -228,6 +250,8 @@ def replay_log(
     longest real case again and 60 days, so that simulated cases have time to
     finish. Cases still open at the end are left out and counted.
     Replications are pooled, their case ids suffixed ``/r0``, ``/r1``, ...
+    Pass the log in the clock the journey was calibrated in
+    (:func:`analysis.timezones.local_log`).
 
     Returns
     -------

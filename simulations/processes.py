@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from journeys.graph_rules import join_arrivals
 from journeys.model import Journey
 from simulations.calendar import OpeningHours, always_open
 from simulations.rng import draws, stream
@@ -87,6 +88,7 @@ class Run:
             self.desks[p.id] = _Desks(i, p, hours[p.calendar], base)
             base += p.capacity
         self.steps: dict[str, _Step] = {}
+        arrivals_at = join_arrivals(journey)
         for i, s in enumerate(journey.steps):
             st = _Step()
             st.index = i
@@ -95,7 +97,7 @@ class Run:
             st.work = draws(lambda n, d=s.duration, g=rng: d.sample(g, n)).__next__
             st.present = bool(s.citizen_present)
             st.split_and = s.split == "and"
-            st.join = len(journey.predecessors(s.id)) if s.join == "and" else 0
+            st.join = arrivals_at.get(s.id, 0)  # branches the and-join waits for
             self.steps[s.id] = st
         doors = {d.id: d for d in journey.doors}
         for s in journey.steps:
@@ -113,7 +115,12 @@ class Run:
         m.target = self.steps[t.target]
         m.delay = None
         m.fixed = 0.0
-        if t.delay is not None:
+        if t.backlog is not None:
+            # transfer and backlog were measured together: drawn at one probability
+            g = stream(seed, f"backlog:{t.source}->{t.target}", replication=rep)
+            parts = [d for d in (t.delay, t.backlog) if d is not None]
+            m.delay = draws(lambda n, parts=parts, g=g: _coupled(parts, g, n)).__next__
+        elif t.delay is not None:
             g = stream(seed, f"delay:{t.source}->{t.target}", replication=rep)
             m.delay = draws(lambda n, d=t.delay, g=g: d.sample(g, n)).__next__
         elif t.carrier == "citizen":
@@ -267,6 +274,12 @@ class Run:
                             self.qlog.append((desks.index, back, 1))
             else:
                 self.dispatch(desks)
+
+
+def _coupled(parts: Sequence[Any], g: np.random.Generator, n: int) -> np.ndarray:
+    """``n`` sums of the distributions ``parts``, each drawn at one shared probability."""
+    u = g.random(n)
+    return np.sum([d.quantile(u) for d in parts], axis=0)
 
 
 def _clock(text: str) -> int:

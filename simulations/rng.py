@@ -7,6 +7,8 @@ Every source of randomness in a simulated run has a *purpose*, a short text:
 * ``"duration:<step id>"``: the work times of one step;
 * ``"routing:<step id>"``: the branch choices after one step;
 * ``"delay:<from>-><to>"``: travel, transport or latency times of one transition.
+* ``"backlog:<from>-><to>"``: a transition with a backlog: one probability per move, at
+  which its transfer and its backlog are both drawn.
 
 The generator of a purpose is seeded by ``numpy.random.SeedSequence`` over
 ``(seed, replication, crc32(purpose))``. The purpose is hashed with

@@ -238,7 +238,10 @@ def test_receipt_model_validates_and_loads() -> None:
     assert loads(dumps(j)) == j
     assert j.start == "confirmation_of_receipt"  # every case begins with it
     assert len(j.steps) == 27 + 1  # 27 activities and Case end
-    assert j.calendars[0].hours == (("06:00", "16:00"),)
+    # read in the log's own clock (+01:00 in winter, +02:00 in summer), not in UTC
+    # (06:00-16:00):
+    # 97.3% of its completion times fall in 08:00-17:00 CET/CEST, 92.0% in 08:00-16:00
+    assert j.calendars[0].hours == (("08:00", "17:00"),)
     assert j.calendars[0].days == ("mon", "tue", "wed", "thu", "fri")
     # 116 of 1,434 cases end right after the confirmation
     assert _probs(j, "confirmation_of_receipt")["case_end"] == pytest.approx(116 / 1434, abs=1e-6)

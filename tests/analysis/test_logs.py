@@ -192,7 +192,7 @@ def test_explicit_agency_replaces_an_existing_org_group_column():
     assert list(log.columns).count(AGENCY) == 1
 
 
-def test_lifecycle_rows_paired_kth_start_with_kth_complete():
+def test_lifecycle_rows_paired_first_in_first_out():
     raw = pd.DataFrame(
         {
             CASE: ["c"] * 7,
@@ -217,8 +217,13 @@ def test_lifecycle_rows_paired_kth_start_with_kth_complete():
             ],
         }
     )
-    with pytest.warns(UserWarning, match=r"DataFrame: dropped 1 started events .* row 7"):
+    with pytest.warns(UserWarning) as record:
         log = read_log(raw)
+    # b has no start anywhere: complete-only by design, not set aside
+    assert [str(r.message) for r in record] == [
+        "DataFrame: set aside 1 start that never completes (row 7): dropped"
+    ]
+    assert log.attrs["odsc:set_aside"] == {"start_without_complete": 1}
     assert log[ACTIVITY].tolist() == ["a", "b", "a"]
     assert log[START].tolist()[0] == _utc("2024-01-01 08:00")
     assert pd.isna(log[START].iloc[1])
@@ -305,24 +310,63 @@ def test_duplicates_dropped_and_counted():
     path = BAD / "duplicates.csv"
     with pytest.warns(UserWarning) as record:
         log = read_log(path)
-    assert str(record[0].message) == (
-        "duplicates.csv: dropped 3 duplicate events (same case, activity, times and resource) "
-        "at lines 3, 5, 6"
-    )
+    assert [str(r.message) for r in record] == [
+        "duplicates.csv: set aside 3 duplicate events (lines 3, 5, 6): dropped after the first"
+    ]
     assert log[ACTIVITY].tolist() == ["submit", "check"]
-
-
-def test_start_after_completion_column():
-    assert _error(BAD / "start_after_complete.csv") == (
-        "start_after_complete.csv: start_timestamp after time:timestamp at line 3"
+    assert log.attrs["odsc:set_aside"] == {"duplicate": 3}
+    assert _error(path, strict=True) == (
+        "duplicates.csv: strict reading: set aside 3 duplicate events (lines 3, 5, 6): "
+        "dropped after the first"
     )
 
 
-def test_start_after_completion_lifecycle():
-    assert _error(BAD / "lifecycle_start_after_complete.csv") == (
-        "lifecycle_start_after_complete.csv: start after completion at line 5 "
-        "(the k-th start of a case and activity is paired with its k-th complete)"
+def test_start_after_completion_column_keeps_the_completion():
+    path = BAD / "start_after_complete.csv"
+    with pytest.warns(UserWarning) as record:
+        log = read_log(path)
+    assert [str(r.message) for r in record] == [
+        "start_after_complete.csv: set aside 1 start after its completion (line 3): "
+        "kept without a start time"
+    ]
+    assert log[ACTIVITY].tolist() == ["submit", "check"]
+    assert log[START].tolist()[0] == _utc("2024-03-04 01:00")
+    assert pd.isna(log[START].iloc[1])
+    assert log[TIMESTAMP].tolist()[1] == _utc("2024-03-04 02:00")
+    assert _error(path, strict=True) == (
+        "start_after_complete.csv: strict reading: set aside 1 start after its completion "
+        "(line 3): kept without a start time"
     )
+
+
+def test_start_after_completion_lifecycle_is_two_unpaired_rows():
+    # check completes at 09:00 and starts at 09:30: no start is open at its completion
+    path = BAD / "lifecycle_start_after_complete.csv"
+    with pytest.warns(UserWarning) as record:
+        log = read_log(path)
+    assert [str(r.message) for r in record] == [
+        "lifecycle_start_after_complete.csv: set aside 1 start that never completes (line 5): "
+        "dropped",
+        "lifecycle_start_after_complete.csv: set aside 1 complete without a start (line 4): "
+        "kept without a start time",
+    ]
+    assert log[ACTIVITY].tolist() == ["submit", "check"]
+    assert log[START].iloc[0] == _utc("2024-03-04 08:00")
+    assert pd.isna(log[START].iloc[1])
+    assert log.attrs["odsc:set_aside"] == {
+        "start_without_complete": 1,
+        "complete_without_start": 1,
+    }
+    assert _error(path, strict=True) == (
+        "lifecycle_start_after_complete.csv: strict reading: set aside 1 start that never "
+        "completes (line 5): dropped; set aside 1 complete without a start (line 4): kept "
+        "without a start time"
+    )
+
+
+def test_nothing_set_aside_is_an_empty_dict():
+    log = read_log(_raw(), case="file", activity="task", timestamp="done")
+    assert log.attrs["odsc:set_aside"] == {}
 
 
 def test_not_utf8_names_byte_offset_and_line():

@@ -14,6 +14,7 @@ from analysis.findings import Finding
 from analysis.handoffs import handoffs
 from analysis.logs import read_log
 from analysis.mining import MiningResult, league_table, mine
+from analysis.queues import NO_PRESENCE
 from analysis.schema import LogError
 from journeys.model import Journey
 
@@ -68,7 +69,7 @@ def test_mine_tiny_log_tables():
 
 
 def test_findings_on_tiny_log_carry_numbers():
-    r = mine(tiny_log())
+    r = mine(tiny_log().assign(**{"odsc:citizen_present": True}))
     kinds = {f.kind for f in r.findings}
     # front -> tax and back: both handoffs hold over 5% of lead time; ping-pong in 50% of cases
     assert {"handoff", "pingpong", "rework", "sla"} <= kinds
@@ -82,8 +83,20 @@ def test_findings_on_tiny_log_carry_numbers():
     assert [f.impact for f in r.findings] == sorted((f.impact for f in r.findings), reverse=True)
 
 
+def test_queue_standard_unknown_without_presence():
+    r = mine(tiny_log())
+    # Start times but no presence column and no journey: no wait is known to be a queue.
+    assert np.isnan(r.summary["queue_waits"]) and np.isnan(r.summary["queue_within_sla"])
+    assert r.summary["queue_unchecked"] == NO_PRESENCE
+    assert "sla" not in {f.kind for f in r.findings}
+    d = r.to_dict()["summary"]
+    assert d["queue_waits"] is None and d["queue_within_sla"] is None
+    assert d["queue_unchecked"].startswith("the log does not say which steps needed the citizen")
+    assert league_table(tiny_log(), by="centre")["sla_share"].isna().all()
+
+
 def test_league_table_exact():
-    t = league_table(tiny_log(), by="centre")
+    t = league_table(tiny_log().assign(**{"odsc:citizen_present": True}), by="centre")
     assert t.index.tolist() == ["B", "A"]  # shorter median lead time first
     assert t["rank"].tolist() == [1, 2]
     assert t.loc["A", "lead_median"] == 140.0 and t.loc["B", "lead_median"] == 50.0
@@ -96,16 +109,16 @@ def test_league_table_exact():
 
 
 def test_queue_standard_is_measured_on_desk_queues_only():
-    r = mine(tiny_log())
-    # No presence or doors in the log: every step counts as citizen-facing, one door per
-    # case. Queue waits: c1 30, 60, 0 and c2 0 (the first steps have no arrival time).
+    r = mine(tiny_log().assign(**{"odsc:citizen_present": True}))
+    # Every step citizen-facing, no doors in the log (one door per case).
+    # Queue waits: c1 30, 60, 0 and c2 0 (the first steps have no arrival time).
     assert r.summary["queue_waits"] == 4
     assert r.summary["queue_within_sla"] == 0.5
     (sla,) = [f for f in r.findings if f.kind == "sla"]
     assert sla.evidence["queues"] == 4 and sla.evidence["breaches"] == 2
     # The same log with each step on its own day: no step continues a visit, so no queue
     # is measured and the rule is silent (the waits are days between visits, not queues).
-    days = tiny_log()
+    days = tiny_log().assign(**{"odsc:citizen_present": True})
     shift = pd.to_timedelta(np.arange(len(days)), unit="D")
     days["time:timestamp"] += shift
     days["start_timestamp"] += shift
@@ -219,7 +232,9 @@ def test_mine_receipt_log(receipt):
     assert r.summary["cases"] == 1434 and r.summary["events"] == 8577
     assert r.summary["activities"] == 27
     # the mined handoff table is the stand-alone one
-    pd.testing.assert_frame_equal(r.handoffs, handoffs(receipt))
+    mined = r.handoffs.drop(columns=["cause", "cause_reason"])
+    pd.testing.assert_frame_equal(mined, handoffs(receipt))
+    assert set(r.handoffs["cause"]) == {"handoff"}  # no agency pair waits like a timer
     assert r.groups is not None and r.groups["cases"].sum() == 1434
     assert set(r.groups.index) == {"Internet", "Desk", "Post", "e-mail", "Intern"}
     assert any("start times" in n for n in r.notes)

@@ -86,6 +86,8 @@ def test_mean_and_median_transition_times_equal_pm4py(receipt):
     for pair, stats in perf.items():
         assert ours.loc[pair, "mean"] * 60 == pytest.approx(stats["mean"], rel=1e-6, abs=1e-6)
         assert ours.loc[pair, "median"] * 60 == pytest.approx(stats["median"], rel=1e-6, abs=1e-6)
+    # completions only: a later step never ends before the earlier one, so nothing overlaps
+    assert ours["overlaps"].sum() == 0
 
 
 def test_agency_handoff_counts_equal_pm4py_network_analysis(receipt):
@@ -147,10 +149,14 @@ def test_interval_log_with_start_times_matches_pm4py(interval):
     ours = transition_stats(ev).set_index(["source", "target"])
     dfg, _, _ = pm4py.discover_dfg(df)
     assert ours["count"].to_dict() == dfg
-    # pm4py's performance DFG uses start_timestamp of the later event when present
+    # pm4py's performance DFG uses start_timestamp of the later event when present; its
+    # mean includes the negative times of overlapping steps, which is our signed_mean
     perf, _, _ = pm4py.discover_performance_dfg(df)
     for pair, stats in perf.items():
-        assert ours.loc[pair, "mean"] * 60 == pytest.approx(stats["mean"], rel=1e-6, abs=1e-6)
+        signed = ours.loc[pair, "signed_mean"] * 60
+        assert signed == pytest.approx(stats["mean"], rel=1e-6, abs=1e-6)
+        if ours.loc[pair, "overlaps"] == 0:
+            assert ours.loc[pair, "mean"] == ours.loc[pair, "signed_mean"]
 
 
 def test_interval_log_waiting_versus_processing(interval):

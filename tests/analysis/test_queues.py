@@ -6,7 +6,7 @@ import math
 
 import pandas as pd
 
-from analysis.queues import queue_waits
+from analysis.queues import NO_PRESENCE, NO_QUEUE, NO_START, queue_check, queue_waits
 from analysis.schema import ACTIVITY, AGENCY, ARRIVAL, CASE, DOOR, PRESENT, START, TIMESTAMP
 from journeys.model import Distribution, Door, Journey, Step, Transition
 
@@ -77,11 +77,26 @@ def test_no_queue_without_start_times():
     assert queue_waits(_log().drop(columns=[START])).isna().all()
 
 
-def test_without_presence_every_step_of_a_visit_counts():
-    q = queue_waits(_log().drop(columns=[PRESENT, DOOR]))
-    # One door per case, every step citizen-facing: A's check 30 (08:10 -> 08:40) and
-    # collect 60 (09:00 -> 10:00); B's second submit opens a visit on day 2, its pay 10.
-    assert q.dropna().tolist() == [30.0, 60.0, 10.0]
+def test_without_presence_no_wait_is_a_queue():
+    log = _log().drop(columns=[PRESENT, DOOR])
+    q = queue_waits(log)
+    # Nothing says which steps had the citizen in front: back-office work is no queue.
+    assert q.isna().all() and len(q) == 7
+    assert queue_check(log, q) == NO_PRESENCE
+    # Declaring presence (every step citizen-facing, one door per case) measures them:
+    # A's check 30 (08:10 -> 08:40) and collect 60; B's second submit opens a visit, pay 10.
+    everyone = log.assign(**{PRESENT: True})
+    assert queue_waits(everyone).dropna().tolist() == [30.0, 60.0, 10.0]
+    assert queue_check(everyone, queue_waits(everyone)) is None
+
+
+def test_queue_check_reasons_in_order():
+    log = _log()
+    assert queue_check(log.drop(columns=[START]), queue_waits(log.drop(columns=[START]))) == (
+        NO_START
+    )
+    one_per_day = log.assign(**{DOOR: ["d1", "d2", "d3", "d4", "d5", "d6", "d7"]})
+    assert queue_check(one_per_day, queue_waits(one_per_day)) == NO_QUEUE
 
 
 def test_presence_and_doors_from_the_journey():

@@ -33,6 +33,17 @@ EXPECTED = {
     ),
     "bad_clock": ("calendars.office.hours[0]", "not a clock time HH:MM, got '12:60'"),
     "bad_holiday": ("calendars.office.holidays[0]", "not a date YYYY-MM-DD, got '2026-02-30'"),
+    "branch_loop_never_left": (
+        "steps.tax_check",
+        "no end can be reached from this step with positive probability; its paths only loop"
+        " among: tax_check (the ways out have probability 0: transitions[2] to collect)",
+    ),
+    "branch_reentered": (
+        "transitions[4]",
+        "leads from the join of the parallel block 'submit' -> 'collect' or after it back into"
+        " one branch; the join would wait for the other branches, which do not run again (loop"
+        " back to the split instead)",
+    ),
     "batch_times_not_courier": (
         "transitions[1].batch_times",
         "only a courier leaves at batch times, but the carrier is 'digital'",
@@ -46,12 +57,27 @@ EXPECTED = {
     "duplicate_step_id": ("steps.submit", "duplicate key 'submit' (lines 15 and 18)"),
     "duplicate_transition": ("transitions[2]", "repeats transitions[1] (tax_check -> collect)"),
     "empty_file": ("", "the file is empty"),
+    "huge_arrivals": (
+        "arrivals.per_day",
+        "must be <= 100,000 cases a day (MAX_ARRIVALS_PER_DAY: the simulator runs one process per"
+        " case), got 1e+09",
+    ),
+    "huge_capacity": (
+        "pools.desk.capacity",
+        "must be <= 10,000 desks (MAX_CAPACITY: the simulator keeps one record per desk), got"
+        " 1,000,000,000,000",
+    ),
     "interval_ends_before_start": ("calendars.office.hours[1]", "16:00-13:00 must end after"),
     "join_single_incoming": (
         "steps.collect.join",
         "2 or more incoming transitions; this step has 1",
     ),
     "join_without_split": ("steps.collect.join", "no and-split's branches meet here"),
+    "loop_never_left": (
+        "steps.tax_check",
+        "no end can be reached from this step with positive probability; its paths only loop"
+        " among: submit, tax_check (the ways out have probability 0: transitions[1] to collect)",
+    ),
     "missing_field": ("start", "is required"),
     "missing_parameter": ("steps.tax_check.duration.sd", "missing parameter of lognormal"),
     "negative_duration": ("steps.tax_check.duration.mean", "must be > 0, got -5"),

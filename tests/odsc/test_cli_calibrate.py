@@ -61,7 +61,7 @@ def test_calibrate_bad_period_exits_2(small_log: Path, tmp_path: Path) -> None:
     out = tmp_path / "as_is.yaml"
     args = ["calibrate", str(small_log), *COLUMNS, "--period", "soon", "-o", str(out)]
     res = CliRunner().invoke(main, args)
-    assert res.exit_code == 2 and "error: option periods" in res.output
+    assert res.exit_code == 2 and "error: small.csv: --period: not dates" in res.output
     assert not out.exists()
 
 
@@ -116,5 +116,5 @@ def test_calibrate_processing_quantile_out_of_range_exits_2(
     args = ["calibrate", str(small_log), *COLUMNS, "--processing-quantile", "1.5", "-o", str(out)]
     res = CliRunner().invoke(main, args)
     assert res.exit_code == 2
-    assert res.output.strip() == "error: option processing_quantile: must be in [0, 1), got 1.5"
+    assert res.output.strip() == "error: small.csv: --processing-quantile: must be in [0, 1), got 1.5"
     assert not out.exists()

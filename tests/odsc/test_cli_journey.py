@@ -94,7 +94,12 @@ def test_show_prints_yaml_that_loads_back_equal():
 def test_walk_prints_a_table_with_offices_and_visits():
     r = run("journey", "walk", "business-licence")
     assert r.exit_code == 0
-    for text in ("Village office", "DOIC front office", "District police station", "5 visits to 4 offices"):
+    for text in (
+        "Village office",
+        "DOIC front office",
+        "District police station",
+        "5 visits to 4 offices",
+    ):
         assert text in r.output
 
 
@@ -107,7 +112,9 @@ def test_walk_json_follows_the_given_path():
 
 
 def test_walk_bad_path_is_a_user_error():
-    r = CliRunner().invoke(main, ["journey", "walk", "business-licence", "--path", "submit,collect_licence"])
+    r = CliRunner().invoke(
+        main, ["journey", "walk", "business-licence", "--path", "submit,collect_licence"]
+    )
     assert r.exit_code == 2
     assert "submit" in r.stderr and "collect_licence" in r.stderr
 
@@ -144,7 +151,9 @@ def test_plot_of_bad_journey_writes_nothing(tmp_path):
 
 
 def test_plot_refuses_unknown_image_type(tmp_path):
-    r = CliRunner().invoke(main, ["journey", "plot", "business-licence", "-o", str(tmp_path / "m.gif")])
+    r = CliRunner().invoke(
+        main, ["journey", "plot", "business-licence", "-o", str(tmp_path / "m.gif")]
+    )
     assert r.exit_code == 2
     assert "unsupported image type" in r.stderr
     assert not (tmp_path / "m.gif").exists()

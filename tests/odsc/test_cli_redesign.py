@@ -25,15 +25,17 @@ def test_one_door_digitize_add_staff_writes_a_valid_journey(tmp_path):
     assert r.exit_code == 0, r.output
     j = load(out)
     assert validate(j) == []
-    assert j.id == "business-licence-one-door" and [d.name for d in j.doors] == ["ODSC front desk"]
+    assert j.id == "business-licence-to-be"
+    assert j.name == "Enterprise licence registration (to-be)"
+    assert [d.name for d in j.doors] == ["ODSC front desk"]
     assert j.pool("odsc_desk").capacity == 7  # 5 front-stage desks + 2
     assert j.successors("tax_registration")[0].carrier == "digital"
     assert static_metrics(j).visits == 2.0
     lines = r.output.splitlines()
     assert lines[0].startswith("  1. One door: the citizen now deals only with 'ODSC front desk'")
-    assert " 17. Pool odsc_desk: 5 -> 7 desks (+2)." in lines
+    assert " 16. Pool odsc_desk: 5 -> 7 desks (+2)." in lines
     assert "  Visits to offices                    5.25        2.00" in lines
-    assert lines[-1] == f"wrote {out} (business-licence-one-door, 8 steps)"
+    assert lines[-1] == f"wrote {out} (business-licence-to-be, 8 steps)"
 
 
 def test_eliminate_twice_and_appointments_on_a_file(tmp_path):
@@ -95,3 +97,36 @@ def test_unknown_pool_after_one_door_names_the_pools_left(tmp_path):
     assert "no pool 'village_chief' (known: doic_desk, doic_officer" in r.output
     assert "odsc_desk" in r.output
     assert not (tmp_path / "x.yaml").exists()
+
+
+def test_redesign_takes_id_and_name_and_refuses_the_as_is_id(tmp_path) -> None:
+    out = tmp_path / "to_be.yaml"
+    args = ["redesign", "business-licence", "--digitize", "all", "-o", str(out)]
+    r = CliRunner().invoke(main, [*args, "--id", "bl-digital", "--name", "Licence, digital"])
+    assert r.exit_code == 0, r.output
+    j = load(out)
+    assert (j.id, j.name) == ("bl-digital", "Licence, digital")
+    r = CliRunner().invoke(main, [*args, "--id", "business-licence"])
+    assert r.exit_code == 2
+    assert "needs an id of its own" in r.output
+
+
+@pytest.mark.parametrize(
+    "value", ["tax", "tax=", "=2d", "tax=2 days", "tax=0d", "tax=-1h"]
+)
+def test_standard_option_refuses_malformed_times(tmp_path, value) -> None:
+    out = tmp_path / "to_be.yaml"
+    r = CliRunner().invoke(main, ["redesign", "business-licence", "--standard", value, "-o", str(out)])
+    assert r.exit_code == 2
+    assert "--standard" in r.output and "AGENCY=TIME" in r.output
+    assert not out.exists()
+
+
+def test_standard_on_a_journey_without_measured_backlog_says_why(tmp_path) -> None:
+    out = tmp_path / "to_be.yaml"
+    r = CliRunner().invoke(
+        main, ["redesign", "business-licence", "--standard", "Tax=2d", "-o", str(out)]
+    )
+    assert r.exit_code == 2
+    assert "no handoff into" in r.output and "measured backlog" in r.output
+    assert not out.exists()
