@@ -7,7 +7,7 @@ drawn by hypothesis and given to the commands in-process. For every input:
 * no traceback, exit status 0 or 2 (1 would be a bug of ours);
 * on 2: standard error is ``error:`` lines only, and the folder is exactly as it
   was: nothing written, no existing file touched;
-* on 0: standard error holds only our own lines (``wrote ...``, ``warning: ...``).
+* on 0: standard error holds only our own lines (``wrote``, ``warning:``, ``note:``).
 
 The examples are derandomized (the same on every run, so CI is deterministic)
 and few; the suite takes well under two minutes.
@@ -67,7 +67,7 @@ def run_contract(folder: Path, args: list[str]) -> Any:
         assert err and all(line.startswith("error: ") for line in err), shown
         assert _snapshot(folder) == before, shown
     else:
-        assert all(line.startswith(("wrote ", "warning: ")) for line in err), shown
+        assert all(line.startswith(("wrote ", "warning: ", "note: ")) for line in err), shown
     return r
 
 
