@@ -214,7 +214,7 @@ def validate_model(
     from analysis.timezones import local_log, log_zone
     from journeys.errors import InputError
     from journeys.io import load
-    from odsc.limits import MAX_REPLICATIONS, check_citizens, check_journey_size
+    from odsc.limits import MAX_REPLICATIONS, check_citizens
     from simulations.measures import replay_log
 
     if seed < 0:
@@ -222,7 +222,6 @@ def validate_model(
     if replications > MAX_REPLICATIONS:
         raise InputError(f"--replications must be at most {MAX_REPLICATIONS:,}, got {replications}")
     journey = load(model)
-    check_journey_size(journey, str(model))
     real = _read(log, columns)
     real = local_log(real, log_zone(real, columns.get("tz")))  # the model's clock
 

@@ -155,7 +155,7 @@ def _warned_by_us() -> bool:
     frame = sys._getframe(2)
     while frame is not None:
         module = str(frame.f_globals.get("__name__", ""))
-        if module not in ("warnings", __name__):
+        if module != "warnings":
             return module.split(".")[0] in _OUR_PACKAGES
         frame = frame.f_back  # type: ignore[assignment]
     return False

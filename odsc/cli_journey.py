@@ -104,11 +104,9 @@ def walk(spec: str, path: str | None, seed: int | None, as_json: bool) -> None:
     from journeys.walk import format_walk
     from journeys.walk import walk as walk_journey
     from odsc.cli_common import check_number
-    from odsc.limits import check_journey_size
 
     check_number("--seed", seed, low=0)
     j = resolve(spec)
-    check_journey_size(j, spec)
     steps = [s.strip() for s in path.split(",") if s.strip()] if path else None
     how = "sample" if seed is not None and steps is None else "likely"
     df = walk_journey(j, path=steps, how=how, seed=seed)
@@ -130,11 +128,8 @@ def metrics(specs: tuple[str, ...], as_json: bool) -> None:
     """
     from journeys.catalog import resolve
     from journeys.metrics import metrics_table, static_metrics
-    from odsc.limits import check_journey_size
 
     js = [resolve(s) for s in specs]
-    for spec, j in zip(specs, js):
-        check_journey_size(j, spec)
     if as_json:
         click.echo(json.dumps({j.id: static_metrics(j).to_dict() for j in js}, indent=2))
         return
@@ -167,7 +162,7 @@ def plot(spec: str, output: str, dpi: int) -> None:
     from journeys.errors import InputError
     from odsc.cli_common import check_number
     from odsc.files import check_output, write_atomic
-    from odsc.limits import MAX_DPI, check_journey_size
+    from odsc.limits import MAX_DPI
 
     out = Path(output)
     if out.suffix.lower() not in _IMAGE_TYPES:
@@ -175,7 +170,6 @@ def plot(spec: str, output: str, dpi: int) -> None:
     kind = check_output(out, _IMAGE_TYPES, inputs=[spec])
     check_number("--dpi", dpi, low=1, high=MAX_DPI, why="print quality")
     j = resolve(spec)
-    check_journey_size(j, spec, blueprint=True)
     import matplotlib
 
     matplotlib.use("Agg")

@@ -180,13 +180,11 @@ def redesign(
     from journeys.metrics import static_metrics
     from journeys.standards import service_standard
     from odsc.files import check_output, write_atomic
-    from odsc.limits import check_journey_size
 
     check_output(output, {".yaml": "yaml", ".yml": "yaml"}, inputs=[spec])
     if door is not None and not door.strip():
         raise InputError(f"{spec}: --one-door: the front desk needs a name, got {door!r}")
     as_is = resolve(spec)
-    check_journey_size(as_is, spec)
     pools = [_staff(spec, s) for s in staff]  # malformed options fail before any work
     caps = [_standard(spec, s) for s in standards]
     steps: list[tuple[str, Any, tuple[Any, ...], dict[str, Any]]] = []

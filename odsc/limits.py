@@ -19,20 +19,10 @@ limit                      value       reason
                                        clerk or office name. Longer values are not
                                        names; Graphviz gives up on labels of about
                                        1 MB, and no report can show them.
-:data:`MAX_JOURNEY_STEPS`  500         steps of a journey given to any command. The
-                                       exact metrics grow quadratically (10,000 steps
-                                       take over a minute); 500 steps take about 2 s.
-:data:`MAX_BLUEPRINT_STEPS` 200        steps of a journey drawn as a blueprint
-                                       (``journey plot``, the HTML report of
-                                       ``compare``). Drawing takes about 10 s at 200
-                                       steps and grows with them; wider pictures cannot
-                                       be read on a screen or on paper. Write ``.md``
-                                       or ``.json`` reports for larger journeys.
 :data:`MAX_DAYS`           2,500       working days of a run (``--days``,
-                                       ``--warmup-days``, ``--tail-days``): about ten
-                                       years, far beyond what a calibrated centre keeps
-                                       still; the calendar overflows long before
-                                       100,000,000 days.
+                                       ``--warmup-days``, ``--tail-days``, ``--max-days``):
+                                       :data:`journeys.limits.MAX_HORIZON_DAYS`, the
+                                       same number, with its reason there.
 :data:`MAX_CITIZENS`       500,000     citizens one simulated run may bring (days times
                                        arrivals a day, or the cases of a replayed log
                                        times the replications): a few minutes of
@@ -47,8 +37,11 @@ limit                      value       reason
                                        has cores; each process costs memory.
 =========================  ==========  ================================================
 
-Journey validation (:mod:`journeys.validate`) has its own limits on what a
-journey may declare; the ones here are those of a command's workload.
+What a journey may declare (steps, transitions, desks, arrivals a day, the
+horizon) is limited in :mod:`journeys.limits` and refused by journey
+validation, before any command runs; those limits are stated once, there, and
+imported here where an option needs one (``--days``, ``--arrivals-per-day``).
+The ones here are those of a command's workload.
 
 Examples
 --------
@@ -64,23 +57,21 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from journeys.limits import MAX_ARRIVALS_PER_DAY, MAX_HORIZON_DAYS
+
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-    from journeys.model import Journey
-
 __all__ = [
     "MAX_ACTIVITIES",
-    "MAX_BLUEPRINT_STEPS",
+    "MAX_ARRIVALS_PER_DAY",
     "MAX_CITIZENS",
     "MAX_DAYS",
     "MAX_DPI",
     "MAX_JOBS",
-    "MAX_JOURNEY_STEPS",
     "MAX_NAME_CHARS",
     "MAX_REPLICATIONS",
     "check_citizens",
-    "check_journey_size",
     "check_log_size",
 ]
 
@@ -88,12 +79,8 @@ __all__ = [
 MAX_ACTIVITIES = 1_000
 #: Characters of one case id, activity, agency, clerk or office name in a log.
 MAX_NAME_CHARS = 1_000
-#: Steps of a journey given to any command.
-MAX_JOURNEY_STEPS = 500
-#: Steps of a journey drawn as a service blueprint.
-MAX_BLUEPRINT_STEPS = 200
 #: Working days of a simulated run (each of ``--days``, ``--warmup-days``, ``--tail-days``).
-MAX_DAYS = 2_500
+MAX_DAYS = MAX_HORIZON_DAYS
 #: Citizens one simulated run may bring.
 MAX_CITIZENS = 500_000
 #: Replications of ``compare`` and ``validate``.
@@ -155,30 +142,6 @@ def check_log_size(
         raise InputError(
             f"{name}: {count:,} distinct activities in column {column!r} (limit "
             f"{MAX_ACTIVITIES:,}): does --activity name the step column?"
-        )
-
-
-def check_journey_size(
-    journey: Journey, source: str, *, blueprint: bool = False, hint: str = ""
-) -> None:
-    """Refuse a journey with more steps than a command handles (or can draw).
-
-    ``hint`` is added to the message of a journey too large to draw.
-
-    Examples
-    --------
-    >>> from journeys import load_catalog
-    >>> check_journey_size(load_catalog("family-book"), "family-book", blueprint=True)
-    """
-    from journeys.errors import InputError
-
-    steps = len(journey.steps)
-    if steps > MAX_JOURNEY_STEPS:
-        raise InputError(f"{source}: {steps:,} steps (limit {MAX_JOURNEY_STEPS:,} steps)")
-    if blueprint and steps > MAX_BLUEPRINT_STEPS:
-        raise InputError(
-            f"{source}: {steps:,} steps are too many to draw as a blueprint (limit "
-            f"{MAX_BLUEPRINT_STEPS:,}){hint}"
         )
 
 

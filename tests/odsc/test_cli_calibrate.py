@@ -116,5 +116,7 @@ def test_calibrate_processing_quantile_out_of_range_exits_2(
     args = ["calibrate", str(small_log), *COLUMNS, "--processing-quantile", "1.5", "-o", str(out)]
     res = CliRunner().invoke(main, args)
     assert res.exit_code == 2
-    assert res.output.strip() == "error: small.csv: --processing-quantile: must be in [0, 1), got 1.5"
+    assert (
+        res.output.strip() == "error: small.csv: --processing-quantile: must be in [0, 1), got 1.5"
+    )
     assert not out.exists()

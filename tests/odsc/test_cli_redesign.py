@@ -111,12 +111,12 @@ def test_redesign_takes_id_and_name_and_refuses_the_as_is_id(tmp_path) -> None:
     assert "needs an id of its own" in r.output
 
 
-@pytest.mark.parametrize(
-    "value", ["tax", "tax=", "=2d", "tax=2 days", "tax=0d", "tax=-1h"]
-)
+@pytest.mark.parametrize("value", ["tax", "tax=", "=2d", "tax=2 days", "tax=0d", "tax=-1h"])
 def test_standard_option_refuses_malformed_times(tmp_path, value) -> None:
     out = tmp_path / "to_be.yaml"
-    r = CliRunner().invoke(main, ["redesign", "business-licence", "--standard", value, "-o", str(out)])
+    r = CliRunner().invoke(
+        main, ["redesign", "business-licence", "--standard", value, "-o", str(out)]
+    )
     assert r.exit_code == 2
     assert "--standard" in r.output and "AGENCY=TIME" in r.output
     assert not out.exists()

@@ -7,7 +7,7 @@ drawn by hypothesis and given to the commands in-process. For every input:
 * no traceback, exit status 0 or 2 (1 would be a bug of ours);
 * on 2: standard error is ``error:`` lines only, and the folder is exactly as it
   was: nothing written, no existing file touched;
-* on 0: standard error holds only our own lines (``wrote ...``, ``warning: ...``).
+* on 0: standard error holds only our own lines (``wrote``, ``warning:``, ``note:``).
 
 The examples are derandomized (the same on every run, so CI is deterministic)
 and few; the suite takes well under two minutes.
@@ -67,7 +67,7 @@ def run_contract(folder: Path, args: list[str]) -> Any:
         assert err and all(line.startswith("error: ") for line in err), shown
         assert _snapshot(folder) == before, shown
     else:
-        assert all(line.startswith(("wrote ", "warning: ")) for line in err), shown
+        assert all(line.startswith(("wrote ", "warning: ", "note: ")) for line in err), shown
     return r
 
 
@@ -168,11 +168,29 @@ _OPTIONAL = st.lists(
             ("--tz", "Asia/Vientiane"),
             ("--tz", "Mars/Base"),
             ("--missing", ""),
+            ("--missing", "Tax"),
+            ("--tz", ""),
         ]
     ),
     max_size=3,
     unique=True,
 )
+_MINE_ONLY = st.lists(
+    st.sampled_from(
+        [("--by", "dept"), ("--by", "nope"), ("--journey", "family-book"), ("--journey", "none"),
+         ("--show-ids", ""), ("--key", ""), ("--key", "k")]
+    ),
+    max_size=2,
+    unique_by=lambda pair: pair[0],
+)  # fmt: skip
+_CALIBRATE_ONLY = st.lists(
+    st.sampled_from(
+        [("--id", "a b"), ("--id", ""), ("--name", "ກ" * 300), ("--period", "2024-01-15"),
+         ("--period", "soon"), ("--carrier", "citizen"), ("--carrier", "pigeon")]
+    ),
+    max_size=2,
+    unique_by=lambda pair: pair[0],
+)  # fmt: skip
 _NUMBERS = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True).map(repr),
     st.integers(-3, 40).map(str),
@@ -190,24 +208,25 @@ def maybe(option: str, good: st.SearchStrategy[str], bad: st.SearchStrategy[str]
 
 
 def _flat(pairs: list[tuple[str, str]]) -> list[str]:
-    return [x for pair in pairs for x in pair]
+    return [x for pair in pairs for x in (pair if pair[0] != "--show-ids" else pair[:1])]
 
 
 @fuzz(50)
 @given(
     text=csv_logs(),
     extra=_OPTIONAL,
+    more=_MINE_ONLY,
     sla=maybe("--sla", st.sampled_from(["15", "5.5"])),
     ext=st.sampled_from([".md", ".md", ".json", ".json", ".html", ".pdf", ""]),
     container=st.sampled_from(["csv", "csv", "csv.gz", "cut.gz", "parquet"]),
 )
 def test_mine_keeps_the_contract(
-    text: str, extra: list[tuple[str, str]], sla: list, ext: str, container: str
+    text: str, extra: list[tuple[str, str]], more: list, sla: list, ext: str, container: str
 ):
     with tempfile.TemporaryDirectory() as d:
         folder = Path(d)
         log = write_log(folder, text, container)
-        args = ["mine", str(log), *_LOG_COLUMNS, *_flat(extra), *sla]
+        args = ["mine", str(log), *_LOG_COLUMNS, *_flat(extra + more), *sla]
         r = run_contract(folder, [*args, "-o", str(folder / f"report{ext}")])
         if r.exit_code == 0:
             assert (folder / f"report{ext}").stat().st_size > 0
@@ -217,16 +236,19 @@ def test_mine_keeps_the_contract(
 @given(
     text=csv_logs(),
     extra=_OPTIONAL,
+    more=_CALIBRATE_ONLY,
     quantile=maybe("--processing-quantile", st.sampled_from(["0.1", "0.5"])),
 )
-def test_calibrate_keeps_the_contract(text: str, extra: list[tuple[str, str]], quantile: list):
+def test_calibrate_keeps_the_contract(
+    text: str, extra: list[tuple[str, str]], more: list, quantile: list
+):
     with tempfile.TemporaryDirectory() as d:
         folder = Path(d)
         log = folder / "log.csv"
         log.write_text(text, encoding="utf-8")
         out = folder / "model.yaml"
         args = ["calibrate", str(log), *_LOG_COLUMNS, *_flat(extra)]
-        r = run_contract(folder, [*args, *quantile, "-o", str(out)])
+        r = run_contract(folder, [*args, *_flat(more), *quantile, "-o", str(out)])
         if r.exit_code == 0:
             assert yaml.safe_load(out.read_text(encoding="utf-8"))["steps"]
             # the model written must load and replay its own log

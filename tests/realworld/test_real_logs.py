@@ -91,11 +91,11 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Run]:
         agency = list(case.calibrate[:2]) if case.calibrate[:1] == ("--agency",) else []
         text = _invoke(["validate", str(as_is), str(log), *agency, "--json",
                         "--replications", str(case.replications)])  # fmt: skip
-        r.fidelity = json.loads(text[text.index("{") :])
+        r.fidelity = json.loads(text[text.index("{") : text.rindex("}") + 1])
         r.outputs["redesign"] = _invoke(["redesign", str(as_is), *case.redesign, "-o", str(to_be)])
         text = _invoke(["compare", str(as_is), str(to_be), "--replications",
                         str(case.replications), "--format", "json"])  # fmt: skip
-        r.comparison = json.loads(text[text.index("{") :])
+        r.comparison = json.loads(text[text.index("{") : text.rindex("}") + 1])
         out[key] = r
     _print_table(out)
     return out
