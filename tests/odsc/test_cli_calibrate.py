@@ -120,3 +120,69 @@ def test_calibrate_processing_quantile_out_of_range_exits_2(
         res.output.strip() == "error: small.csv: --processing-quantile: must be in [0, 1), got 1.5"
     )
     assert not out.exists()
+
+
+def test_citizen_steps_and_a_present_rule_make_steps_citizen_facing(
+    small_log: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "as_is.yaml"
+    res = CliRunner().invoke(
+        main, ["calibrate", str(small_log), *COLUMNS, "--citizen-steps", "Apply", "-o", str(out)]
+    )
+    assert res.exit_code == 0, res.output
+    j = load(out)
+    assert j.step("apply").citizen_present and j.step("apply").door == "commerce_office"
+    assert not j.step("check").citizen_present
+    # a rule on a column: clerk Noy served at the counter
+    res = CliRunner().invoke(
+        main, ["calibrate", str(small_log), *COLUMNS, "--present", "clerk=Noy", "-o", str(out)]
+    )
+    assert res.exit_code == 0, res.output
+    assert load(out).step("apply").citizen_present
+    # and a redesign of the calibrated model can bring them to one door
+    to_be = tmp_path / "to_be.yaml"
+    res = CliRunner().invoke(main, ["redesign", str(out), "--one-door", "ODSC", "-o", str(to_be)])
+    assert res.exit_code == 0, res.output
+    assert load(to_be).id == "small-to-be"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--citizen-steps", "aply"],
+            "small.csv: --citizen-steps: no activity 'aply' (did you mean 'apply'?)",
+        ),
+        (["--citizen-steps", " , "], "small.csv: --citizen-steps: give activity names"),
+        (["--present", "desk=yes"], "small.csv: --present: the log has no column 'desk'"),
+        (["--present", "clerk=Bob"], "small.csv: --present: no event has clerk = 'Bob'"),
+    ],
+)
+def test_bad_citizen_options_exit_2(small_log: Path, tmp_path: Path, args, message) -> None:
+    out = tmp_path / "as_is.yaml"
+    res = CliRunner().invoke(main, ["calibrate", str(small_log), *COLUMNS, *args, "-o", str(out)])
+    assert res.exit_code == 2
+    assert res.output.startswith(f"error: {message}"), res.output
+    assert not out.exists()
+
+
+def test_validate_says_why_no_case_finished(small_log: Path, tmp_path: Path) -> None:
+    model = tmp_path / "slow.yaml"
+    res = CliRunner().invoke(main, ["calibrate", str(small_log), *COLUMNS, "-o", str(model)])
+    assert res.exit_code == 0, res.output
+    # every case now waits 30 years between its steps: none finishes in the replay
+    text = model.read_text(encoding="utf-8")
+    j = load(model)
+    from journeys.io import dumps
+    from journeys.model import Distribution, Transition
+
+    slow = j.replace(transitions=tuple(
+        Transition(t.source, t.target, t.probability, t.carrier, Distribution.fixed(30 * 525600))
+        for t in j.transitions
+    ))  # fmt: skip
+    model.write_text(dumps(slow), encoding="utf-8")
+    assert model.read_text(encoding="utf-8") != text
+    res = CliRunner().invoke(main, ["validate", str(model), str(small_log), *COLUMNS])
+    assert res.exit_code == 2
+    assert res.output.startswith("error: slow.yaml: none of the 3 replayed cases finished")
+    assert "its cases take longer than the run" in res.output
