@@ -6,12 +6,20 @@ redesign can be compared against a model that reproduces the centre's own log.
 Every rule below is an approximation; the journey's ``description`` lists the
 ones that applied to the log at hand (:func:`calibration_notes` reads them back).
 
+The clock
+    Everything is read in the log's own clock (:mod:`analysis.timezones`:
+    ``tz``, else the zone its offsets were written in, else UTC), and the
+    simulator runs on that wall-clock time. A log whose events all fall at
+    midnight records days: its steps take no time and have no desks, its
+    calendar is open round the clock, and no hourly profile is read.
 Steps and agencies
     One step per activity (ids slugified from the names, names kept), in order
     of their median position in the cases. A step's agency is the most frequent
     ``org:group`` among its events, ignoring ``unknown`` when a known agency
     occurs. A step is citizen-present when most of its events say so
-    (``odsc:citizen_present``), at its most frequent ``odsc:door``.
+    (``odsc:citizen_present``, or what the user declared with
+    ``citizen_steps`` or ``present_rule``: :mod:`analysis.presence`), at its
+    most frequent ``odsc:door`` (else an office of its agency).
 Routing
     First-order: from the directly-follows counts of the log (the order work
     began, as :func:`analysis.bottlenecks.directly_follows` reads it). The
@@ -43,25 +51,35 @@ Durations and handoff delays
     each observed transition time (never below 0) is the delay of its
     transition. A simulated transition then takes delay + duration, which is the
     observed transition time whenever the desks are free and open. Delays are
-    per transition (pair of steps), a refinement of per agency pair.
+    per transition (pair of steps), a refinement of per agency pair. In a log
+    with start times, a step none of whose events has one is an instant
+    system event: no work time, no desk. A handoff's delay is split into its
+    transfer (the transition's ``delay``) and its backlog (``backlog``) by
+    :mod:`analysis.handoff_split`; the simulator draws both at one probability.
 Carriers
     Logs do not say how a dossier moved. A transition between steps of one
     agency has no carrier; between agencies it is ``citizen`` when the
     receiving step is citizen-present, else ``handoff_carrier`` (``digital``
     by default: the measured delay is kept whichever carrier is chosen, and
-    ``courier`` would add the wait for a daily batch on top of it).
+    ``courier`` would add the wait for a daily batch on top of it). Digitizing
+    a calibrated handoff removes its measured transfer only.
 Calendar and desks
     One calendar for all desks: the shortest run of whole hours of the day
-    (UTC, the clock the simulator replays a log's arrivals on) that holds
+    (in the log's clock, the one the simulator runs on) that holds
     ``coverage`` of the events' start (else completion) times, on the weekdays
     holding at least ``min_day_share`` of the events; no lunch break is
     inferred. One pool of desks per agency; its capacity is the
-    ``capacity_quantile`` of the number of distinct resources of the agency's
-    steps active on one day, or, without resources, of the day's work (events
+    ``capacity_quantile`` of the days' peak number of the agency's events in
+    progress at once (with start times), else of the number of distinct
+    resources of the agency's steps active on one day, or, without resources,
+    of the day's work (events
     times their step's mean duration) over the open minutes. Waiting measured
     in a log includes any queueing, so where the desks are busy the simulated
     queue comes on top of a delay that already holds it: the model errs on the
-    slow side there. ``queues=False`` leaves the steps without desks.
+    slow side there. ``queues=False`` leaves the steps without desks. Last,
+    :func:`analysis.calibration_runs.runnable` checks each pool's offered load
+    and raises the desks of a pool that could not finish its cases, with a
+    note.
 Arrivals
     Cases per open day, by weekday (weights relative to the mean) and hour of
     day (shares within the opening hours), from the first event of every case.
@@ -92,10 +110,8 @@ Examples
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -110,7 +126,20 @@ from analysis.calibration_input import (
     _slug,
     _unique_slugs,
 )
-from analysis.calibration_runs import _few, _fitted, _pair_parts, _split_note, runnable
+from analysis.calibration_notes import (
+    _NOTES_HEADER,
+    BOUNDARY_STAGE,
+    boundary_steps,
+    calibration_notes,
+)
+from analysis.calibration_runs import (
+    _durations,
+    _fitted,
+    _fix_probabilities,
+    _pair_parts,
+    _split_note,
+    runnable,
+)
 from analysis.capacity import _CALENDAR, _arrivals, _capacities, _inside, opening_hours
 from analysis.fitting import Fit, fit_distribution
 from analysis.handoff_split import observed_split
@@ -150,50 +179,6 @@ __all__ = [
     "fit_distribution",
     "opening_hours",
 ]
-
-#: Stage label of the synthetic ``Case start`` and ``Case end`` steps.
-BOUNDARY_STAGE: str = "case boundary"
-
-_NOTES_HEADER = "Calibration notes:"
-
-
-def boundary_steps(journey: Journey) -> tuple[str, ...]:
-    """Names of the synthetic ``Case start`` / ``Case end`` steps of a calibrated journey.
-
-    These are the activities to leave out of a simulated log before comparing
-    it with the real one (see :func:`analysis.fidelity.fidelity`).
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> log = pd.DataFrame({"case:concept:name": ["c1", "c1", "c2"],
-    ...     "concept:name": ["a", "b", "a"],
-    ...     "time:timestamp": pd.to_datetime(["2024-03-04 09:00", "2024-03-04 09:30",
-    ...                                       "2024-03-04 10:00"], utc=True)})
-    >>> boundary_steps(calibrate(log))
-    ('Case end',)
-    """
-    return tuple(s.label for s in journey.steps if s.stage == BOUNDARY_STAGE)
-
-
-def calibration_notes(journey: Journey) -> list[str]:
-    """The approximations :func:`calibrate` wrote into the journey's description.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> log = pd.DataFrame({"case:concept:name": ["c1", "c1"], "concept:name": ["a", "b"],
-    ...     "time:timestamp": pd.to_datetime(["2024-03-04 09:00", "2024-03-04 09:30"], utc=True),
-    ...     "org:group": ["desk", "desk"]})
-    >>> print(calibration_notes(calibrate(log))[0])
-    The log has no start times: processing is unknown, ...
-    """
-    text = journey.description
-    if _NOTES_HEADER not in text:
-        return []
-    body = text.split(_NOTES_HEADER, 1)[1]
-    return [line[2:].strip() for line in body.splitlines() if line.startswith("- ")]
-
 
 def calibrate(
     log: pd.DataFrame,
@@ -359,54 +344,12 @@ def calibrate(
     begins = pd.Series(acts[first]).value_counts()
 
     # ---- durations: fitted on processing times, or the documented approximation
-    durations: dict[str, Distribution] = {}
-    fixed: dict[str, float] = {}
-    fits: list[Fit] = []
-    instant: list[str] = []
-    processing = (
-        pd.Series(flow["processing"].to_numpy(dtype=float)).groupby(acts) if starts_known else None
-    )
-    into: dict[str, list[np.ndarray]] = {}
-    for (_, b), times in pair_times.items():
-        into.setdefault(b, []).append(times)
-    for a in activities:
-        obs = processing.get_group(a).dropna().to_numpy() if processing is not None else []
-        if len(obs):
-            f = fit_distribution(np.clip(obs, 0, None), **fit)
-            fits.append(f)
-            durations[a] = f.distribution
-            continue
-        if starts_known or day_only:  # a system event, or no time of day to fit work to
-            instant.append(a)
-            durations[a] = Distribution.fixed(0)
-            continue
-        times = np.clip(np.concatenate(into.get(a, [np.zeros(0)])), 0, None)
-        p = float(np.quantile(times, processing_quantile)) if times.size else 0.0
-        fixed[a] = round(min(p, max_processing), 3)
-        durations[a] = Distribution.fixed(fixed[a])
-    if instant and starts_known:
-        notes.append(
-            f"{len(instant)} step(s) never have a start time although the log has them "
-            f"({_few(instant)}): they are taken as instant (system) events, with no work time "
-            "and no desk."
-        )
-    if day_only:
-        notes.append(
-            "The log records days, not times of day (every event at midnight, "
-            f"{zone_label(zone)}): no work time, opening hours or hourly profile can be read "
-            "from it; steps take no time, have no desks, and all of the time is in the "
-            "transitions."
-        )
-    if fixed:
-        what = (
-            "The log has no start times" if not starts_known else "Some steps have no start times"
-        )
-        notes.append(
-            f"{what}: processing is unknown, so such a step's duration is fixed at the "
-            f"{processing_quantile:.0%} quantile of the transition times into it (at most "
-            f"{max_processing:g} min; 0 for a step nothing leads to), and the rest of each "
-            "transition time becomes the delay of its transition."
-        )
+    durations, fixed, instant, fits, more = _durations(
+        flow, activities, pair_times, starts_known=starts_known, day_only=day_only,
+        clock=zone_label(zone), processing_quantile=processing_quantile,
+        max_processing=max_processing, fit=fit,
+    )  # fmt: skip
+    notes += more
 
     # ---- opening hours (in the log's clock), then the delays split into transfer and backlog
     if day_only:
@@ -559,19 +502,3 @@ def calibrate(
     return replace(journey, description=description)
 
 
-# --------------------------------------------------------------------------- helpers
-
-
-def _fix_probabilities(branches: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
-    """Round to 6 decimals and give the rounding residue to the largest branch (sum = 1).
-
-    Each branch is ``(target, probability, ...)``; what follows is kept.
-    """
-    if not branches:
-        return []
-    rounded = [(b[0], round(b[1], 6), *b[2:]) for b in branches]
-    residue = 1.0 - math.fsum(b[1] for b in rounded)
-    big = max(range(len(rounded)), key=lambda i: rounded[i][1])
-    b = rounded[big]
-    rounded[big] = (b[0], round(b[1] + residue, 12), *b[2:])
-    return rounded

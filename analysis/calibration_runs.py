@@ -173,3 +173,91 @@ def _split_note(split: HandoffSplit, agency_ids: dict[str, str]) -> str:
             "no baseline: their handoff delays all count as backlog."
         )
     return text
+
+
+def _fix_probabilities(branches: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """Round to 6 decimals and give the rounding residue to the largest branch (sum = 1).
+
+    Each branch is ``(target, probability, ...)``; what follows is kept.
+    """
+    if not branches:
+        return []
+    rounded = [(b[0], round(b[1], 6), *b[2:]) for b in branches]
+    residue = 1.0 - math.fsum(b[1] for b in rounded)
+    big = max(range(len(rounded)), key=lambda i: rounded[i][1])
+    b = rounded[big]
+    rounded[big] = (b[0], round(b[1] + residue, 12), *b[2:])
+    return rounded
+
+
+def _durations(
+    flow: pd.DataFrame,
+    activities: list[str],
+    pair_times: dict[tuple[str, str], np.ndarray],
+    *,
+    starts_known: bool,
+    day_only: bool,
+    clock: str,
+    processing_quantile: float,
+    max_processing: float,
+    fit: dict[str, Any],
+) -> tuple[dict[str, Distribution], dict[str, float], list[str], list[Fit], list[str]]:
+    """Step durations of :func:`analysis.calibrate.calibrate` (rules: its module docs).
+
+    Returns the durations, the fixed ones (steps without start times), the
+    instant steps, the fits made and the notes to write.
+    """
+    from analysis.schema import ACTIVITY
+
+    acts = flow[ACTIVITY].astype(str).to_numpy()
+    notes: list[str] = []
+    durations: dict[str, Distribution] = {}
+    fixed: dict[str, float] = {}
+    fits: list[Fit] = []
+    instant: list[str] = []
+    processing = (
+        pd.Series(flow["processing"].to_numpy(dtype=float)).groupby(acts) if starts_known else None
+    )
+    into: dict[str, list[np.ndarray]] = {}
+    for (_, b), times in pair_times.items():
+        into.setdefault(b, []).append(times)
+    for a in activities:
+        obs = processing.get_group(a).dropna().to_numpy() if processing is not None else []
+        if len(obs):
+            f = fit_distribution(np.clip(obs, 0, None), **fit)
+            fits.append(f)
+            durations[a] = f.distribution
+            continue
+        if starts_known or day_only:  # a system event, or no time of day to fit work to
+            instant.append(a)
+            durations[a] = Distribution.fixed(0)
+            continue
+        times = np.clip(np.concatenate(into.get(a, [np.zeros(0)])), 0, None)
+        p = float(np.quantile(times, processing_quantile)) if times.size else 0.0
+        fixed[a] = round(min(p, max_processing), 3)
+        durations[a] = Distribution.fixed(fixed[a])
+    if instant and starts_known:
+        notes.append(
+            f"{len(instant)} step(s) never have a start time although the log has them "
+            f"({_few(instant)}): they are taken as instant (system) events, with no work time "
+            "and no desk."
+        )
+    if day_only:
+        notes.append(
+            "The log records days, not times of day (every event at midnight, "
+            f"{clock}): no work time, opening hours or hourly profile can be read "
+            "from it; steps take no time, have no desks, and all of the time is in the "
+            "transitions."
+        )
+    if fixed:
+        what = (
+            "The log has no start times" if not starts_known else "Some steps have no start times"
+        )
+        notes.append(
+            f"{what}: processing is unknown, so such a step's duration is fixed at the "
+            f"{processing_quantile:.0%} quantile of the transition times into it (at most "
+            f"{max_processing:g} min; 0 for a step nothing leads to), and the rest of each "
+            "transition time becomes the delay of its transition."
+        )
+
+    return durations, fixed, instant, fits, notes
