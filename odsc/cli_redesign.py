@@ -54,8 +54,10 @@ def _to_be_names(as_is: Any, journey_id: str | None, name: str | None) -> tuple[
     """The redesign's id and name: as given, else ``<id>-to-be`` and ``<name> (to-be)``."""
     import re
 
+    from journeys.redesign import _AS_IS  # the "(as-is, ...)" ending one_door drops too
+
     base_id = re.sub(r"-as-is$", "", as_is.id)
-    base_name = re.sub(r"\s*\(as[- ]is\b[^)]*\)\s*$", "", as_is.name, flags=re.IGNORECASE)
+    base_name = _AS_IS.sub("", as_is.name)
     return journey_id or f"{base_id}-to-be", name or f"{base_name} (to-be)"
 
 
