@@ -175,7 +175,8 @@ def build_journey_data(root: Any, *, source: str,
         del nodes[sid]
     _pass_through(nodes, edges)
     _fold(nodes, edges, notes)
-    return _to_data(proc, nodes, edges, agencies, notes, pros, DEFAULTS, source), notes
+    data = _to_data(proc, nodes, edges, agencies, notes, pros, DEFAULTS, source)
+    return data, _merge_notes(notes)
 
 
 _QUIET_SET = {"laneSet", "documentation", "extensionElements", "sequenceFlow", "ioSpecification",
@@ -241,6 +242,11 @@ def _fold(nodes: dict[str, _Node], edges: list[_Edge], notes: list[str]) -> None
                 e.tgt = o[0].tgt
                 e.delay = e.delay or o[0].delay
                 edges.remove(o[0])
+            elif len(o) == 1 and nodes[o[0].tgt].kind == g.kind and len(ins(o[0].tgt)) == 1 \
+                    and o[0].delay is None:  # a merge straight into a split of its kind
+                for e in i:
+                    e.tgt = o[0].tgt
+                edges.remove(o[0])
             elif len(o) == 1 and nodes[o[0].tgt].kind in ("task", "end") and \
                     len(ins(o[0].tgt)) == 1 and o[0].delay is None:
                 nodes[o[0].tgt].join = g.kind
@@ -260,21 +266,27 @@ def _fold(nodes: dict[str, _Node], edges: list[_Edge], notes: list[str]) -> None
             del nodes[g.id]
             changed = True
             break
+    kept = []
     for n in nodes.values():
         if n.kind in ("xor", "and"):
-            n.split = n.join = n.kind
+            n.split = n.kind if len(outs(n.id)) > 1 else "xor"
+            n.join = n.kind if len(ins(n.id)) > 1 else "xor"
             _branch_probabilities(n, outs(n.id), notes)
-            notes.append(f"gateway {n.id}: kept as an instant routing step (it merges and "
-                         "splits, or follows another gateway)")
+            kept.append(n.id)
         elif n.kind == "task" and len(outs(n.id)) > 1 and n.split == "xor" and \
                 all(e.p is None for e in outs(n.id)):
             n.split = "and"
             notes.append(f"{n.id}: {len(outs(n.id))} outgoing flows without a gateway are taken "
                          "all at once (BPMN's implicit parallel split)")
+    if kept:
+        notes.append(f"{len(kept)} gateways kept as instant routing steps (fixed 0 minutes, no "
+                     "desk, named gateway_<id> in the journey; each merges and splits or follows "
+                     f"another gateway): {', '.join(kept[:8])}"
+                     f"{f' and {len(kept) - 8} more' if len(kept) > 8 else ''}")
 
 
 def _branch_probabilities(g: _Node, out: list[_Edge], notes: list[str]) -> None:
-    if g.kind != "xor":
+    if g.kind != "xor" or len(out) < 2:
         for e in out:
             e.p = None
         return
@@ -294,6 +306,22 @@ def _branch_probabilities(g: _Node, out: list[_Edge], notes: list[str]) -> None:
         e.p = 1 / len(out)
     notes.append(f"gateway {g.id}: no branch probabilities in the model; its {len(out)} branches "
                  f"share equally ({1 / len(out):.3g} each)")
+
+
+def _merge_notes(notes: list[str]) -> list[str]:
+    """One line for all gateways whose branches share equally, naming each.
+
+    >>> _merge_notes(["a", "gateway g1: no branch probabilities in the model; x",
+    ...               "gateway g2: no branch probabilities in the model; y"])
+    ['a', 'no branch probabilities in the model for 2 gateways: their branches share equally (g1, g2)']
+    """
+    key = ": no branch probabilities in the model;"
+    equal = [n.split(":")[0].removeprefix("gateway ") for n in notes if key in n]
+    if len(equal) < 2:
+        return notes
+    rest = [n for n in notes if key not in n]
+    return rest + [f"no branch probabilities in the model for {len(equal)} gateways: their "
+                   f"branches share equally ({', '.join(equal)})"]
 
 
 def _to_data(proc: Any, nodes: dict[str, _Node], edges: list[_Edge], agencies: dict[str, str],
@@ -371,7 +399,7 @@ def _to_data(proc: Any, nodes: dict[str, _Node], edges: list[_Edge], agencies: d
                 body["duration"] = pros["duration"][n.id]
             else:
                 body["duration"] = dict(defaults["duration"])
-                no_duration.append(n.id)
+                no_duration.append(ids[n.id])
             pool = pros["pool"].get(n.id) or f"{agency}_desk"
             body["pool"] = pool
             if pool not in pools:
@@ -384,7 +412,8 @@ def _to_data(proc: Any, nodes: dict[str, _Node], edges: list[_Edge], agencies: d
         steps[ids[n.id]] = body
     if no_duration:
         d = defaults["duration"]
-        notes.append(f"no duration for {len(no_duration)} of {len(steps)} steps "
+        n_tasks = sum(1 for n in nodes.values() if n.kind == "task")
+        notes.append(f"no duration for {len(no_duration)} of {n_tasks} tasks "
                      f"({', '.join(no_duration[:5])}{', ...' if len(no_duration) > 5 else ''}): "
                      f"{d['dist']} with mean {d['mean']:g} minutes")
     transitions = []
