@@ -6,9 +6,8 @@ JSON file of parameters. :func:`to_prosimos` writes that JSON for the BPMN of
 :func:`journeys.bpmn_export.to_bpmn`:
 
 * ``resource_profiles``: one profile per pool, one resource with ``amount``
-  equal to the desks; a step without a pool (no queue) gets a resource of
-  :data:`UNLIMITED` desks that keeps its door's calendar or the journey's
-  first calendar;
+  equal to the desks; a step without a pool (no queue, any hour) gets a
+  resource of :data:`UNLIMITED` desks open around the clock;
 * ``resource_calendars``: one per calendar, a period per opening interval and
   run of working days;
 * ``task_resource_distribution``: each task's duration in **seconds**, with
@@ -125,11 +124,16 @@ def _calendar_periods(c: Calendar) -> list[dict[str, str]]:
     return out
 
 
-def _step_calendar(journey: Journey, step_id: str) -> Calendar:
+def _step_calendar(journey: Journey, step_id: str, *, arrivals: bool = False) -> Calendar:
+    """The calendar of a step's desks; a step without desks works at any hour.
+
+    Arrivals without desks at the first step follow the journey's first
+    calendar, as in :mod:`simulations.engine`.
+    """
     s = journey.step(step_id)
     if s.pool is not None:
         return journey.calendar(journey.pool(s.pool).calendar)
-    if journey.calendars:
+    if arrivals and journey.calendars:
         return journey.calendars[0]
     from journeys.model import Calendar
 
@@ -190,7 +194,7 @@ def to_prosimos(journey: Journey) -> tuple[dict[str, Any], list[str]]:
 
             d = tr.delay if tr.delay is not None else Distribution.fixed(0)
             events.append({"event_id": n.id, **prosimos_distribution(d)})
-    start_cal = _step_calendar(journey, journey.start)
+    start_cal = _step_calendar(journey, journey.start, arrivals=True)
     open_seconds = start_cal.minutes_open_per_day * 60
     mean_gap = open_seconds / journey.arrivals.per_day if journey.arrivals.per_day > 0 else 86400
     params = {
@@ -227,6 +231,9 @@ def lossy_notes(journey: Journey) -> list[str]:
                    "visits and no travel")
         out.append("going home at closing: a citizen still queuing at closing comes back the "
                    "next open day in odsc; Prosimos' desks pause and resume the work instead")
+    if any(c.hours != (("00:00", "24:00"),) for c in journey.calendars):
+        out.append("work running at closing: odsc lets a started service run to its end, "
+                   "Prosimos pauses it until the desk's next opening")
     fees = [s.id for s in journey.steps if s.fee]
     if fees:
         out.append(f"fees: {len(fees)} steps charge fees ({', '.join(fees[:6])}); Prosimos has no "
