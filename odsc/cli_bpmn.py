@@ -39,15 +39,12 @@ def export(spec: str, output: str, prosimos: str | None) -> None:
     """
     from journeys.bpmn_export import to_bpmn
     from journeys.catalog import resolve
-    from journeys.errors import InputError
     from journeys.prosimos import to_prosimos
     from odsc.files import check_output, write_atomic
 
     check_output(output, {".bpmn": "bpmn", ".xml": "bpmn"}, inputs=[spec])
-    if prosimos is not None:
+    if prosimos is not None:  # a .json can never be the .bpmn of -o
         check_output(prosimos, {".json": "json"}, inputs=[spec])
-        if Path(prosimos).resolve() == Path(output).resolve():
-            raise InputError(f"{prosimos}: --prosimos must differ from -o")
     j = resolve(spec)
     xml = to_bpmn(j)
     params = lossy = None
