@@ -209,7 +209,8 @@ def layout(g: ProcessGraph) -> Layout:
         tx, ty, tw, th = shapes[f.target]
         if (f.source, f.target) in back:
             n_back += 1
-            below = max(sy + sh, ty + th) + 12 + 6 * (n_back % 3)
+            # under the labels of events (drawn below them), inside the lane's padding
+            below = max(sy + sh, ty + th) + 40 + 4 * (n_back % 3)
             pts = ((sx + sw / 2, sy + sh), (sx + sw / 2, below), (tx + tw / 2, below),
                    (tx + tw / 2, ty + th))
         else:
