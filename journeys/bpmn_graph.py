@@ -407,7 +407,8 @@ def _to_data(proc: Any, nodes: dict[str, _Node], edges: list[_Edge], agencies: d
         elif n.kind == "start":
             sid = "start"
         elif n.kind == "end":
-            sid = f"end_{_slug(n.name)}" if n.name else "end"
+            sid = _slug(n.name) or "end"
+            sid = sid if sid.startswith("end") else f"end_{sid}"
         else:
             sid = f"gateway_{n.id}"
         base, k = sid, 2
