@@ -158,6 +158,7 @@ def build_journey_data(root: Any, *, source: str,
         if fp is not None and fp.get("value") is not None:
             bpsim[ep.get("elementRef")] = float(fp.get("value"))
     pros = _prosimos_maps(prosimos)
+    notes.extend(pros["notes"])
     for ref, dist in _bpsim_times(root).items():
         pros["duration"].setdefault(ref, dist)  # Prosimos' durations first, then BPSim's
 
@@ -238,7 +239,7 @@ def _bpsim_times(root: Any) -> dict[str, dict[str, Any]]:
 def _prosimos_maps(prosimos: dict[str, Any] | None) -> dict[str, Any]:
     if not prosimos:
         return {"prob": {}, "duration": {}, "pool": {}, "pools": {}, "calendars": {},
-                "per_day": None}
+                "per_day": None, "notes": []}
     from journeys.prosimos import read_prosimos
 
     return read_prosimos(prosimos)
@@ -361,19 +362,35 @@ def _branch_probabilities(g: _Node, out: list[_Edge], notes: list[str]) -> None:
 
 
 def _merge_notes(notes: list[str]) -> list[str]:
-    """One line for all gateways whose branches share equally, naming each.
+    """One line for all gateways whose branches share equally, and for all tasks
+    whose Prosimos durations were read the same approximate way, naming each.
 
     >>> _merge_notes(["a", "gateway g1: no branch probabilities in the model; x",
     ...               "gateway g2: no branch probabilities in the model; y"])
     ['a', 'no branch probabilities in the model for 2 gateways: their branches share equally (g1, g2)']
     """
+    import re
+
     key = ": no branch probabilities in the model;"
     equal = [n.split(":")[0].removeprefix("gateway ") for n in notes if key in n]
-    if len(equal) < 2:
-        return notes
-    rest = [n for n in notes if key not in n]
-    return rest + [f"no branch probabilities in the model for {len(equal)} gateways: their "
-                   f"branches share equally ({', '.join(equal)})"]
+    rest = [n for n in notes if key not in n] if len(equal) > 1 else list(notes)
+    tasks: dict[str, list[str]] = {}
+    for n in rest:
+        m = re.fullmatch(r"task (\S+): (.*)", n)
+        if m:
+            tasks.setdefault(m.group(2), []).append(m.group(1))
+    out = []
+    for n in rest:
+        m = re.fullmatch(r"task (\S+): (.*)", n)
+        if not m:
+            out.append(n)
+        elif tasks.get(m.group(2)):
+            ids = tasks.pop(m.group(2))
+            out.append(n if len(ids) == 1 else f"{len(ids)} tasks ({', '.join(ids)}): {m.group(2)}")
+    if len(equal) > 1:
+        out.append(f"no branch probabilities in the model for {len(equal)} gateways: their "
+                   f"branches share equally ({', '.join(equal)})")
+    return out
 
 
 def _to_data(proc: Any, nodes: dict[str, _Node], edges: list[_Edge], agencies: dict[str, str],

@@ -280,7 +280,10 @@ def read_prosimos(params: dict[str, Any]) -> dict[str, Any]:
 
     Returns a dict with ``prob`` (flow id to probability), ``duration`` (task
     id to a journey distribution, minutes), ``pool`` (task id to pool id),
-    ``pools`` and ``calendars`` (journey-file entries) and ``per_day``.
+    ``pools`` and ``calendars`` (journey-file entries), ``per_day`` and
+    ``notes`` (what was read approximately or not at all). A ``norm``
+    duration becomes a lognormal of the same mean and spread (durations are
+    never negative); the min and max cuts are not kept.
 
     Examples
     --------
@@ -292,6 +295,12 @@ def read_prosimos(params: dict[str, Any]) -> dict[str, Any]:
     """
     from journeys.errors import InputError
 
+    notes: list[str] = []
+    if isinstance(params.get("resource_profiles"), dict) or isinstance(
+            params.get("task_resource_distribution"), dict):
+        raise InputError("not Prosimos parameters of the format Prosimos 2 reads: "
+                         "resource_profiles and task_resource_distribution are mappings "
+                         "(the format before Prosimos 2), not lists")
     try:
         prob = {p["path_id"]: float(p["value"])
                 for g in params.get("gateway_branching_probabilities", [])
@@ -308,24 +317,27 @@ def read_prosimos(params: dict[str, Any]) -> dict[str, Any]:
         for t in params.get("task_resource_distribution", []):
             if t["resources"]:
                 r = t["resources"][0]
-                duration[t["task_id"]] = _from_prosimos(r)
+                d = _from_prosimos(r, f"task {t['task_id']}", notes)
+                if d is not None:
+                    duration[t["task_id"]] = d
                 if r["resource_id"] in res_pool:
                     pool[t["task_id"]] = res_pool[r["resource_id"]]
         calendars = {}
         for c in params.get("resource_calendars", []):
-            calendars[c["id"]] = _calendar_from(c["time_periods"])
+            calendars[c["id"]] = _calendar_from(c["time_periods"], f"calendar {c['id']}", notes)
         per_day = None
         arr = params.get("arrival_time_distribution")
         cal = params.get("arrival_time_calendar")
         if arr and cal:
-            gap = _from_prosimos(arr)
+            gap = _from_prosimos(arr, "arrival_time_distribution", notes)
             hours = _calendar_from(cal)["hours"]
             open_min = sum(_span(h) for h in hours)
-            per_day = round(open_min / max(_mean(gap), 1e-9), 6)
-    except (KeyError, TypeError, ValueError, IndexError) as e:
+            if gap is not None:
+                per_day = round(open_min / max(_mean(gap), 1e-9), 6)
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as e:
         raise InputError(f"not Prosimos parameters: missing or bad field {e}") from None
     return {"prob": prob, "duration": duration, "pool": pool, "pools": pools,
-            "calendars": calendars, "per_day": per_day}
+            "calendars": calendars, "per_day": per_day, "notes": notes}
 
 
 def _span(h: str) -> float:
@@ -341,32 +353,84 @@ def _mean(d: dict[str, Any]) -> float:
     return Distribution(d["dist"], {k: v for k, v in d.items() if k != "dist"}).mean
 
 
-def _from_prosimos(r: dict[str, Any]) -> dict[str, Any]:
+#: How many parameters Prosimos 2.1 reads for each distribution, and what they are.
+_PARAMS = {"fix": (1, "value"), "expon": (3, "mean, min, max"), "uniform": (2, "min, max"),
+           "norm": (4, "mean, sd, min, max"), "lognorm": (4, "mean, variance, min, max"),
+           "gamma": (4, "mean, variance, min, max")}
+
+
+def _from_prosimos(r: dict[str, Any], what: str, notes: list[str]) -> dict[str, Any] | None:
+    """A Prosimos distribution (seconds) as a journey one (minutes), read as Prosimos 2.1 does.
+
+    Other names, and lists of another length (files of older Prosimos versions
+    use scipy's shape, loc and scale), are named in ``notes``; an unknown name
+    gives None (the caller's default).
+
+    >>> notes = []
+    >>> _from_prosimos({"distribution_name": "expon", "distribution_params":
+    ...                 [{"value": 600}, {"value": 0}, {"value": 6000}]}, "task t", notes)
+    {'dist': 'exponential', 'mean': 10.0}
+    >>> _from_prosimos({"distribution_name": "exponnorm", "distribution_params": []}, "task t", notes)
+    >>> notes
+    ["task t: Prosimos distribution 'exponnorm' has no journey equivalent; the default duration is used"]
+    """
     name = r["distribution_name"]
-    v = [float(p["value"]) / 60 for p in r["distribution_params"]]
+    raw = [p["value"] if isinstance(p, dict) else p for p in r["distribution_params"]]
+    if name not in _PARAMS:
+        notes.append(f"{what}: Prosimos distribution {name!r} has no journey equivalent; "
+                     "the default duration is used")
+        return None
+    n, meaning = _PARAMS[name]
+    if len(raw) != n and not (name == "fix" and raw):
+        notes.append(f"{what}: {len(raw)} parameters for {name!r} where Prosimos 2.1 reads {n} "
+                     f"({meaning}); read as Prosimos 2.1 reads them")
+    v = [float(x) / 60 for x in raw]
     if name == "fix":
         return {"dist": "fixed", "value": v[0]}
     if name == "expon":
         return {"dist": "exponential", "mean": v[0]}
     if name == "uniform":
         return {"dist": "uniform", "low": v[0], "high": v[1]}
-    if name in ("lognorm", "gamma"):
-        sd = math.sqrt(float(r["distribution_params"][1]["value"])) / 60
-        return {"dist": "lognormal" if name == "lognorm" else "gamma", "mean": v[0], "sd": sd}
     if name == "norm":
         return {"dist": "lognormal", "mean": v[0], "sd": v[1]}
-    raise ValueError(f"distribution_name {name!r}")
+    sd = math.sqrt(float(raw[1])) / 60
+    return {"dist": "lognormal" if name == "lognorm" else "gamma", "mean": v[0], "sd": sd}
 
 
-def _calendar_from(periods: list[dict[str, str]]) -> dict[str, Any]:
-    days: list[str] = []
-    hours: list[str] = []
+def _calendar_from(periods: list[dict[str, str]], what: str = "",
+                   notes: list[str] | None = None) -> dict[str, Any]:
+    """A journey calendar from Prosimos time periods.
+
+    A journey keeps the same hours on every working day; when Prosimos' days
+    differ, every open day gets the union of their hours (overlaps merged),
+    said in ``notes``.
+
+    >>> notes = []
+    >>> _calendar_from([{"from": "MONDAY", "to": "MONDAY", "beginTime": "09:00:00", "endTime": "12:00:00"},
+    ...                 {"from": "TUESDAY", "to": "TUESDAY", "beginTime": "09:00", "endTime": "16:00"}],
+    ...                "calendar c", notes)
+    {'hours': ['09:00-16:00'], 'days': ['mon', 'tue']}
+    >>> notes[0]
+    'calendar c: the days have different hours (mon 09:00-12:00; tue 09:00-16:00); every open day gets 09:00-16:00'
+    """
+    by_day: dict[str, list[tuple[str, str]]] = {}
     for p in periods:
         a, b = _DAYS.index(p["from"].upper()), _DAYS.index(p["to"].upper())
+        begin = p["beginTime"][:5]
+        end = "24:00" if p["endTime"][:5] == "23:59" else p["endTime"][:5]
         for i in range(a, b + 1):
-            if _SHORT[i] not in days:
-                days.append(_SHORT[i])
-        span = f"{p['beginTime'][:5]}-{p['endTime'][:5]}".replace("23:59", "24:00")
-        if span not in hours:
-            hours.append(span)
-    return {"hours": sorted(hours), "days": [d for d in _SHORT if d in days]}
+            by_day.setdefault(_SHORT[i], []).append((begin, end))
+    days = [d for d in _SHORT if d in by_day]
+    merged: list[list[str]] = []
+    for begin, end in sorted({iv for ivs in by_day.values() for iv in ivs}):
+        if merged and begin <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([begin, end])
+    patterns = {tuple(sorted(set(v))) for v in by_day.values()}
+    if len(patterns) > 1 and notes is not None:
+        shown = "; ".join(f"{d} {', '.join(f'{a}-{b}' for a, b in sorted(set(by_day[d])))}"
+                          for d in days[:7])
+        notes.append(f"{what}: the days have different hours ({shown}); every open day gets "
+                     f"{', '.join(f'{a}-{b}' for a, b in merged)}")
+    return {"hours": [f"{a}-{b}" for a, b in merged], "days": days}

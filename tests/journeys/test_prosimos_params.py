@@ -109,3 +109,28 @@ def test_read_back_what_was_written(name: str) -> None:
         assert back == {"dist": s.duration.dist, **{k: float(v) for k, v in s.duration.params.items()}}
     assert {k: v["capacity"] for k, v in r["pools"].items()} == {p.id: p.capacity for p in j.pools}
     assert r["per_day"] == pytest.approx(j.arrivals.per_day)
+
+
+def test_parameters_of_other_prosimos_versions_are_read_and_said() -> None:
+    from journeys.errors import InputError
+
+    p, _ = to_prosimos(tiny())
+    # scipy-style lists of older versions, a distribution a journey has no name for
+    p["task_resource_distribution"][0]["resources"][0] = {
+        "resource_id": "desk_desk", "distribution_name": "lognorm",
+        "distribution_params": [{"value": v} for v in (0.8, 3600, 60, 0, 9000)]}
+    p["task_resource_distribution"][1]["resources"][0] = {
+        "resource_id": "clerk_desk", "distribution_name": "exponnorm",
+        "distribution_params": [{"value": 1}]}
+    r = read_prosimos(p)
+    assert r["duration"]["Task_submit"] == {"dist": "lognormal", "mean": 0.8 / 60, "sd": 1.0}
+    assert "Task_check" not in r["duration"]
+    assert r["notes"] == [
+        "task Task_submit: 5 parameters for 'lognorm' where Prosimos 2.1 reads 4 (mean, "
+        "variance, min, max); read as Prosimos 2.1 reads them",
+        "task Task_check: Prosimos distribution 'exponnorm' has no journey equivalent; the "
+        "default duration is used"]
+    old = {"resource_profiles": {"R": {"name": "x", "resource_list": []}},
+           "task_resource_distribution": {}}
+    with pytest.raises(InputError, match="the format before Prosimos 2"):
+        read_prosimos(old)
