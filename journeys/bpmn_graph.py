@@ -76,6 +76,7 @@ def build_journey_data(root: Any, *, source: str,
         DEFAULTS,
         _iso_minutes,
         _slug,
+        bpsim_times,
     )
 
     B = f"{{{BPMN_NS}}}"
@@ -159,7 +160,7 @@ def build_journey_data(root: Any, *, source: str,
             bpsim[ep.get("elementRef")] = float(fp.get("value"))
     pros = _prosimos_maps(prosimos)
     notes.extend(pros["notes"])
-    for ref, dist in _bpsim_times(root).items():
+    for ref, dist in bpsim_times(root).items():
         pros["duration"].setdefault(ref, dist)  # Prosimos' durations first, then BPSim's
 
     edges: list[_Edge] = []
@@ -184,56 +185,6 @@ def build_journey_data(root: Any, *, source: str,
 
 _QUIET_SET = {"laneSet", "documentation", "extensionElements", "sequenceFlow", "ioSpecification",
               "property", "auditing", "monitoring"}
-
-
-_UNIT_MINUTES = {"ms": 1 / 60000, "s": 1 / 60, "min": 1.0, "hour": 60.0, "day": 1440.0,
-                 "year": 525600.0}
-
-
-def _bpsim_times(root: Any) -> dict[str, dict[str, Any]]:
-    """BPSim processing times by element id, as journey distributions in minutes.
-
-    BPSim's ``baseTimeUnit`` (of the first scenario; minutes by default, as BPSim
-    says) scales them; a distribution BPSim names but a journey has no word for
-    is skipped (the step then gets the stated default).
-    """
-    import math
-
-    from journeys.bpmn_export import BPSIM_NS
-
-    S = f"{{{BPSIM_NS}}}"
-    sp = root.find(f".//{S}ScenarioParameters")
-    unit = _UNIT_MINUTES.get(sp.get("baseTimeUnit", "min") if sp is not None else "min", 1.0)
-    out: dict[str, dict[str, Any]] = {}
-    for ep in root.iter(f"{S}ElementParameters"):
-        pt = ep.find(f"{S}TimeParameters/{S}ProcessingTime")
-        if pt is None or not len(pt):
-            continue
-        d = pt[0]
-        kind = d.tag.split("}")[-1]
-        try:
-            a = {k: float(v) * unit for k, v in d.attrib.items() if k not in ("shape",)}
-            if kind == "FloatingParameter":
-                dist = {"dist": "fixed", "value": a["value"]}
-            elif kind == "ExponentialDistribution":
-                dist = {"dist": "exponential", "mean": a["mean"]}
-            elif kind in ("LogNormalDistribution", "NormalDistribution"):
-                dist = {"dist": "lognormal", "mean": a["mean"], "sd": a["standardDeviation"]}
-            elif kind == "GammaDistribution":
-                shape = float(d.get("shape"))
-                dist = {"dist": "gamma", "mean": shape * a["scale"],
-                        "sd": math.sqrt(shape) * a["scale"]}
-            elif kind == "TriangularDistribution":
-                dist = {"dist": "triangular", "low": a["min"], "mode": a["mode"],
-                        "high": a["max"]}
-            elif kind == "UniformDistribution":
-                dist = {"dist": "uniform", "low": a["min"], "high": a["max"]}
-            else:
-                continue
-        except (KeyError, TypeError, ValueError):
-            continue
-        out[ep.get("elementRef")] = dist
-    return out
 
 
 def _prosimos_maps(prosimos: dict[str, Any] | None) -> dict[str, Any]:

@@ -58,7 +58,7 @@ from typing import Any
 
 from journeys.errors import InputError
 
-__all__ = ["DEFAULTS", "Imported", "from_bpmn", "parse_xml"]
+__all__ = ["DEFAULTS", "Imported", "bpsim_times", "from_bpmn", "parse_xml"]
 
 #: What a model that does not say gets, and the words the notes use for it.
 DEFAULTS: dict[str, Any] = {
@@ -155,6 +155,67 @@ def _dist(el: Any) -> dict[str, Any]:
         if k == "dist":
             continue
         out[k] = [float(x) for x in v.split()] if k == "samples" else float(v)
+    return out
+
+
+_UNIT_MINUTES = {"ms": 1 / 60000, "s": 1 / 60, "min": 1.0, "hour": 60.0, "day": 1440.0,
+                 "year": 525600.0}
+
+
+def bpsim_times(root: Any) -> dict[str, dict[str, Any]]:
+    """BPSim processing times by element id, as journey distributions in minutes.
+
+    BPSim's ``baseTimeUnit`` (of the first scenario; minutes by default, as BPSim
+    says) scales them; a distribution BPSim names but a journey has no word for
+    is skipped (the step then gets the stated default).
+
+    Examples
+    --------
+    >>> root = parse_xml(b'''<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    ...   xmlns:s="http://www.bpsim.org/schemas/2.0"><s:Scenario>
+    ...   <s:ScenarioParameters baseTimeUnit="hour"/><s:ElementParameters elementRef="t1">
+    ...   <s:TimeParameters><s:ProcessingTime><s:GammaDistribution shape="4" scale="0.5"/>
+    ...   </s:ProcessingTime></s:TimeParameters></s:ElementParameters></s:Scenario>
+    ...   </definitions>''', source="x")
+    >>> bpsim_times(root)
+    {'t1': {'dist': 'gamma', 'mean': 120.0, 'sd': 60.0}}
+    """
+    import math
+
+    from journeys.bpmn_export import BPSIM_NS
+
+    S = f"{{{BPSIM_NS}}}"
+    sp = root.find(f".//{S}ScenarioParameters")
+    unit = _UNIT_MINUTES.get(sp.get("baseTimeUnit", "min") if sp is not None else "min", 1.0)
+    out: dict[str, dict[str, Any]] = {}
+    for ep in root.iter(f"{S}ElementParameters"):
+        pt = ep.find(f"{S}TimeParameters/{S}ProcessingTime")
+        if pt is None or not len(pt):
+            continue
+        d = pt[0]
+        kind = d.tag.split("}")[-1]
+        try:
+            a = {k: float(v) * unit for k, v in d.attrib.items() if k not in ("shape",)}
+            if kind == "FloatingParameter":
+                dist = {"dist": "fixed", "value": a["value"]}
+            elif kind == "ExponentialDistribution":
+                dist = {"dist": "exponential", "mean": a["mean"]}
+            elif kind in ("LogNormalDistribution", "NormalDistribution"):
+                dist = {"dist": "lognormal", "mean": a["mean"], "sd": a["standardDeviation"]}
+            elif kind == "GammaDistribution":
+                shape = float(d.get("shape"))
+                dist = {"dist": "gamma", "mean": shape * a["scale"],
+                        "sd": math.sqrt(shape) * a["scale"]}
+            elif kind == "TriangularDistribution":
+                dist = {"dist": "triangular", "low": a["min"], "mode": a["mode"],
+                        "high": a["max"]}
+            elif kind == "UniformDistribution":
+                dist = {"dist": "uniform", "low": a["min"], "high": a["max"]}
+            else:
+                continue
+        except (KeyError, TypeError, ValueError):
+            continue
+        out[ep.get("elementRef")] = dist
     return out
 
 
