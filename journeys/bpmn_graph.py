@@ -458,7 +458,10 @@ def _to_data(proc: Any, nodes: dict[str, _Node], edges: list[_Edge], agencies: d
             t["backlog"] = e.backlog
         transitions.append(t)
     first = ids[s_out[0].tgt] if drop_start else ids[start.id]
-    name = proc.get("name") or proc.get("id")
+    # a process without a name (pm4py writes none) is named after the file
+    from pathlib import PurePath
+
+    name = proc.get("name") or PurePath(source).stem or proc.get("id")
     data: dict[str, Any] = {"id": _slug(name).replace("_", "-") or "imported",
                             "name": name, "start": first}
     if jx is not None and jx.get("id"):

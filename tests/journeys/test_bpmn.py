@@ -283,6 +283,7 @@ def test_pm4py_discovered_model_comes_back_as_a_journey(log_file: str, tmp_path:
     xml, activities = _discovered(log_file, tmp_path)
     r = from_bpmn(xml, source="discovered.bpmn")
     j = r.journey
+    assert (j.id, j.name) == ("discovered", "discovered")  # pm4py names no process
     tasks = {s.name for s in j.steps if not s.id.startswith(("gateway_", "start", "end"))}
     assert tasks == activities  # every activity of the log is a step of the journey
     assert any("share equally" in n for n in r.notes)  # pm4py writes no probabilities
