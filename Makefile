@@ -44,7 +44,7 @@ demo: $(STAMP) system-deps
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
-test: $(STAMP) system-deps lint
+test: $(STAMP) prosimos system-deps lint
 	$(PY) -m pytest -q
 	$(PY) -m pytest -q --nbmake notebooks
 
