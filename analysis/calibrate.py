@@ -180,6 +180,7 @@ __all__ = [
     "opening_hours",
 ]
 
+
 def calibrate(
     log: pd.DataFrame,
     *,
@@ -500,5 +501,3 @@ def calibrate(
         f"{_NOTES_HEADER}\n" + "\n".join(f"- {n}" for n in notes)
     )
     return replace(journey, description=description)
-
-

@@ -436,14 +436,16 @@ def comments_by_step(
     lower = d["comment"].astype(str).str.lower()
     for pos, (label, text) in enumerate(zip(d["step"], lower, strict=True)):
         hits = [label] if isinstance(label, str) and label else []
-        hits += [s for s in names if s.lower() in text and s not in hits]
+        for s in names:  # longest first: "submit" inside "Submit application" is one step
+            if s.lower() in text and not any(s.lower() in h.lower() for h in hits):
+                hits.append(s)
         for h in hits or ["(no step named)"]:
             rows.setdefault(h, []).append(pos)
     out = []
     for step, positions in rows.items():
         part = d.iloc[positions]
-        shown = [c if len(c) <= _MAX_COMMENT else c[: _MAX_COMMENT - 1] + "…"
-                 for c in part["comment"].astype(str).head(examples)]  # fmt: skip
+        distinct = list(dict.fromkeys(part["comment"].astype(str)))[:examples]
+        shown = [c if len(c) <= _MAX_COMMENT else c[: _MAX_COMMENT - 1] + "…" for c in distinct]
         out.append((step, len(part), part["rating"].mean(), part["emotion"].mean(), shown))
     table = pd.DataFrame(out, columns=["step", "comments", "rating_mean", "emotion_mean",
                                        "examples"]).set_index("step")  # fmt: skip

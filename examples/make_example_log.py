@@ -82,8 +82,20 @@ _TZ = "+07:00"
 _OFFICE_MINUTES = np.array([m for lo, hi in _OPEN for m in range(lo, hi - 20, 10)])
 
 
-def make_log(*, cases: int = 240, seed: int = 7, start: str = "2024-03-04") -> pd.DataFrame:
+def make_log(
+    *,
+    cases: int = 240,
+    seed: int = 7,
+    start: str = "2024-03-04",
+    days: int = 91,
+    drift: dict[str, float] | None = None,
+) -> pd.DataFrame:
     """The synthetic log as a DataFrame in the canonical schema (local times as text).
+
+    ``days`` is the span of the arrivals; ``drift`` maps a centre to the change
+    of its delays between offices per 30 days (``-0.1``: 10% shorter each month,
+    a reform that works), for monitoring examples with a known trend. The
+    defaults make the committed example log.
 
     Examples
     --------
@@ -97,7 +109,7 @@ def make_log(*, cases: int = 240, seed: int = 7, start: str = "2024-03-04") -> p
     day0 = datetime.fromisoformat(start)
     names = list(CENTRES)
     # Arrivals: working days (Monday to Friday) over about three months, morning-heavy.
-    weekdays = np.array([d for d in range(91) if (day0 + timedelta(days=d)).weekday() < 5])
+    weekdays = np.array([d for d in range(days) if (day0 + timedelta(days=d)).weekday() < 5])
     arrival_day = np.sort(rng.choice(weekdays, size=cases))
     arrival_min = (
         rng.choice(
@@ -113,6 +125,8 @@ def make_log(*, cases: int = 240, seed: int = 7, start: str = "2024-03-04") -> p
     for i in range(cases):
         name = names[centre[i]]
         factor, queue, rework = CENTRES[name]
+        if drift and name in drift:
+            factor = factor * max(0.05, 1.0 + drift[name] * int(arrival_day[i]) / 30.0)
         path = ["village_cert", "submit", "doic_review"]
         while rng.random() < rework and path.count("submit") < 3:
             path += ["submit", "doic_review"]
@@ -255,10 +269,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "-o", "--output", type=Path, default=Path(__file__).with_name("odsc_example_log.csv")
     )
+    parser.add_argument("--days", type=int, default=91, help="Span of the arrivals in days.")
+    parser.add_argument(
+        "--drift",
+        action="append",
+        default=[],
+        metavar="CENTRE=RATE",
+        help="Change of a centre's delays per 30 days, e.g. Sikhottabong=-0.12 (repeatable).",
+    )
     parser.add_argument("--survey", type=Path, help="Also write the synthetic survey here.")
     parser.add_argument("--survey-seed", type=int, default=11)
     args = parser.parse_args(argv)
-    log = make_log(cases=args.cases, seed=args.seed)
+    drift = {k: float(v) for k, _, v in (d.partition("=") for d in args.drift)}
+    log = make_log(cases=args.cases, seed=args.seed, days=args.days, drift=drift or None)
     log.to_csv(args.output, index=False, lineterminator="\n")
     print(f"{args.output}: {log['case:concept:name'].nunique()} cases, {len(log)} events")
     if args.survey:
