@@ -180,7 +180,6 @@ __all__ = [
     "opening_hours",
 ]
 
-
 def calibrate(
     log: pd.DataFrame,
     *,
@@ -501,3 +500,5 @@ def calibrate(
         f"{_NOTES_HEADER}\n" + "\n".join(f"- {n}" for n in notes)
     )
     return replace(journey, description=description)
+
+

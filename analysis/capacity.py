@@ -86,7 +86,6 @@ def opening_hours(
     open_days = tuple(WEEKDAYS[d] for d in range(7) if days[d] >= min_day_share and days[d] > 0)
     return Calendar(calendar_id, hours, open_days or WEEKDAYS[:5])
 
-
 def _interval_text(h0: int, length: int) -> tuple[tuple[str, str], ...]:
     end = h0 + length
     if end <= 24:

@@ -98,9 +98,7 @@ def mark_present(
         hit = text.eq(value).to_numpy().copy()
         if not hit.any():
             seen = ", ".join(repr(v) for v in text.unique()[:6])
-            raise CalibrationError(
-                f"option present: no event has {col} = {value!r} (values: {seen})"
-            )
+            raise CalibrationError(f"option present: no event has {col} = {value!r} (values: {seen})")
         if _is_case_attribute(log, col):
             hit &= _first_of_case(log)
         marks |= hit
