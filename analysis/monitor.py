@@ -5,8 +5,9 @@ against the others. :func:`monitor` measures an event log with the project's
 one ruler (:func:`analysis.kpis.case_kpis`, :func:`analysis.queues.queue_waits`,
 :func:`analysis.charter.charter_cases`) and returns
 
-* a tidy table, one row per centre and period and one per period for all
-  centres together (``level == "all"``, the national reference):
+* a tidy table, one row per centre and period and, when ``by`` is given, one
+  per period for all centres together (``level == "all"``, the national
+  reference):
   cases, median and p90 lead time, visits and handoffs per case, the queue
   standard (share of desk queues within ``sla_minutes``) and the shares within
   the charter's time and fee;
@@ -128,21 +129,42 @@ class Monitor:
     calendar: str | None = None
 
 
-def nearest_column(name: str, columns: list[str] | pd.Index, *, option: str = "--by") -> str:
+def nearest_column(name: str, log: pd.DataFrame, *, option: str = "--by") -> str:
     """The one-line message for a column the log does not have, naming the nearest.
+
+    The nearest name (by its part after the last ``:``, as in ``case:channel``)
+    when one is close; else the text columns that could name a centre (2 to
+    1,000 distinct values), with their number of values.
 
     Examples
     --------
-    >>> nearest_column("centr", ["case:concept:name", "centre"])
+    >>> import pandas as pd
+    >>> log = pd.DataFrame({"case:concept:name": ["a", "b"], "centre": ["X", "Y"]})
+    >>> nearest_column("centr", log)
     "--by: the log has no column 'centr'; did you mean 'centre'?"
+    >>> nearest_column("district", log)
+    "--by: the log has no column 'district'; columns that could name a centre: centre (2 values)"
     """
-    cols = [str(c) for c in columns]
-    close = difflib.get_close_matches(name, cols, n=1, cutoff=0.5)
-    if not close:
-        low = {c.lower().rsplit(":", 1)[-1]: c for c in cols}
-        hit = difflib.get_close_matches(name.lower().rsplit(":", 1)[-1], list(low), n=1)
-        close = [low[hit[0]]] if hit else []
-    hint = f"did you mean {close[0]!r}?" if close else "columns: " + ", ".join(cols[:12])
+    cols = [str(c) for c in log.columns]
+    tails = {c.lower().rsplit(":", 1)[-1]: c for c in cols}
+    hit = difflib.get_close_matches(name.lower().rsplit(":", 1)[-1], list(tails), n=1, cutoff=0.7)
+    if hit:
+        return f"{option}: the log has no column {name!r}; did you mean {tails[hit[0]]!r}?"
+    core = {CASE, "concept:name", "time:timestamp", "start_timestamp", "org:resource",
+            "concept:instance", "lifecycle:transition"}  # fmt: skip
+    fits = []
+    for c in cols:
+        if c in core or pd.api.types.is_datetime64_any_dtype(log[c].dtype):
+            continue
+        if pd.api.types.is_numeric_dtype(log[c].dtype) or pd.api.types.is_bool_dtype(log[c]):
+            continue
+        n = int(log[c].nunique())
+        sample = log[c].dropna().astype(str).head(50)
+        dates = pd.to_datetime(sample, errors="coerce", format="mixed", utc=True)
+        if 2 <= n <= 1000 and not (len(sample) and dates.notna().all()):  # dates are no centre
+            fits.append(f"{c} ({n} values)")
+    hint = ("columns that could name a centre: " + ", ".join(fits[:10])) if fits else (
+        "no column of the log looks like a centre (text with 2 to 1,000 values)")  # fmt: skip
     return f"{option}: the log has no column {name!r}; {hint}"
 
 
@@ -168,7 +190,7 @@ def monitor_cases(
     if every not in PERIODS:
         raise LogError(f"--every: unknown period {every!r}; one of: {', '.join(PERIODS)}")
     if by is not None and by not in log.columns:
-        raise LogError(nearest_column(by, log.columns))
+        raise LogError(nearest_column(by, log))
     ev = event_times(log)
     kpis = case_kpis(ev, journey=journey, tz=tz)
     out = pd.DataFrame(index=kpis.index)
@@ -243,11 +265,11 @@ def _summary(g: pd.DataFrame) -> dict[str, float]:
     }
 
 
-def _table(cases: pd.DataFrame, *, min_cases: int) -> pd.DataFrame:
+def _table(cases: pd.DataFrame, *, min_cases: int, by: str | None) -> pd.DataFrame:
     rows = []
     for (centre, period), g in cases.groupby(["centre", "period"], sort=True):
         rows.append({"level": "centre", "centre": centre, "period": period, **_summary(g)})
-    for period, g in cases.groupby("period", sort=True):
+    for period, g in cases.groupby("period", sort=True) if by else ():
         rows.append({"level": "all", "centre": ALL_CENTRES, "period": period, **_summary(g)})
     t = pd.DataFrame(rows)
     if t.empty:
@@ -387,7 +409,7 @@ def monitor(
         log, by=by, every=every, journey=journey, sla_minutes=sla_minutes, tz=tz
     )
     return Monitor(
-        table=_table(cases, min_cases=min_cases),
+        table=_table(cases, min_cases=min_cases, by=by),
         movers=movers(cases, min_cases=min_cases, seed=seed, n_boot=n_boot),
         cases=cases,
         notes=notes,

@@ -98,11 +98,13 @@ def trend(
     ax.plot(x, np.where(ref_few, np.nan, y_ref), ls="--", color="#888888", lw=1.2,
             label="All centres")  # fmt: skip
     for i in np.flatnonzero(few & own["cases"].notna().to_numpy()):
-        ax.axvspan(i - 0.4, i + 0.4, color="#eeeeee", zorder=0)
-        ax.text(i, 0.04, min_cases_label, transform=ax.get_xaxis_transform(), ha="center",
-                fontsize=7, color="#777777")  # fmt: skip
-    ax.set_xticks(x, [str(p) for p in periods], rotation=45 if len(periods) > 6 else 0,
-                  fontsize=8)  # fmt: skip
+        ax.axvspan(i - 0.4, i + 0.4, color="#e6e6e6", zorder=0)
+        if len(periods) <= 12:  # beyond, the labels would overlap: the band says it
+            ax.text(i, 0.04, min_cases_label, transform=ax.get_xaxis_transform(),
+                    ha="center", fontsize=7, color="#777777")  # fmt: skip
+    step = int(np.ceil(len(periods) / 8)) or 1  # at most about 8 tick labels
+    ax.set_xticks(x[::step], [str(p) for p in periods][::step],
+                  rotation=45 if len(periods) > 4 else 0, fontsize=8)  # fmt: skip
     ax.set_title(_short(centre, 30), fontsize=10)
     ax.set_ylabel(label, fontsize=8)
     if share:

@@ -44,6 +44,9 @@ __all__ = ["FORMATS", "NOT_RECORDED", "monitor_report"]
 #: Output formats of :func:`monitor_report`.
 FORMATS: tuple[str, ...] = ("html", "csv", "json")
 
+#: Periods shown as columns of the HTML tables (the latest ones).
+_MAX_COLUMNS = 12
+
 #: How a value the log does not hold reads in the report.
 NOT_RECORDED = "not recorded"
 
@@ -79,7 +82,7 @@ def monitor_report(
     if by is not None and by not in log.columns:
         from analysis.monitor import nearest_column
 
-        raise LogError(f"{name}: " + nearest_column(by, log.columns))
+        raise LogError(f"{name}: " + nearest_column(by, log))
     if len(log) == 0:
         raise LogError(f"{name}: the log has no events")
     m = monitor(log, by=by, every=every, journey=journey, sla_minutes=sla_minutes,
@@ -316,15 +319,17 @@ def _html(ctx: dict[str, Any], m: Monitor, fb: pd.DataFrame | None) -> str:
         autoescape=True,
         undefined=jinja2.StrictUndefined,
     )
+    shown = periods[-_MAX_COLUMNS:]  # a wider table does not fit a page: the CSV has all
     first = str(m.cases["period"].min()) if len(m.cases) else ""
     last = str(m.cases["period"].max()) if len(m.cases) else ""
     return env.get_template("monitor.html.j2").render(
         d=data,
         plots=plots,
-        periods=periods,
+        periods=shown,
+        cut=len(periods) - len(shown),
         span=f"{first} to {last}" if first != last else first,
-        lead=_matrix(t, periods, "lead_median_minutes", _days),
-        charter_matrix=_matrix(t, periods, "within_charter_time", _pct)
+        lead=_matrix(t, shown, "lead_median_minutes", _days),
+        charter_matrix=_matrix(t, shown, "within_charter_time", _pct)
         if t["within_charter_time"].notna().any()
         else None,
         days=_days,
