@@ -216,7 +216,7 @@ def read_feedback(
                 emotion = float(v)
         if r.step and r.step not in steps:
             bad.append(f"step {r.step!r} is not a step of the log{_nearest(r.step, step_list)}")
-        if cid:
+        if cid in case_day:  # (an unknown case is named once, not again as a duplicate)
             key = (cid, r.step)
             if key in seen:
                 about = f" about step {r.step!r}" if r.step else ""
