@@ -24,6 +24,10 @@ Rules (decided here; DESIGN.md is silent on them):
 * a period with fewer than ``min_cases`` cases (10 by default) is kept in the
   table with ``few_cases`` set, left out of the plots' lines and of the
   movers: a median of three cases is noise;
+* a period that began less than the log's p90 lead time before the log's
+  last event is marked ``incomplete``: its slow cases may not have finished
+  when the log was exported (right-censoring), so it looks faster than it is;
+  the movers leave it out and the plots draw it hollow;
 * a value the log does not hold is NaN, never 0, and ``Monitor.notes`` says why
   (no start times or presence for the queue standard, no presence for visits,
   no charter for the charter shares).
@@ -88,6 +92,7 @@ MONITOR_COLUMNS: tuple[str, ...] = (
     "period_start",
     "cases",
     "few_cases",
+    "incomplete",
     "lead_median_minutes",
     "lead_p90_minutes",
     "visits_mean",
@@ -203,6 +208,8 @@ def monitor_cases(
     first = pd.DatetimeIndex(kpis["first"])
     local = (first.tz_convert(tz) if tz else first).tz_localize(None)
     out["period"] = local.to_period(PERIODS[every])
+    last = pd.DatetimeIndex(kpis["last"])
+    out["_last"] = (last.tz_convert(tz) if tz else last).tz_localize(None)
     for col in ("lead_minutes", "visits", "handoffs"):
         out[col] = kpis[col].astype(float).to_numpy()
     notes: dict[str, str] = {}
@@ -265,6 +272,24 @@ def _summary(g: pd.DataFrame) -> dict[str, float]:
     }
 
 
+def _open_after(cases: pd.DataFrame) -> pd.Timestamp | None:
+    """The start after which a period's cases may not have finished when the log ends.
+
+    A case that began less than the log's p90 lead time before the log's last
+    event may still be open and missing from the log's end: such periods hold
+    only their fast cases, and look faster than they are (right-censoring).
+    """
+    if not len(cases) or "_last" not in cases:
+        return None
+    return cases["_last"].max() - pd.Timedelta(minutes=float(cases["lead_minutes"].quantile(0.9)))
+
+
+def _incomplete(periods: pd.Series, after: pd.Timestamp | None) -> np.ndarray:
+    if after is None:
+        return np.zeros(len(periods), dtype=bool)
+    return np.array([p.end_time > after for p in periods], dtype=bool)
+
+
 def _table(cases: pd.DataFrame, *, min_cases: int, by: str | None) -> pd.DataFrame:
     rows = []
     for (centre, period), g in cases.groupby(["centre", "period"], sort=True):
@@ -275,6 +300,7 @@ def _table(cases: pd.DataFrame, *, min_cases: int, by: str | None) -> pd.DataFra
     if t.empty:
         return pd.DataFrame(columns=list(MONITOR_COLUMNS))
     t["period_start"] = [p.start_time.strftime("%Y-%m-%d") for p in t["period"]]
+    t["incomplete"] = _incomplete(t["period"], _open_after(cases))
     t["period"] = [_label(p) for p in t["period"]]
     t["few_cases"] = t["cases"] < min_cases
     t["cases"] = t["cases"].astype(int)
@@ -325,6 +351,10 @@ def movers(
 ) -> pd.DataFrame:
     """Change of each centre's median lead time, first to last period with enough cases.
 
+    Periods that may have lost their slow cases to the end of the log (they
+    began less than the p90 lead time before the log's last event; the
+    table's ``incomplete``) are left out: they would look faster than they are.
+
     Returns
     -------
     pandas.DataFrame
@@ -343,9 +373,11 @@ def movers(
         "to_median_minutes", "change_minutes", "change_share", "ci_low_minutes",
         "ci_high_minutes", "direction",
     ]  # fmt: skip
+    after = _open_after(cases)
     for centre, g in cases.groupby("centre", sort=True):
         sizes = g.groupby("period").size()
         ok = sizes[sizes >= min_cases].index.sort_values()
+        ok = ok[~_incomplete(pd.Series(ok), after)]
         if len(ok) < 2:
             continue
         a = g.loc[g["period"] == ok[0], "lead_minutes"].to_numpy(float)

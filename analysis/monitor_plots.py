@@ -94,7 +94,14 @@ def trend(
     y = own[measure].astype(float).to_numpy() * scale
     y_ref = ref[measure].astype(float).to_numpy() * scale
     ref_few = ref["few_cases"].fillna(False).astype(bool).to_numpy()
-    ax.plot(x, np.where(few, np.nan, y), marker="o", color="#1f5f8b", label=_short(centre))
+    late = (own["incomplete"].fillna(False).astype(bool).to_numpy() if "incomplete" in own
+            else np.zeros(len(x), dtype=bool))  # fmt: skip
+    y_full = np.where(few | late, np.nan, y)
+    ax.plot(x, y_full, marker="o", color="#1f5f8b", label=_short(centre))
+    if late.any():  # may still be losing its slow cases to the end of the log: hollow
+        y_late = np.where(late & ~few, y, np.nan)
+        ax.plot(x, y_late, marker="o", ls=":", color="#1f5f8b", mfc="white",
+                label="incomplete (cases may still be open)")  # fmt: skip
     ax.plot(x, np.where(ref_few, np.nan, y_ref), ls="--", color="#888888", lw=1.2,
             label="All centres")  # fmt: skip
     for i in np.flatnonzero(few & own["cases"].notna().to_numpy()):
@@ -159,8 +166,13 @@ def trend_grid(
                  for ax in axes.flat for line in ax.get_lines()]  # fmt: skip
         top = max([v for v in drawn if np.isfinite(v)] or [1.0])
         axes.flat[0].set_ylim(0, top * 1.12 or 1.0)
-    handles, labels = axes.flat[0].get_legend_handles_labels()
-    fig.legend(handles[1:], labels[1:], loc="outside upper right", fontsize=8, frameon=False)
+    seen: dict[str, object] = {}
+    for ax in axes.flat:
+        for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):
+            if lab in ("All centres", "incomplete (cases may still be open)"):
+                seen.setdefault(lab, h)
+    fig.legend(list(seen.values()), list(seen), loc="outside upper right", fontsize=8,
+               frameon=False)  # fmt: skip
     return axes
 
 

@@ -276,7 +276,7 @@ def _matrix(t: pd.DataFrame, periods: list[str], measure: str, fmt: Any) -> list
                 continue
             r = g.loc[p]
             cells.append({"text": fmt(r[measure]), "few": bool(r["few_cases"]),
-                          "n": int(r["cases"])})  # fmt: skip
+                          "n": int(r["cases"]), "late": bool(r["incomplete"])})  # fmt: skip
         rows.append([centre[1], centre[0] == "all", cells])
     rows.sort(key=lambda r: (r[1], str(r[0])))
     return rows

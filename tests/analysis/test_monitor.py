@@ -205,3 +205,18 @@ def test_charter_uses_the_journeys_holidays():
     c = charter_cases(log, j)
     assert c.loc["c", "working_days"] == 1.0 and c.loc["c", "within_time"] == 1.0
     assert "calendar 'office'" in c.attrs["calendar"]
+
+
+def test_latest_periods_that_may_miss_slow_cases_are_incomplete_and_not_movers():
+    rows = []
+    for k, day in enumerate(["2024-01-05", "2024-01-10", "2024-02-05", "2024-02-10",
+                             "2024-03-01", "2024-03-04"]):  # fmt: skip
+        begin = pd.Timestamp(day, tz="UTC")
+        rows += [(f"c{k}", "apply", begin), (f"c{k}", "issue", begin + pd.Timedelta(days=10))]
+    log = pd.DataFrame(rows, columns=["case:concept:name", "concept:name", "time:timestamp"])
+    log["centre"] = "X"
+    m = monitor(log, by="centre", min_cases=2)
+    flags = m.table.set_index("period")["incomplete"].to_dict()
+    # the log ends 2024-03-14; p90 lead is 10 days: March began after 2024-03-04 ... ends later
+    assert flags == {"2024-01": False, "2024-02": False, "2024-03": True}
+    assert m.movers[["from_period", "to_period"]].values.tolist() == [["2024-01", "2024-02"]]
