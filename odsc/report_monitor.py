@@ -272,7 +272,7 @@ def _matrix(t: pd.DataFrame, periods: list[str], measure: str, fmt: Any) -> list
         cells = []
         for p in periods:
             if p not in g.index:
-                cells.append({"text": "", "few": False})
+                cells.append({"text": "", "few": False, "late": False})
                 continue
             r = g.loc[p]
             cells.append({"text": fmt(r[measure]), "few": bool(r["few_cases"]),
