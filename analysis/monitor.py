@@ -166,7 +166,9 @@ def nearest_column(name: str, log: pd.DataFrame, *, option: str = "--by") -> str
         n = int(log[c].nunique())
         sample = log[c].dropna().astype(str).head(50)
         dates = pd.to_datetime(sample, errors="coerce", format="mixed", utc=True)
-        if 2 <= n <= 1000 and not (len(sample) and dates.notna().all()):  # dates are no centre
+        numbers = pd.to_numeric(sample, errors="coerce")
+        looks_like = len(sample) and (dates.notna().all() or numbers.notna().all())
+        if 2 <= n <= 1000 and not looks_like:  # dates and amounts are no centre
             fits.append(f"{c} ({n} values)")
     hint = ("columns that could name a centre: " + ", ".join(fits[:10])) if fits else (
         "no column of the log looks like a centre (text with 2 to 1,000 values)")  # fmt: skip
