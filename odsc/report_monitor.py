@@ -340,3 +340,39 @@ def _html(ctx: dict[str, Any], m: Monitor, fb: pd.DataFrame | None) -> str:
         by_label=m.by or "the whole log (no --by column)",
         not_recorded=NOT_RECORDED,
     )
+
+
+def mine_extras(
+    log: pd.DataFrame,
+    *,
+    journey: Journey | None,
+    feedback: str | Path | None,
+    by: str | None = None,
+    tz: str | None = None,
+    show_ids: bool = False,
+    key: str | None = None,
+    seed: int = 0,
+) -> dict[str, Any] | None:
+    """The charter and feedback sections of the mining report (``odsc mine``), or None.
+
+    ``log`` is the log as read, before pseudonymisation (the survey names real
+    case ids); the sections show case ids only as pseudonyms of ``key`` unless
+    ``show_ids``. The keys are ``charter`` and ``feedback`` as in the JSON of
+    :func:`monitor_report`; the mining report's JSON carries them as they are,
+    its HTML through the partial ``mine_monitor.html.j2``.
+    """
+    from analysis.monitor import monitor
+
+    has_charter = journey is not None and journey.charter is not None
+    if not has_charter and feedback is None:
+        return None
+    m = monitor(log, by=by, journey=journey, tz=tz, seed=seed, n_boot=200)
+    fb = None
+    if feedback is not None:
+        from analysis.feedback import join_feedback, read_feedback
+
+        answers = read_feedback(feedback, log=log, by=by, journey=journey, tz=tz)
+        fb = join_feedback(answers, m.cases)
+    data = _context(m, fb, log=log, name="", journey=journey, show_ids=show_ids, key=key,
+                    seed=seed)["data"]  # fmt: skip
+    return _plain({"charter": data["charter"], "feedback": data["feedback"]})

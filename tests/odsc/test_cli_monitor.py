@@ -151,3 +151,38 @@ def test_empty_or_damaged_survey_files(tmp_path):
 def test_unknown_output_type(tmp_path):
     r = run(*BASE, "-o", str(tmp_path / "m.pdf"))
     assert r.exit_code == 2 and "unknown output type '.pdf'" in r.stderr
+
+
+def test_mine_with_a_charter_journey_and_feedback(tmp_path):
+    out = tmp_path / "r.html"
+    r = CliRunner().invoke(main, ["mine", str(LOG), "--by", "centre", "--journey",
+                                  "business-licence", "--feedback", str(SURVEY), "-o", str(out)])  # fmt: skip
+    assert r.exit_code == 0, r.output
+    page = out.read_text()
+    assert "Service charter" in page and "What citizens said" in page
+    assert re.search(r"BL-\d{4}", page) is None and "<script" not in page
+    js = tmp_path / "r.json"
+    r = CliRunner().invoke(main, ["mine", str(LOG), "--journey", "business-licence", "-o", str(js)])
+    assert r.exit_code == 0
+    text = js.read_text()
+    d = json.loads(text[: text.rindex("}") + 1])
+    assert d["charter"]["days"] == 15 and d["feedback"] is None
+    assert 0 < d["charter"]["within_time"] < 1
+
+
+def test_mine_without_charter_or_feedback_has_no_such_sections(tmp_path):
+    out = tmp_path / "r.html"
+    r = CliRunner().invoke(main, ["mine", str(LOG), "--journey", "business-licence-one-door",
+                                  "-o", str(out)])  # fmt: skip
+    assert r.exit_code == 0 and "Service charter" not in out.read_text()
+
+
+def test_mine_bad_survey_row_exit_2_nothing_written(tmp_path):
+    survey = tmp_path / "s.csv"
+    survey.write_text("case,rating\nBL-0001,9\n")
+    out = tmp_path / "r.html"
+    r = CliRunner().invoke(main, ["mine", str(LOG), "--feedback", str(survey), "-o", str(out)])
+    assert r.exit_code == 2 and not out.exists()
+    assert r.stderr.strip() == (
+        "error: s.csv: row 2: rating must be a whole number from 1 to 5, got '9'"
+    )
