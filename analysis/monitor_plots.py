@@ -9,7 +9,8 @@ what it drew on; none calls ``plt.show()``.
 * :func:`trend_grid` draws one such panel per centre, on a shared scale.
 * :func:`rating_plot` draws the mean rating by number of visits with the
   fitted slope of :func:`analysis.feedback.rating_effects`.
-* :func:`emotion_plot` draws the emotion curve over the citizen's steps.
+* :func:`emotion_plot` draws the emotion curve over the citizen's steps;
+  :func:`emotion_overlay` draws it over a service blueprint, step by step.
 
 Examples
 --------
@@ -40,7 +41,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["MEASURES", "emotion_plot", "rating_plot", "trend", "trend_grid"]
+    from journeys.model import Journey
+
+__all__ = ["MEASURES", "emotion_overlay", "emotion_plot", "rating_plot", "trend", "trend_grid"]
 
 #: Measures of the monitoring table that can be plotted: label, scale, is a share.
 MEASURES: dict[str, tuple[str, float, bool]] = {
@@ -219,3 +222,63 @@ def emotion_plot(curve: pd.DataFrame, *, ax: Axes | None = None, **style: Any) -
     ax.set_ylabel("emotion (-2..+2)")
     ax.grid(axis="y", alpha=0.3)
     return ax
+
+
+def emotion_overlay(
+    journey: Journey,
+    curve: pd.DataFrame,
+    *,
+    ax: Axes,
+    path: list[str] | None = None,
+    color: str = "#c0392b",
+) -> Axes:
+    """Draw the emotion curve over a service blueprint drawn on ``ax``; the new Axes.
+
+    ``ax`` holds :func:`journeys.blueprint.blueprint` of ``journey`` (with the
+    same ``path``); ``curve`` is :func:`analysis.feedback.emotion_curve`, its
+    steps matched to the journey's by step id or name. Each matched step gets
+    its mean emotion at its blueprint column, on a -2..+2 scale at the right
+    (a twin of ``ax``, in the top third, over the citizen's rows); steps the survey does not name are left out, not
+    drawn as 0.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import pandas as pd
+    >>> from journeys import Journey, blueprint
+    >>> j = Journey.from_catalog("business-licence")
+    >>> curve = pd.DataFrame({"answers": [4, 3], "emotion_mean": [1.0, -1.5]},
+    ...                      index=pd.Index(["Submit application", "tax_registration"], name="step"))
+    >>> twin = emotion_overlay(j, curve, ax=blueprint(j))
+    >>> twin.get_lines()[0].get_ydata().tolist()
+    [1.0, -1.5]
+    """
+    from journeys._blueprint_layout import layout  # the blueprint's own columns
+
+    lay = layout(journey, path)
+    of_name = {s.name: s.id for s in journey.steps if s.name} | {s.id: s.id for s in journey.steps}
+    where: dict[str, int] = {}
+    for k, sid in enumerate(lay.order):
+        where.setdefault(sid, lay.col[k])  # the first time the citizen meets the step
+    xs, ys, ns = [], [], []
+    for step, row in curve.iterrows():
+        sid = of_name.get(str(step))
+        if sid in where:
+            xs.append(where[sid])
+            ys.append(float(row["emotion_mean"]))
+            ns.append(int(row["answers"]))
+    order = np.argsort(xs, kind="stable")
+    xs, ys, ns = (np.asarray(v)[order] for v in (xs, ys, ns))
+    twin = ax.twinx()
+    twin.plot(xs, ys, marker="o", color=color, lw=2, zorder=5, label="citizen emotion")
+    for x, y, n in zip(xs, ys, ns, strict=True):
+        twin.annotate(f"{y:+.1f} (n={n})", (x, y), textcoords="offset points", xytext=(0, 8),
+                      ha="center", fontsize=7, color=color)  # fmt: skip
+    twin.axhline(0, color=color, lw=0.6, ls=":", xmin=0.08)
+    # -2..+2 in the top third of the blueprint (the citizen's rows), out of the boxes' way
+    twin.set_ylim(-10.1, 2.4)
+    twin.set_yticks([-2, -1, 0, 1, 2])
+    twin.set_ylabel("citizen emotion (-2..+2)", color=color)
+    twin.tick_params(axis="y", colors=color)
+    return twin
