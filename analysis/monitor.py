@@ -58,7 +58,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from analysis.schema import CASE, LogError
+from analysis.schema import AGENCY, CASE, UNKNOWN_AGENCY, LogError
 
 if TYPE_CHECKING:  # pragma: no cover
     from journeys.model import Journey
@@ -215,6 +215,12 @@ def monitor_cases(
     for col in ("lead_minutes", "visits", "handoffs"):
         out[col] = kpis[col].astype(float).to_numpy()
     notes: dict[str, str] = {}
+    agencies = ev[AGENCY] if AGENCY in ev.columns else pd.Series([], dtype=object)
+    if not (agencies.notna() & (agencies != UNKNOWN_AGENCY)).any():
+        out["handoffs"] = np.nan
+        notes["handoffs_mean"] = (
+            "the log names no agency (org:group, or --agency): handoffs are not recorded"
+        )
     if kpis["visits"].isna().all():
         notes["visits_mean"] = (
             "the log does not say which steps needed the citizen in person "
@@ -261,7 +267,7 @@ def _summary(g: pd.DataFrame) -> dict[str, float]:
         "lead_median_minutes": float(lead.median()),
         "lead_p90_minutes": float(lead.quantile(0.9)),
         "visits_mean": float(g["visits"].mean()) if g["visits"].notna().any() else np.nan,
-        "handoffs_mean": float(g["handoffs"].mean()),
+        "handoffs_mean": float(g["handoffs"].mean()) if g["handoffs"].notna().any() else np.nan,
         "queue_waits": measured,
         "queue_within_sla": float(g["queue_ok"].sum()) / measured if measured else np.nan,
         "charter_cases": float(known_t.sum()),

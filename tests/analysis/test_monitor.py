@@ -220,3 +220,10 @@ def test_latest_periods_that_may_miss_slow_cases_are_incomplete_and_not_movers()
     # the log ends 2024-03-14; p90 lead is 10 days: March began after 2024-03-04 ... ends later
     assert flags == {"2024-01": False, "2024-02": False, "2024-03": True}
     assert m.movers[["from_period", "to_period"]].values.tolist() == [["2024-01", "2024-02"]]
+
+
+def test_without_agencies_handoffs_are_not_recorded_not_zero():
+    m = monitor(TINY.drop(columns=["org:group"]), by="centre", min_cases=1)
+    assert m.table["handoffs_mean"].isna().all()
+    assert "handoffs are not recorded" in m.notes["handoffs_mean"]
+    assert (monitor(TINY, by="centre", min_cases=1).table["handoffs_mean"] == 0).all()
