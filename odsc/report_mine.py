@@ -38,10 +38,13 @@ from typing import TYPE_CHECKING, Any
 from odsc.figures import figure_svg
 from odsc.mine_context import ReportMeta, duration, has_start_times, percent, report_context
 from odsc.mine_format import set_aside_note
+from odsc.report_before_after import json_part, markdown_lines, section_view
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
+    from analysis.before_after import BeforeAfter
+    from analysis.filters import FilterStep, LogFilters
     from analysis.mining import MiningResult
     from journeys.model import Journey
 
@@ -79,6 +82,11 @@ def mine_report(
     show_ids: bool = False,
     key: str | None = None,
     progress: bool = False,
+    filters: LogFilters | None = None,
+    before_after: str | None = None,
+    object_type: str | None = None,
+    seed: int = 0,
+    echo: Callable[[str], None] | None = None,
 ) -> str:
     """Read, pseudonymise, mine and render an event log; the report as text.
 
@@ -109,6 +117,19 @@ def mine_report(
         then differ from run to run).
     progress : bool
         Show a progress bar on standard error.
+    filters : analysis.filters.LogFilters, optional
+        Analyse only the cases these filters keep (:mod:`analysis.filters`).
+    before_after : str, optional
+        A reform date: adds the KPIs of the cases started before it and on or
+        after it, with bootstrap intervals (:mod:`analysis.before_after`).
+    object_type : str, optional
+        For an OCEL 2.0 file: the object type whose objects are the cases
+        (:mod:`analysis.ocel`).
+    seed : int
+        Seed of the before/after bootstrap.
+    echo : callable, optional
+        Called with each line for the user: what each filter kept, and the
+        before/after table.
 
     Returns
     -------
@@ -132,6 +153,7 @@ def mine_report(
     """
     from tqdm import tqdm
 
+    from analysis.filters import apply_filters
     from analysis.logs import read_log
     from analysis.mining import mine
     from analysis.privacy import pseudonymise, random_key
@@ -156,7 +178,7 @@ def mine_report(
         bar.set_description(stages[0])
         columns = {"case": case, "activity": activity, "timestamp": timestamp}
         log = read_log(
-            source,
+            _flattened(source, object_type, echo),
             **{k: v for k, v in columns.items() if v is not None},
             start=start,
             resource=resource,
@@ -173,6 +195,9 @@ def mine_report(
                 f"{_name(source)}: --by: no column {by!r}; columns: "
                 + ", ".join(map(str, log.columns))
             )
+        log, kept = apply_filters(log, filters, tz=tz, name=_name(source))
+        for step in kept:
+            (echo or _silent)(step.text())
         bar.update()
         bar.set_description(stages[1])
         if not show_ids:
@@ -182,6 +207,17 @@ def mine_report(
         result = mine(log, journey=journey, by=by, sla_minutes=sla_minutes, tz=tz)
         if aside:
             result = replace(result, notes=(*result.notes, set_aside_note(aside)))
+        if kept:
+            result = replace(result, notes=(*result.notes, *(f"Filter {s.text()}." for s in kept)))
+        split = None
+        if before_after is not None:
+            from analysis.before_after import before_after as compare_at
+            from odsc.report_before_after import cli_table
+
+            split = compare_at(
+                log, before_after, journey=journey, sla_minutes=sla_minutes, tz=tz, seed=seed
+            )
+            (echo or _silent)(cli_table(split, currency=getattr(journey, "currency", None)))
         bar.update()
         bar.set_description(stages[3])
         meta = ReportMeta(
@@ -196,14 +232,20 @@ def mine_report(
             "md": render_markdown,
             "json": render_json,
         }
-        text = renderers[fmt](result, meta=meta)
+        text = renderers[fmt](result, meta=meta, split=split, kept=kept)
         bar.update()
     finally:
         bar.close()
     return text
 
 
-def render_html(result: MiningResult, *, meta: ReportMeta | None = None) -> str:
+def render_html(
+    result: MiningResult,
+    *,
+    meta: ReportMeta | None = None,
+    split: BeforeAfter | None = None,
+    kept: Sequence[FilterStep] = (),
+) -> str:
     """The self-contained HTML report of a :class:`analysis.mining.MiningResult`.
 
     Examples
@@ -230,10 +272,17 @@ def render_html(result: MiningResult, *, meta: ReportMeta | None = None) -> str:
     )
     context = report_context(result, meta)
     context["plots"] = _plots(result, meta)
+    context["split"] = section_view(split, kept, currency=meta.currency)
     return env.get_template("mine.html.j2").render(**context)
 
 
-def render_markdown(result: MiningResult, *, meta: ReportMeta | None = None) -> str:
+def render_markdown(
+    result: MiningResult,
+    *,
+    meta: ReportMeta | None = None,
+    split: BeforeAfter | None = None,
+    kept: Sequence[FilterStep] = (),
+) -> str:
     """The report as GitHub-flavoured Markdown (tables, no plots).
 
     Examples
@@ -268,7 +317,8 @@ def render_markdown(result: MiningResult, *, meta: ReportMeta | None = None) -> 
     )
     for n in c["key_notes"]:
         out += ["", f"> {_md(n)}"]
-    out += ["", "## Findings, ranked by impact", ""]
+    out += [""] + markdown_lines(section_view(split, kept, currency=meta.currency))
+    out += ["## Findings, ranked by impact", ""]
     if not c["findings"]:
         out.append("No findings.")
     for i, f in enumerate(c["findings"], 1):
@@ -307,7 +357,13 @@ def render_markdown(result: MiningResult, *, meta: ReportMeta | None = None) -> 
     return "\n".join(out)
 
 
-def render_json(result: MiningResult, *, meta: ReportMeta | None = None) -> str:
+def render_json(
+    result: MiningResult,
+    *,
+    meta: ReportMeta | None = None,
+    split: BeforeAfter | None = None,
+    kept: Sequence[FilterStep] = (),
+) -> str:
     """The mining result as JSON (:meth:`MiningResult.to_dict` plus a ``report`` header).
 
     Examples
@@ -333,6 +389,7 @@ def render_json(result: MiningResult, *, meta: ReportMeta | None = None) -> str:
             "time_unit": "minutes",
         }
     }
+    head |= json_part(split, kept)
     return json.dumps(head | body, indent=2, ensure_ascii=False, default=_json_default) + "\n"
 
 
@@ -463,6 +520,26 @@ def _check_tz(tz: str) -> None:
         raise LogError(
             f"--tz: unknown time zone {tz!r} (use an IANA name such as Asia/Vientiane)"
         ) from None
+
+
+def _silent(line: str) -> None:
+    """Lines for the user go nowhere when no ``echo`` is given."""
+
+
+def _flattened(source: Any, object_type: str | None, echo: Callable[[str], None] | None) -> Any:
+    """An OCEL 2.0 file flattened on ``object_type``; any other source as it is."""
+    from analysis.ocel import flatten_ocel, is_ocel
+
+    if isinstance(source, (str, Path)) and is_ocel(source):
+        flat = flatten_ocel(source, object_type)
+        (echo or _silent)(flat.attrs["odsc:ocel"])
+        return flat
+    if object_type is not None:
+        from analysis.schema import LogError
+
+        raise LogError(f"{_name(source)}: --object-type is for OCEL 2.0 files only "
+                       "(.jsonocel, .xmlocel, .sqlite)")  # fmt: skip
+    return source
 
 
 def _has_start(result: MiningResult) -> bool:
