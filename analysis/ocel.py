@@ -45,10 +45,14 @@ Examples
 [['a1', 'submit'], ['a2', 'submit'], ['a1', 'check']]
 >>> flat.attrs["odsc:ocel"]
 'centre.jsonocel: flattened on object type application: 2 cases, 3 events from 2 of 3 OCEL events (1 duplicated: related to several application objects; 1 dropped: related to no application)'
+
+pm4py's readers skip events related to no object at all; they are counted
+from the file itself and reported as dropped too.
 """
 
 from __future__ import annotations
 
+import contextlib
 from os import PathLike
 from pathlib import Path
 
@@ -104,6 +108,35 @@ def _read(path: Path):  # noqa: ANN202 - pm4py's OCEL object
     return ocel
 
 
+def _events_in_file(path: Path) -> int | None:
+    """How many events the file holds, counted in the file itself.
+
+    pm4py's readers leave out events related to no object at all, so the count
+    of events dropped by flattening would miss them; the file is read again
+    only to count its events (``None`` when that fails: pm4py's count is used).
+    """
+    import json
+    import sqlite3
+    import xml.etree.ElementTree as ET
+
+    kind = OCEL_SUFFIXES[path.suffix.lower()]
+    try:
+        if kind == "read_ocel2_json":
+            with path.open(encoding="utf-8") as f:
+                return len(json.load(f).get("events", []))
+        if kind == "read_ocel2_sqlite":
+            with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+                return int(db.execute("SELECT COUNT(*) FROM event").fetchone()[0])
+        n = 0
+        for _, elem in ET.iterparse(path, events=("end",)):
+            if elem.tag == "event":
+                n += 1
+            elem.clear()
+        return n
+    except Exception:  # noqa: BLE001 - a count only; pm4py has read the file already
+        return None
+
+
 def object_types(path: str | PathLike[str]) -> pd.Series:
     """The object types of an OCEL 2.0 file and how many objects each has, most first."""
     ocel = _read(Path(path))
@@ -156,7 +189,7 @@ def flatten_ocel(path: str | PathLike[str], object_type: str | None) -> pd.DataF
             f"{_types_text(counts)}"
         )
     flat = pm4py.ocel_flattening(ocel, object_type)
-    total = int(ocel.events[_EID].nunique())
+    total = max(int(ocel.events[_EID].nunique()), _events_in_file(p) or 0)
     if flat.empty:
         raise LogError(
             f"{name}: --object-type {object_type}: no event relates to an object of this type "
