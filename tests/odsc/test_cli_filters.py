@@ -160,10 +160,32 @@ def test_log_text_in_filter_lines_is_escaped(log: Path, tmp_path: Path) -> None:
     assert "<b>seal</b>" not in page and "--where concept:name=&lt;b&gt;seal&lt;/b&gt;" in page
 
 
-def test_ocel_mine(tmp_path: Path) -> None:
-    from tests.analysis.test_ocel import write_ocel
+def _event(eid: str, kind: str, time: str, desk: str, *objects: str) -> dict:
+    return {"id": eid, "type": kind, "time": time,
+            "attributes": [{"name": "desk", "value": desk}],
+            "relationships": [{"objectId": o, "qualifier": ""} for o in objects]}  # fmt: skip
 
-    path = write_ocel(tmp_path / "centre.jsonocel")
+
+def test_ocel_mine(tmp_path: Path) -> None:
+    # an OCEL 2.0 JSON file written by hand: a joint submission of two applications,
+    # a payment also about a document, and a document archived alone
+    ocel = {
+        "objectTypes": [{"name": "application", "attributes": []},
+                        {"name": "document", "attributes": []}],
+        "eventTypes": [{"name": n, "attributes": [{"name": "desk", "type": "string"}]}
+                       for n in ("submit", "check", "pay", "archive")],
+        "objects": [{"id": "a1", "type": "application"}, {"id": "a2", "type": "application"},
+                    {"id": "d1", "type": "document"}],
+        "events": [
+            _event("e1", "submit", "2024-01-02T08:00:00+07:00", "front", "a1", "a2"),
+            _event("e2", "check", "2024-01-02T09:00:00+07:00", "tax", "a1"),
+            _event("e3", "pay", "2024-01-03T10:00:00+07:00", "cashier", "a1", "d1"),
+            _event("e4", "check", "2024-01-04T11:00:00+07:00", "tax", "a2"),
+            _event("e5", "archive", "2024-01-05T12:00:00+07:00", "records", "d1"),
+        ],
+    }  # fmt: skip
+    path = tmp_path / "centre.jsonocel"
+    path.write_text(json.dumps(ocel))
     out = tmp_path / "r.json"
     r = run("mine", str(path), "--object-type", "application", "--agency", "desk", "-o", str(out))
     assert r.exit_code == 0, r.output
