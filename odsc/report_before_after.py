@@ -162,15 +162,23 @@ def cli_table(ba: BeforeAfter, *, currency: str | None = None) -> str:
 
     view = section_view(ba, (), currency=currency)
     b = view["ba"]
-    rows = [[r["label"], r["before"], r["after"], r["change"], r["verdict"] or r["why"]]
-            for r in view["rows"]]  # fmt: skip
+    rows, why = [], []
+    for r in view["rows"]:
+        if r["before"] == NOT_RECORDED and r["after"] == NOT_RECORDED:
+            # the reasons go under the table: a long one would widen every row
+            rows.append(
+                [r["label"], NOT_RECORDED, NOT_RECORDED, NOT_RECORDED, f"see ({len(why) + 1})"]
+            )
+            why.append(f"({len(why) + 1}) {r['label']}: not recorded: {r['why']}")
+        else:
+            rows.append([r["label"], r["before"], r["after"], r["change"], r["verdict"]])
     head = [f"{b['before']}; {b['after']}."]
     table = tabulate(
         rows,
         headers=["", f"before ({b['level']} CI)", f"after ({b['level']} CI)", "change", ""],
         disable_numparse=True,
     )
-    return "\n".join([*head, table, *b["notes"]])
+    return "\n".join([*head, table, *why, *b["notes"]])
 
 
 def json_part(ba: BeforeAfter | None, filters: Sequence[FilterStep]) -> dict[str, Any]:
