@@ -22,7 +22,7 @@ Examples
 ...         "2024-03-05 08:00", "2024-03-06 08:00"], utc=True)})
 >>> view = section_view(before_after(log, "2024-02-01", n_resamples=200), ())
 >>> view["rows"][0]["label"], view["rows"][0]["before"], view["rows"][0]["after"]
-('Median lead time', '8.0 days', '1.5 days')
+('Median lead time', '8.0 days (6.0 days to 10.0 days)', '36.0 h (24.0 h to 2.0 days)')
 >>> [r["before"] for r in view["rows"] if r["label"] == "Visits per case"]
 ['not recorded']
 """
