@@ -69,7 +69,7 @@ import datetime as dt
 import re
 import zoneinfo
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -111,6 +111,8 @@ class FilterStep:
         Counts before and after the filter.
     detail : str
         A remark on the rule applied (e.g. ties kept), or ``""``.
+    where : tuple of (column, value) pairs
+        The conditions of a ``--where`` step (empty for the others).
     """
 
     option: str
@@ -119,6 +121,25 @@ class FilterStep:
     events_in: int
     events_kept: int
     detail: str = ""
+    where: tuple[tuple[str, str], ...] = ()
+
+    def private(self, columns: Sequence[str]) -> FilterStep:
+        """The step with the values of ``columns`` (case ids, staff names) hidden.
+
+        A report that pseudonymises case ids and staff names must not print
+        them in the line saying what ``--where org:resource=...`` kept.
+
+        Examples
+        --------
+        >>> step = FilterStep("--where org:resource=Noy", 4, 1, 8, 2,
+        ...                   where=(("org:resource", "Noy"),))
+        >>> step.private(["org:resource"]).text()
+        '--where org:resource=(a name, not shown): kept 1 of 4 cases (2 of 8 events)'
+        """
+        if not any(c in columns for c, _ in self.where):
+            return self
+        hidden = tuple((c, "(a name, not shown)" if c in columns else v) for c, v in self.where)
+        return replace(self, option=_where_option(hidden), where=hidden, detail="")
 
     def text(self) -> str:
         """The one line a command prints for this filter."""
@@ -429,8 +450,12 @@ def filter_where(
                          f"(its commonest values: {', '.join(map(str, seen))}{more})")  # fmt: skip
         keep &= keep.index.isin(cases)
     out = log[log[CASE].isin(keep.index[keep.to_numpy()])]
-    option = " ".join(f"--where {c}={v}" for c, v in conditions)
-    return out, _step(option, log, out, "; ".join(empty))
+    step = _step(_where_option(conditions), log, out, "; ".join(empty))
+    return out, replace(step, where=tuple((c, v) for c, v in conditions))
+
+
+def _where_option(conditions: Sequence[tuple[str, str]]) -> str:
+    return " ".join(f"--where {c}={v}" for c, v in conditions)
 
 
 # ----- case size and variants ------------------------------------------------------------

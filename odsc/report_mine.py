@@ -157,7 +157,7 @@ def mine_report(
     from analysis.logs import read_log
     from analysis.mining import mine
     from analysis.privacy import pseudonymise, random_key
-    from analysis.schema import LogError
+    from analysis.schema import CASE, RESOURCE, LogError
     from odsc.limits import check_log_size
 
     if fmt not in FORMATS:
@@ -202,6 +202,7 @@ def mine_report(
         bar.set_description(stages[1])
         if not show_ids:
             log = pseudonymise(log, key=key or random_key())
+            kept = tuple(step.private([CASE, RESOURCE]) for step in kept)
         bar.update()
         bar.set_description(stages[2])
         result = mine(log, journey=journey, by=by, sla_minutes=sla_minutes, tz=tz)

@@ -218,3 +218,23 @@ def test_calibrate_and_validate_take_the_filters(log: Path, tmp_path: Path) -> N
         "validate", str(out), str(log), *COLUMNS, "--min-case-events", "3", "--replications", "1"
     )
     assert "--min-case-events 3: kept 1 of 6 cases (3 of 13 events)" in r.stderr
+
+
+def test_where_on_staff_names_is_not_shown_in_a_pseudonymised_report(tmp_path: Path) -> None:
+    p = tmp_path / "staff.csv"
+    p.write_text(
+        "case,step,done,clerk\n"
+        "A-1,apply,2024-01-02 08:00,Noy\nA-1,check,2024-01-02 10:00,Vanh\n"
+        "A-2,apply,2024-01-03 09:00,Noy\nA-2,check,2024-01-05 09:00,Noy\n"
+    )
+    out = tmp_path / "r.html"
+    args = ["mine", str(p), "--case", "case", "--activity", "step", "--timestamp", "done",
+            "--resource", "clerk", "--where", "clerk=Vanh", "--where", "case=A-1"]  # fmt: skip
+    r = run(*args, "-o", str(out))
+    assert r.exit_code == 0, r.output
+    assert "--where org:resource=Vanh --where case:concept:name=A-1: kept 1 of 2 cases" in r.stdout
+    page = out.read_text()
+    assert "Vanh" not in page and "A-1" not in page
+    assert "--where org:resource=(a name, not shown)" in page
+    r = run(*args, "--show-ids", "-o", str(out))
+    assert "--where org:resource=Vanh" in out.read_text()
