@@ -150,8 +150,6 @@ def markdown_lines(view: dict[str, Any]) -> list[str]:
         out.append("| " + " | ".join(md_text(c) for c in cells) + " |")
     out += ["", md_text(ba["method"])]
     out += [f"\n> {md_text(n)}" for n in ba["notes"]]
-    out += [""] + [f"- {md_text(r['label'])}: {md_text(r['why'])}" for r in view["rows"]
-                   if r["why"]]  # fmt: skip
     out.append("")
     return out
 
