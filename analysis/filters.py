@@ -22,7 +22,8 @@ Rules decided here:
   keeps the 31st); a datetime upper bound is included.
 * **Attribute values** (:func:`filter_where`): ``COL=VALUE`` keeps the cases
   having **at least one event** whose column ``COL`` holds ``VALUE`` (compared
-  as text); for a case attribute (the same on every event of a case, such as
+  as text, and also as a number in a numeric column, ``35`` matching ``35.0``,
+  and as true/false in a true/false column); for a case attribute (the same on every event of a case, such as
   ``case:channel``) that is the cases with that value. Conditions on
   different columns must all hold; several values of one column are
   alternatives (``org:group=A`` and ``org:group=B`` keep cases that reached
@@ -441,7 +442,7 @@ def filter_where(
     empty: list[str] = []
     for col, values in by_column.items():
         text = log[col].astype("string")
-        hit = text.isin(values).fillna(False).to_numpy(dtype=bool)
+        hit = _matches(log[col], text, values)
         cases = pd.Index(log[CASE].to_numpy()[hit]).unique()
         if not len(cases):
             seen = text.dropna().value_counts().index[:_SHOW].tolist()
@@ -452,6 +453,19 @@ def filter_where(
     out = log[log[CASE].isin(keep.index[keep.to_numpy()])]
     step = _step(_where_option(conditions), log, out, "; ".join(empty))
     return out, replace(step, where=tuple((c, v) for c, v in conditions))
+
+
+def _matches(column: pd.Series, text: pd.Series, values: list[str]) -> np.ndarray:
+    """Rows whose value is one of ``values``: as text, as a number, or as true/false."""
+    hit = text.isin(values).fillna(False).to_numpy(dtype=bool, copy=True)
+    if pd.api.types.is_bool_dtype(column):
+        flags = {v.strip().lower() in ("true", "1", "yes") for v in values
+                 if v.strip().lower() in ("true", "false", "1", "0", "yes", "no")}  # fmt: skip
+        hit |= column.isin(list(flags)).to_numpy(dtype=bool)
+    elif pd.api.types.is_numeric_dtype(column):
+        numbers = pd.to_numeric(pd.Series(values), errors="coerce").dropna()
+        hit |= column.isin(numbers.tolist()).to_numpy(dtype=bool)  # 35 matches 35.0
+    return hit
 
 
 def _where_option(conditions: Sequence[tuple[str, str]]) -> str:

@@ -251,3 +251,16 @@ def test_top_variants_are_pm4pys(receipt: pd.DataFrame, k: int) -> None:
     ours, step = filter_top_variants(receipt, k)
     assert "tied" not in step.detail  # no tie at these cuts, so the two rules agree
     assert set(ours[CASE]) == set(theirs[CASE]) and len(ours) == len(theirs)
+
+
+def test_where_numbers_and_flags(tiny: pd.DataFrame) -> None:
+    log = tiny.assign(amount=[35.0, 0.0, 35.5, 0.0, 0.0, 35.0, 12.0],
+                      **{"odsc:citizen_present": [True, False, False, False, False, False, True]})  # fmt: skip
+    kept, _ = filter_where(log, [("amount", "35")])
+    assert _cases(kept) == ["a", "c"]
+    kept, _ = filter_where(log, [("amount", "35.5")])
+    assert _cases(kept) == ["b"]
+    kept, _ = filter_where(log, [("odsc:citizen_present", "true")])
+    assert _cases(kept) == ["a", "d"]
+    kept, _ = filter_where(log, [("odsc:citizen_present", "False")])
+    assert _cases(kept) == ["a", "b", "c"]
