@@ -24,7 +24,8 @@ Unknown is not zero: a KPI the log does not record (visits without citizen
 presence, processing without start times, the citizen's cost without a journey,
 handoffs when no agency is named, the queue standard when no desk queue is
 measured) has ``None`` values and a ``reason``; so has an interval with fewer
-than two cases behind it.
+than two cases behind it. A side with fewer than 30 cases gets a note that its
+intervals are rough.
 
 Examples
 --------
@@ -80,6 +81,7 @@ KPIS: dict[str, tuple[str, str]] = {
     "citizen_cost_mean": ("Citizen cost per case", "money"),
 }
 
+_FEW = 30  # fewer cases than this on a side: its intervals are called rough
 _BATCH = 200  # resamples drawn at once: memory stays at _BATCH x cases floats
 
 
@@ -277,6 +279,13 @@ def before_after(
         rows.append(_compare(key, label, unit, sides, sla_minutes, seed, i, n_resamples, alpha))
     notes: list[str] = []
     notes += _censoring(sides)
+    small = [f"{len(k):,} cases {side}" for k, side in zip(sides, ("before", "after"), strict=True)
+             if len(k) < _FEW]  # fmt: skip
+    if small:
+        notes.append(
+            f"Only {' and '.join(small)} the date: bootstrap intervals from fewer than {_FEW} "
+            "cases are rough (they tend to be too narrow); read them as indications."
+        )
     return BeforeAfter(
         date=str(date),
         cases_before=len(sides[0]),
