@@ -76,6 +76,20 @@ def test_one_case_side_has_a_value_but_no_interval() -> None:
     assert r.before == 300 and r.before_ci is None and r.change_ci is None
     assert r.after_ci is not None
     assert r.reason == "fewer than two cases before: no interval"
+    assert ba.notes[-1] == (
+        "Only 1 cases before and 3 cases after the date: bootstrap intervals from fewer than "
+        "30 cases are rough (they tend to be too narrow); read them as indications."
+    )
+
+
+def test_recent_cases_cut_short_by_the_end_of_the_log_are_flagged() -> None:
+    # before: leads of 10 days (p90 10 days); after: the last case starts 1 hour before the
+    # log's last completion, i.e. within 10 days of the end: it may still have been open
+    log = _log([240] * 30, [1] * 40)
+    ba = before_after(log, "2024-02-01", n_resamples=200)
+    assert ba.notes[0].startswith("40 of the 40 cases after the date (100%) started less than")
+    long_ago = _log([1] * 30, [1] * 40)
+    assert not before_after(long_ago, "2024-02-01", n_resamples=200).notes
 
 
 def test_queue_standard_share_before_and_after() -> None:
