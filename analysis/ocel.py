@@ -60,7 +60,7 @@ import pandas as pd
 
 from analysis.schema import CASE, LogError
 
-__all__ = ["OCEL_SUFFIXES", "flatten_ocel", "is_ocel", "object_types"]
+__all__ = ["OCEL_SUFFIXES", "case_log_source", "flatten_ocel", "is_ocel", "object_types"]
 
 #: File name endings read as OCEL 2.0, and pm4py's reader for each.
 OCEL_SUFFIXES: dict[str, str] = {
@@ -209,3 +209,29 @@ def flatten_ocel(path: str | PathLike[str], object_type: str | None) -> pd.DataF
         f"{object_type} objects; {dropped:,} dropped: related to no {object_type})"
     )
     return flat
+
+
+def case_log_source(source: object, object_type: str | None) -> tuple[object, str | None]:
+    """What :func:`analysis.logs.read_log` should read, and the line saying what flattening did.
+
+    An OCEL 2.0 file becomes its log flattened on ``object_type``; any other
+    source is returned as it is, and naming an object type for it is refused.
+
+    Examples
+    --------
+    >>> case_log_source("log.csv", None)
+    ('log.csv', None)
+    >>> case_log_source("log.csv", "application")
+    Traceback (most recent call last):
+    ...
+    analysis.schema.LogError: log.csv: --object-type is for OCEL 2.0 files only (.jsonocel, .xmlocel, .sqlite)
+    """
+    if isinstance(source, (str, PathLike)) and is_ocel(source):
+        flat = flatten_ocel(source, object_type)
+        return flat, str(flat.attrs["odsc:ocel"])
+    if object_type is not None:
+        name = Path(source).name if isinstance(source, (str, PathLike)) else "DataFrame"
+        raise LogError(
+            f"{name}: --object-type is for OCEL 2.0 files only (.jsonocel, .xmlocel, .sqlite)"
+        )
+    return source, None

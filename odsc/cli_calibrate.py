@@ -29,16 +29,20 @@ def _read(path: Path, columns: dict[str, Any]) -> Any:
     """Read the log and apply the filter options (printing what each one kept)."""
     from analysis.filters import apply_filters
     from analysis.logs import read_log
+    from analysis.ocel import case_log_source
     from odsc.filter_options import filters_from_options
     from odsc.inputs import check_log_file
     from odsc.limits import check_log_size
 
     columns = dict(columns)
     filters = filters_from_options(columns, columns=columns)
+    source, flattened = case_log_source(path, columns.pop("object_type", None))
     given = {k: v for k, v in columns.items() if v}
     given["missing"] = columns.get("missing") or ("EMPTY",)
     check_log_file(path)
-    frame = read_log(path, **given)
+    if flattened:
+        click.echo(flattened, err=True)
+    frame = read_log(source, **given)
     check_log_size(frame, path.name, activity=given.get("activity"))
     frame, kept = apply_filters(frame, filters, tz=given.get("tz"), name=path.name)
     for step in kept:

@@ -54,12 +54,6 @@ _FORMATS = ("html", "md", "json")
 @click.option(
     "--seed", type=int, default=0, show_default=True, help="Seed of the --before-after bootstrap."
 )
-@click.option(
-    "--object-type",
-    metavar="TYPE",
-    help="OCEL 2.0 logs (.jsonocel, .xmlocel, .sqlite): the object type whose objects are the "
-    "cases.",
-)
 @click.option("--show-ids", is_flag=True, help="Show case ids and staff names as in the log.")
 @click.option(
     "--key",

@@ -1,7 +1,9 @@
 """The log filter options shared by the commands that read a log (``mine``, ``calibrate``).
 
 :func:`log_filter_options` adds ``--from``, ``--to``, ``--window``, ``--where``
-(repeatable), ``--variants top:N`` and ``--min-case-events``; the command passes
+(repeatable), ``--variants top:N``, ``--min-case-events`` and, for OCEL 2.0
+files, ``--object-type`` (keyword ``object_type``, not a filter: it says what
+a case is, :mod:`analysis.ocel`); the command passes
 the values to :func:`filters_from_options` and gets a
 :class:`analysis.filters.LogFilters` (rules in :mod:`analysis.filters`). A
 ``--where`` on a column the command renamed (``--agency department``) is read on
@@ -86,6 +88,12 @@ def log_filter_options() -> Callable[[F], F]:
             "--variants",
             metavar="top:N",
             help="Keep the cases of the N commonest variants (ties at the cut kept).",
+        ),
+        click.option(
+            "--object-type",
+            metavar="TYPE",
+            help="OCEL 2.0 logs (.jsonocel, .xmlocel, .sqlite): the object type whose objects "
+            "are the cases.",
         ),
         click.option(
             "--min-case-events",

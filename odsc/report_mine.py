@@ -528,18 +528,12 @@ def _silent(line: str) -> None:
 
 
 def _flattened(source: Any, object_type: str | None, echo: Callable[[str], None] | None) -> Any:
-    """An OCEL 2.0 file flattened on ``object_type``; any other source as it is."""
-    from analysis.ocel import flatten_ocel, is_ocel
+    """An OCEL 2.0 file flattened on ``object_type`` (:mod:`analysis.ocel`); else ``source``."""
+    from analysis.ocel import case_log_source
 
-    if isinstance(source, (str, Path)) and is_ocel(source):
-        flat = flatten_ocel(source, object_type)
-        (echo or _silent)(flat.attrs["odsc:ocel"])
-        return flat
-    if object_type is not None:
-        from analysis.schema import LogError
-
-        raise LogError(f"{_name(source)}: --object-type is for OCEL 2.0 files only "
-                       "(.jsonocel, .xmlocel, .sqlite)")  # fmt: skip
+    source, line = case_log_source(source, object_type)
+    if line:
+        (echo or _silent)(line)
     return source
 
 

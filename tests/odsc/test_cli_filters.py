@@ -166,7 +166,7 @@ def _event(eid: str, kind: str, time: str, desk: str, *objects: str) -> dict:
             "relationships": [{"objectId": o, "qualifier": ""} for o in objects]}  # fmt: skip
 
 
-def test_ocel_mine(tmp_path: Path) -> None:
+def _ocel_file(tmp_path: Path) -> Path:
     # an OCEL 2.0 JSON file written by hand: a joint submission of two applications,
     # a payment also about a document, and a document archived alone
     ocel = {
@@ -186,6 +186,11 @@ def test_ocel_mine(tmp_path: Path) -> None:
     }  # fmt: skip
     path = tmp_path / "centre.jsonocel"
     path.write_text(json.dumps(ocel))
+    return path
+
+
+def test_ocel_mine(tmp_path: Path) -> None:
+    path = _ocel_file(tmp_path)
     out = tmp_path / "r.json"
     r = run("mine", str(path), "--object-type", "application", "--agency", "desk", "-o", str(out))
     assert r.exit_code == 0, r.output
@@ -238,3 +243,16 @@ def test_where_on_staff_names_is_not_shown_in_a_pseudonymised_report(tmp_path: P
     assert "--where org:resource=(a name, not shown)" in page
     r = run(*args, "--show-ids", "-o", str(out))
     assert "--where org:resource=Vanh" in out.read_text()
+
+
+def test_ocel_calibrate(tmp_path: Path) -> None:
+    path = _ocel_file(tmp_path)
+    out = tmp_path / "j.yaml"
+    r = run("calibrate", str(path), "--object-type", "application", "--agency", "desk",
+            "-o", str(out))  # fmt: skip
+    assert r.exit_code == 0, r.output
+    assert r.stderr.startswith("centre.jsonocel: flattened on object type application: 2 cases")
+    assert "submit" in out.read_text()
+    r = run("calibrate", str(path), "-o", str(tmp_path / "k.yaml"))
+    assert r.exit_code == 2 and "needs --object-type" in r.stderr
+    assert not (tmp_path / "k.yaml").exists()
