@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from analysis.filters import (
     LogFilters,
@@ -264,3 +266,36 @@ def test_where_numbers_and_flags(tiny: pd.DataFrame) -> None:
     assert _cases(kept) == ["a", "d"]
     kept, _ = filter_where(log, [("odsc:citizen_present", "False")])
     assert _cases(kept) == ["a", "b", "c"]
+
+
+_DAYS = [f"2024-{m:02d}-{d:02d}" for m in (1, 2, 3) for d in (1, 15, 28)]
+
+
+@settings(max_examples=40, deadline=None)
+@given(lo=st.sampled_from(_DAYS), hi=st.sampled_from(_DAYS))
+def test_contained_is_started_and_ended(lo: str, hi: str) -> None:
+    log = pd.DataFrame(
+        {
+            CASE: ["a", "a", "b", "b", "c", "d", "d"],
+            "concept:name": ["x", "y", "x", "y", "x", "x", "y"],
+            "time:timestamp": _utc(
+                "2024-01-20 00:00",
+                "2024-02-10 00:00",
+                "2024-02-01 00:00",
+                "2024-02-02 00:00",
+                "2024-02-28 23:59",
+                "2024-01-01 00:00",
+                "2024-03-27 00:00",
+            ),  # fmt: skip
+        }
+    )
+    lo, hi = min(lo, hi), max(lo, hi)
+    kept = {w: set(filter_window(log, start=lo, end=hi, window=w)[0][CASE]) for w in
+            ("started", "ended", "contained")}  # fmt: skip
+    assert kept["contained"] == kept["started"] & kept["ended"]
+    # a case is in "started" exactly when its first event falls in [lo, hi + 1 day)
+    first = log.groupby(CASE)["time:timestamp"].min()
+    end = pd.Timestamp(hi, tz="UTC") + pd.Timedelta(days=1)
+    assert kept["started"] == set(
+        first.index[(first >= pd.Timestamp(lo, tz="UTC")) & (first < end)]
+    )
