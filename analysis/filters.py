@@ -66,15 +66,13 @@ Examples
 
 from __future__ import annotations
 
-import datetime as dt
-import re
-import zoneinfo
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
+from analysis.filter_values import parse_instant, parse_variants, parse_where
 from analysis.schema import ACTIVITY, ARRIVAL, CASE, START, TIMESTAMP, LogError
 from analysis.timezones import log_zone
 
@@ -96,7 +94,6 @@ __all__ = [
 #: Values of ``window``: which cases a time window keeps.
 WINDOWS: tuple[str, ...] = ("started", "ended", "contained")
 
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _SHOW = 8  # how many values a message lists
 
 
@@ -256,52 +253,6 @@ def _checked(step: FilterStep, name: str) -> FilterStep:
 # ----- time window -----------------------------------------------------------------------
 
 
-def parse_instant(
-    value: object, *, option: str, zone: str | None, upper: bool = False
-) -> pd.Timestamp:
-    """A window bound as a UTC instant; an upper date bound becomes the next midnight.
-
-    The returned upper bound is exclusive: the next day's midnight for a date,
-    the instant plus one nanosecond for a datetime (which is thus included).
-
-    Examples
-    --------
-    >>> parse_instant("2024-02-01", option="--from", zone="Asia/Vientiane")
-    Timestamp('2024-01-31 17:00:00+0000', tz='UTC')
-    >>> parse_instant("2024-02-29", option="--to", zone=None, upper=True)
-    Timestamp('2024-03-01 00:00:00+0000', tz='UTC')
-    >>> parse_instant("29/02/2024", option="--to", zone=None)
-    Traceback (most recent call last):
-    ...
-    analysis.schema.LogError: --to: not a date or datetime: '29/02/2024' (use YYYY-MM-DD or YYYY-MM-DD HH:MM)
-    """
-    is_date = isinstance(value, dt.date) and not isinstance(value, dt.datetime)
-    text = str(value).strip()
-    if isinstance(value, str):
-        is_date = bool(_DATE.match(text))
-        if not re.match(r"^\d{4}-\d{2}-\d{2}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?", text):
-            raise LogError(
-                f"{option}: not a date or datetime: {text!r} (use YYYY-MM-DD or YYYY-MM-DD HH:MM)"
-            )
-    try:
-        stamp = pd.Timestamp(value if not isinstance(value, str) else text)
-    except (ValueError, TypeError, OverflowError):
-        raise LogError(
-            f"{option}: not a date or datetime: {text!r} (use YYYY-MM-DD or YYYY-MM-DD HH:MM)"
-        ) from None
-    if stamp is pd.NaT:
-        raise LogError(f"{option}: not a date or datetime: {text!r}")
-    if is_date and upper:
-        stamp = stamp.normalize() + pd.Timedelta(days=1)  # the whole day is in the window
-    elif upper:
-        stamp = stamp + pd.Timedelta(1, "ns")  # a datetime bound is included
-    if stamp.tzinfo is None:
-        stamp = stamp.tz_localize(
-            zoneinfo.ZoneInfo(zone) if zone else "UTC", ambiguous=False, nonexistent="shift_forward"
-        )
-    return stamp.tz_convert("UTC")
-
-
 def case_bounds(
     log: pd.DataFrame,
     *,
@@ -395,24 +346,6 @@ def _day(t: pd.Timestamp, zone: str | None) -> str:
 
 
 # ----- attribute values ------------------------------------------------------------------
-
-
-def parse_where(text: str) -> tuple[str, str]:
-    """``COL=VALUE`` as a pair (the value may contain ``=``; the column may not).
-
-    Examples
-    --------
-    >>> parse_where("case:channel=Desk")
-    ('case:channel', 'Desk')
-    >>> parse_where("Desk")
-    Traceback (most recent call last):
-    ...
-    analysis.schema.LogError: --where: expected COL=VALUE, got 'Desk'
-    """
-    col, sep, value = str(text).partition("=")
-    if not sep or not col.strip():
-        raise LogError(f"--where: expected COL=VALUE, got {text!r}")
-    return col.strip(), value.strip()
 
 
 def filter_where(
@@ -526,20 +459,6 @@ def filter_top_variants(
     cases = per_case.index[per_case.isin(chosen.index).to_numpy()]
     out = log[log[CASE].isin(cases)]
     return out, _step(f"--variants top:{n}", log, out, detail)
-
-
-def parse_variants(text: str) -> int:
-    """``top:N`` as ``N``.
-
-    Examples
-    --------
-    >>> parse_variants("top:5")
-    5
-    """
-    m = re.fullmatch(r"\s*top:(\d+)\s*", str(text))
-    if not m or int(m.group(1)) < 1:
-        raise LogError(f"--variants: expected top:N with a whole number N >= 1, got {text!r}")
-    return int(m.group(1))
 
 
 def _step(option: str, before: pd.DataFrame, after: pd.DataFrame, detail: str) -> FilterStep:
