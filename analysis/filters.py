@@ -38,11 +38,17 @@ Rules decided here:
   by the other filters.
 
 The window rule ``contained`` is pm4py's ``filter_time_range(...,
-mode="traces_contained")`` and the attribute rule is pm4py's
-``filter_event_attribute_values(..., level="case")``; the tests check both
-against pm4py. The window is computed here rather than by pm4py because a
-case's start is its first *start* time when the log has one, while pm4py only
-reads completion times (and has no "started in" or "ended in" mode).
+mode="traces_contained")``, the attribute rule pm4py's
+``filter_event_attribute_values(..., level="case")``, the case size pm4py's
+``filter_case_size`` and the top variants (without a tie at the cut) pm4py's
+``filter_variants_top_k``; the tests check all four against pm4py on a real
+log. They are computed here rather than by calling pm4py because each differs
+where it matters to the user: a case's start is its first *start* time when
+the log has one, while pm4py reads completion times only and has no "started
+in" or "ended in" mode; ``--where`` combines conditions (and across columns, or
+within one) and matches numbers and true/false values; pm4py breaks a tie at
+the variants' cut by the activity names' order; and every filter must report
+what it kept in the same words. ``bench/bench_filters.py`` times both sides.
 
 Examples
 --------
