@@ -53,8 +53,10 @@ class Row:
     arriving: tuple[Crossing, ...]
 
 
-def split_rows(lay: Layout, per_row: int, names: dict[str, str] | None = None) -> list[Row]:
-    """Cut a layout into rows of at most ``per_row`` columns."""
+def split_rows(
+    lay: Layout, per_row: int, names: dict[str, str] | None = None, *, support: bool = True
+) -> list[Row]:
+    """Cut a layout into rows of at most ``per_row`` columns (``support``: keep its lane)."""
     names = names or {}
     ncols = max(lay.col) + 1
     nrows = max(1, -(-ncols // max(1, per_row)))
@@ -67,7 +69,8 @@ def split_rows(lay: Layout, per_row: int, names: dict[str, str] | None = None) -
             continue
         new = {k: i for i, k in enumerate(idx)}
         used = sorted({lay.lane[k] for k in idx})
-        keep = [0] + [x for x in used if x not in (0, len(lay.lanes) - 1)] + [len(lay.lanes) - 1]
+        keep = [0] + [x for x in used if x not in (0, len(lay.lanes) - 1)]
+        keep += [len(lay.lanes) - 1] if support else []
         lane_of = {x: i for i, x in enumerate(keep)}
         col = [lay.col[k] - r * width for k in idx]
         lane = [lane_of[lay.lane[k]] for k in idx]

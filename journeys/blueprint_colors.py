@@ -33,10 +33,10 @@ from journeys.model import Journey
 __all__ = ["PALETTE", "agency_colors"]
 
 #: Light fills that keep dark text readable: Paul Tol's "light" scheme, lightened,
-#: and four more of the same lightness.
+#: and four more of the same lightness (no grey: grey reads as "unknown").
 PALETTE: tuple[str, ...] = (
     "#BBD4EE", "#F6C3B2", "#F2EAC3", "#FFD4DD", "#CCEEFF", "#A1DDCC",
-    "#DDE699", "#D5D580", "#E0CFEA", "#F7D9A8", "#C9E3B8", "#DADADA",
+    "#DDE699", "#D5D580", "#E0CFEA", "#F7D9A8", "#C9E3B8", "#B8E0E0",
 )  # fmt: skip
 
 
