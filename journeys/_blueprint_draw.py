@@ -64,8 +64,9 @@ def minutes_text(m: float) -> str:
 
 
 def _days(m: float) -> str:
+    """'day 0', 'day 2.5', 'day 14': elapsed minutes in days, on the ruler."""
     d = m / 1440
-    return f"day {d:.0f}" if d >= 10 or d == 0 else f"day {d:.1f}"
+    return f"day {d:.0f}" if d >= 10 or d < 0.05 else f"day {d:.1f}"
 
 
 def pct(p: float) -> str:
@@ -238,7 +239,7 @@ class Drawing:
         for i, (x, m) in enumerate(ticks):
             self.ax.plot([x, x], [y - 0.05, y + 0.05], color="#666666", lw=1.0, zorder=1.6)
             label = _days(m)
-            if label in shown and i != len(ticks) - 1:
+            if label in shown:
                 continue  # the same day again: one label is enough
             shown.add(label)
             ha = "right" if i == len(ticks) - 1 else "left"
@@ -414,6 +415,7 @@ class Drawing:
         else:  # the next door in the same lane: above or below, with a leader line
             others = [x for x in (a + 1, a - 1, a + 2, a - 2) if 1 <= x < len(self.lay.lanes)]
             cands = [(gx, -x, "center") for x in others]
+            cands += [(gx + 0.09, ya + 0.25, "left"), (gx + 0.09, ya - 0.25, "left")]
         _, y, _ = cands[self.place(label, cands)]
         my = y if a != b else ya
         if a == b:

@@ -149,8 +149,7 @@ def blueprint(
     qs = _queues(journey, queues)
     if size == "slide":
         lay = layout(journey, path, one_front=True)
-        plan = _slide_plan(journey, lay)
-        return _slide(journey, lay, plan, colors, qs, title)[0]
+        return _fit_slide(journey, lay, colors, qs, title)[0][0]
     return _auto(journey, lay, ax, colors, qs, title)
 
 
@@ -200,12 +199,20 @@ def blueprint_pair(
     if size == "auto":
         axes = [_auto(j, lay, None, colors, q, None) for j, lay, q in zip((before, after), lays, qs)]
         return axes[0], axes[1]
-    plans = [_slide_plan(j, lay) for j, lay in zip((before, after), lays)]
+    import matplotlib.pyplot as plt
+
+    pair = list(zip((before, after), lays, qs))
+    keys = []
+    for j, lay, q in pair:  # each slide's key, measured on a trial slide
+        axes, key = _fit_slide(j, lay, colors, q, None)
+        plt.close(axes[0].figure)
+        keys.append(key)
+    plans = [_slide_plan(j, lay, key) for (j, lay, _), key in zip(pair, keys)]
     col_in = min(p[1] for p in plans)
     lane_in = min(p[2] for p in plans)
     out = [
-        _slide(j, lay, (p[0], col_in, lane_in), colors, q, None)[0]
-        for j, lay, p, q in zip((before, after), lays, plans, qs)
+        _slide(j, lay, (p[0], col_in, lane_in), colors, q, None)[0][0]
+        for (j, lay, q), p in zip(pair, plans)
     ]
     return out[0], out[1]
 
@@ -291,13 +298,30 @@ def _draw(d: _d.Drawing, row: Row | None = None, tags: dict | None = None) -> No
             d.crossing(c, tags.setdefault(key, string.ascii_uppercase[len(tags) % 26]))
 
 
-def _slide_plan(j: Journey, lay: Layout) -> tuple[list[Row], float, float]:
+def _fit_slide(j: Journey, lay: Layout, colors: dict, qs: dict, title: str | None
+               ) -> tuple[list[Any], float]:  # fmt: skip
+    """A slide whose rows leave room for its key: drawn with an estimate of the key's
+    height, and again with the key's measured height when the estimate was short."""
+    import matplotlib.pyplot as plt
+
+    key = _slide_legend_in(j)
+    for _ in range(3):
+        axes, drawn = _slide(j, lay, _slide_plan(j, lay, key), colors, qs, title)
+        if drawn <= key + 0.01:
+            return axes, drawn
+        plt.close(axes[0].figure)
+        key = drawn
+    return axes, drawn
+
+
+def _slide_plan(j: Journey, lay: Layout, legend: float | None = None
+                ) -> tuple[list[Row], float, float]:  # fmt: skip
     """Rows, inches per column and per lane of the slide that fits the journey best."""
     w, h = SLIDE_IN
     side = _MARGINS[1]
     ncols = max(lay.col) + 1
     names = {s.id: s.label for s in j.steps}
-    legend = _slide_legend_in(j)
+    legend = _slide_legend_in(j) if legend is None else legend
     best: tuple[float, list[Row], float, float] | None = None
     for nrows in range(1, min(ncols, 6) + 1):
         rows = split_rows(lay, math.ceil(ncols / nrows), names, support=False)
@@ -321,7 +345,8 @@ def _slide_legend_in(j: Journey) -> float:
 
 
 def _slide(j: Journey, lay: Layout, plan: tuple, colors: dict, qs: dict,
-           title: str | None) -> list[Any]:  # fmt: skip
+           title: str | None) -> tuple[list[Any], float]:  # fmt: skip
+    """The slide's figure: its row Axes, and the height its key took (inches)."""
     import matplotlib
     import matplotlib.pyplot as plt
 
@@ -364,16 +389,17 @@ def _slide(j: Journey, lay: Layout, plan: tuple, colors: dict, qs: dict,
 
             for n, what, color in notes:
                 handles.append((Patch(fc=color, ec="none"), _d.wrap(f"{n}: {what}", 42)))
-        fig.legend(*zip(*handles), loc="upper left", bbox_to_anchor=(side / w, y / h), ncol=ncol,
-                   frameon=False, fontsize=SLIDE_MIN_PT, handlelength=2.6, columnspacing=1.2,
-                   borderaxespad=0.0)  # fmt: skip
+        key = fig.legend(*zip(*handles), loc="upper left", bbox_to_anchor=(side / w, y / h),
+                         ncol=ncol, frameon=False, fontsize=SLIDE_MIN_PT, handlelength=2.6,
+                         columnspacing=1.2, borderaxespad=0.0)  # fmt: skip
+        key_in = key.get_window_extent(fig.canvas.get_renderer()).height / fig.dpi + 0.1
         if title != "":
             fig.text(side / w, 1 - 0.12 / h, title or j.name, ha="left", va="top",
                      fontsize=16, weight="bold", parse_math=False)  # fmt: skip
             lines = textwrap.wrap(_summary(j, lay), int((w - 2 * side) * 72 / (10 * 0.55)))[:2]
             fig.text(side / w, 1 - 0.45 / h, "\n".join(lines), ha="left", va="top",
                      fontsize=SLIDE_MIN_PT, color="#444444", parse_math=False)  # fmt: skip
-    return axes
+    return axes, key_in
 
 
 def _title(ax: Any, fs: Any, title: str, summary: str, width_in: float) -> None:
