@@ -17,7 +17,15 @@ from journeys.blueprint_colors import PALETTE, agency_colors  # noqa: E402
 from journeys.catalog import catalog_names, load_catalog  # noqa: E402
 from journeys.errors import InputError  # noqa: E402
 from journeys.model import (  # noqa: E402
-    Agency, Arrivals, Calendar, Distribution, Door, Journey, Pool, Step, Transition,
+    Agency,
+    Arrivals,
+    Calendar,
+    Distribution,
+    Door,
+    Journey,
+    Pool,
+    Step,
+    Transition,
 )  # fmt: skip
 
 MIN = Distribution.fixed
