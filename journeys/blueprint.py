@@ -135,7 +135,7 @@ def blueprint(
     >>> [t.get_text() for t in ax.texts if (t.get_gid() or "").startswith("visit-badge")]
     ['1', '2', '3', '4', '5']
     >>> slide = blueprint(load_catalog("land-title"), size="slide")
-    >>> len(slide.figure.axes), [round(v, 3) for v in slide.figure.get_size_inches()]
+    >>> len(slide.figure.axes), [round(float(v), 3) for v in slide.figure.get_size_inches()]
     (2, [13.333, 7.5])
     >>> import matplotlib.pyplot as plt
     >>> plt.close("all")
