@@ -60,7 +60,7 @@ __all__ = ["COL_IN", "LANE_IN", "SLIDE_IN", "SLIDE_MIN_PT", "blueprint", "bluepr
 #: Inches per column and per lane of a figure made by :func:`blueprint`.
 COL_IN, LANE_IN = _d.COL_IN, _d.LANE_IN
 #: The size of a ``size="slide"`` figure, inches (16:9), and its smallest text, points.
-SLIDE_IN, SLIDE_MIN_PT = (13.333, 7.5), 10.0
+SLIDE_IN, SLIDE_MIN_PT = (40 / 3, 7.5), 10.0
 _MARGINS = (0.95, 0.2)  # inches above (title) and on each side
 _SLIDE_TOP, _SLIDE_GAP = 0.78, 0.12  # inches: title band, gap between rows
 # what a slide's lane and column need to hold 10-pt text (a name on two lines, minutes)
