@@ -33,6 +33,7 @@ __all__ = ["COL_IN", "LANE_IN", "RULER_H", "STAGE_H", "Drawing", "minutes_text"]
 COL_IN, LANE_IN = 2.2, 1.1
 HEADER = 0.8  # width of the lane-title column, in columns
 SLIDE_HEADER = 1.1  # on a slide, where lane titles are 10 pt
+SLIDE_RIGHT = 0.14  # a slide's margin right of the last column, for row connectors
 BOX_W, BOX_H = 0.76, 0.76  # step boxes, in columns and lanes
 STAGE_H = 0.3  # the band of stage names above the lanes, in lanes
 RULER_H = 0.3  # the elapsed-time ruler under the stage names, in lanes
@@ -54,7 +55,9 @@ def wrap(text: str, width: int) -> str:
 
 
 def minutes_text(m: float) -> str:
-    """A delay in words: '~45 min', '~3 h', '~2 days'."""
+    """A delay in words: '~45 min', '~3 h', '~2 days', '<1 min'."""
+    if m < 0.5:
+        return "<1 min"
     if m < 90:
         return f"~{m:.0f} min"
     if m < 1440:
@@ -98,12 +101,13 @@ class Drawing:
         n = max(lay.col) + 1
         self.top = 0.5 + self.ruler_h + (self.stage_h if stages else 0.0)
         rows = len(lay.lanes) + self.top - 0.5
-        self.x0, self.right = -0.5 - self.header, n - 0.5
+        # a slide keeps a margin on the right for the connectors to the next row
+        self.x0, self.right = -0.5 - self.header, n - 0.5 + (SLIDE_RIGHT if slide else 0.0)
         ax.set_xlim(self.x0, self.right)
         ax.set_ylim(-len(lay.lanes) + 0.5, self.top)
         ax.set_axis_off()
         fig, pos = ax.figure, ax.get_position()
-        self.col_in = pos.width * fig.get_figwidth() / (n + self.header)
+        self.col_in = pos.width * fig.get_figwidth() / (self.right - self.x0)
         self.lane_in = pos.height * fig.get_figheight() / rows
         auto = max(0.2, min(1.5, self.col_in / COL_IN, self.lane_in / LANE_IN))
         self.scale = auto if scale is None else scale
@@ -306,7 +310,7 @@ class Drawing:
         self.used.add("wait")
         badge, style = "W", "circle,pad=0.25"
         if self.slide:  # the wait point carries its minutes
-            badge += f" {minutes_text(q.minutes)[1:]}" if q.minutes is not None else " grows"
+            badge += f" {minutes_text(q.minutes).lstrip('~')}" if q.minutes is not None else " grows"
             style = "round,pad=0.2"
         up = 0.04 if self.slide else -0.02  # a slide's box is full: the badge sits on its edge
         self.text(x + self.bw / 2 - 0.02, -lane + box_h / 2 + up, badge, size=8, weight="bold",
@@ -384,7 +388,7 @@ class Drawing:
         lane, col = self.lay.lane[k], self.lay.col[k]
         y = -lane - 0.2 if c.loop else -lane
         if c.source is not None:  # leaving this row
-            xa, xb, tx = col + self.bw / 2, self.right - 0.07, self.right - 0.05
+            xa, xb, tx = col + self.bw / 2, self.right - 0.1, self.right - 0.07
         else:
             xa, xb, tx = -0.5 - 0.02, col - self.bw / 2, -0.5 - 0.03
         self.ax.add_patch(FancyArrowPatch(

@@ -327,7 +327,7 @@ def _slide_plan(j: Journey, lay: Layout, legend: float | None = None
         rows = split_rows(lay, math.ceil(ncols / nrows), names, support=False)
         widest = max(max(r.layout.col) + 1 for r in rows)
         units = sum(len(r.layout.lanes) + _bands(j, r.layout, True) for r in rows)
-        col_in = min((w - 2 * side) / (widest + _d.SLIDE_HEADER), COL_IN * 1.2)
+        col_in = min((w - 2 * side) / (widest + _d.SLIDE_HEADER + _d.SLIDE_RIGHT), COL_IN * 1.2)
         lane_in = min((h - _SLIDE_TOP - legend - _SLIDE_GAP * (len(rows) - 1)) / units, LANE_IN)
         fit = min(col_in / _SLIDE_COL, lane_in / _SLIDE_LANE)
         if best is None or fit > best[0] + 1e-9:
@@ -366,7 +366,7 @@ def _slide(j: Journey, lay: Layout, plan: tuple, colors: dict, qs: dict,
             cols = max(sub.col) + 1
             stages = any(j.step(s).stage for s in sub.order)
             height = (len(sub.lanes) + _bands(j, sub, True)) * lane_in
-            width = (cols + _d.SLIDE_HEADER) * col_in
+            width = (cols + _d.SLIDE_HEADER + _d.SLIDE_RIGHT) * col_in
             y -= height
             ax = fig.add_axes((side / w, y / h, width / w, height / h))
             y -= _SLIDE_GAP
