@@ -9,6 +9,8 @@ run in the page:
 * no text is rendered under 9 px: the computed font size of every element with
   text of its own, and for SVG text that size times the scale of its
   transformation to the screen (a wide plot shrunk to the page shrinks its text);
+  matplotlib's text drawn as glyph paths counts too (its glyphs are drawn at 1/100
+  of the font size, so the size on screen is 100 times the glyphs' scale);
 * no ``<script>`` element, no inline ``on*`` handler, no ``javascript:`` link;
 * every ``<img>`` has loaded (``complete`` and ``naturalWidth > 0``).
 
@@ -106,6 +108,15 @@ for (const el of document.body.querySelectorAll('*')) {
     if (m) px = px * Math.sqrt(Math.abs(m.a * m.d - m.b * m.c));
   }
   if (px < 9) out.small.push(name(el) + ' ' + px.toFixed(1) + 'px');
+}
+// matplotlib's SVG with text drawn as glyph paths: a group text_N of <use> glyphs drawn
+// at 1/100 of the font size (matplotlib's text-to-path scale), times the scale to the screen
+for (const g of document.querySelectorAll('svg g[id^="text_"]')) {
+  const u = g.querySelector('use');
+  const m = u && u.getScreenCTM();
+  if (!m || getComputedStyle(g).display === 'none') continue;
+  const px = 100 * Math.sqrt(Math.abs(m.a * m.d - m.b * m.c));
+  if (px < 9) out.small.push('svg glyphs ' + g.id + ' ' + px.toFixed(1) + 'px');
 }
 for (const img of document.images)
   if (!(img.complete && img.naturalWidth > 0)) out.images.push(img.getAttribute('src').slice(0, 60));
