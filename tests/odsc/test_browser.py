@@ -17,8 +17,10 @@ run in the page:
 The reports: ``odsc mine`` on the example log and on the real permit log
 ``receipt.csv`` (beside the project, as the real-log tests read it), ``odsc
 compare``, ``odsc demo``, and the journey outputs (the Journey card, the walk,
-a blueprint's SVG and a slide's PNG), the card also inside JupyterLab's rendered-
-output rules, whose table alignment it must keep.
+a slide blueprint's SVG and PNG), the card also inside JupyterLab's rendered-output
+rules, whose table alignment it must keep. (A blueprint of ``size="auto"`` is as
+wide as its journey, 24 inches for the land title: shrunk to a page its text falls
+under 9 px, which is why pages embed slides.)
 
 Chromium and chromedriver come from Debian (``chromium``, ``chromium-driver``;
 ``make system-deps`` and ``.ci/run`` install them). Without them the test is
@@ -182,7 +184,7 @@ def _journey_pages(folder: Path) -> dict[str, Path]:
     from journeys.catalog import load_catalog
 
     j = load_catalog("land-title")
-    ax = blueprint(j)
+    ax = blueprint(j, size="slide")  # what an HTML page embeds: readable at its width
     svg = io.StringIO()
     ax.figure.savefig(svg, format="svg", bbox_inches="tight")
     plt.close(ax.figure)
