@@ -312,8 +312,10 @@ class Drawing:
         if self.slide:  # the wait point carries its minutes
             badge += f" {minutes_text(q.minutes).lstrip('~')}" if q.minutes is not None else " grows"
             style = "round,pad=0.2"
-        up = 0.04 if self.slide else -0.02  # a slide's box is full: the badge sits on its edge
-        self.text(x + self.bw / 2 - 0.02, -lane + box_h / 2 + up, badge, size=8, weight="bold",
+        # a slide's box is full, and the visit's note stands on it: the badge sits on the
+        # box's lower edge, at its right end, under the (centred, short) minutes line
+        y = -lane - box_h / 2 + 0.02 if self.slide else -lane + box_h / 2 - 0.02
+        self.text(x + self.bw / 2 - 0.02, y, badge, size=8, weight="bold",
                   color="white", zorder=7, gid=f"wait-point-{s.id}",
                   ha="right" if self.slide else "center",
                   bbox={"boxstyle": style, "fc": _WAIT, "ec": "white", "lw": 1})  # fmt: skip
