@@ -199,10 +199,8 @@ class Drawing:
         ax, x0, lanes = self.ax, self.x0, self.lay.lanes
         width = self.right - x0
         for i, (kind, name, sub) in enumerate(lanes):
-            if self.slide:  # 10-pt titles: the kind once, on its first lane; the name
-                first = all(lanes[x][0] != kind for x in range(i))
-                name, sub = ((name, sub) if kind == "back" and first
-                             else (sub, "") if kind == "back" else (name, ""))  # fmt: skip
+            if self.slide:  # 10-pt titles: a back lane is its agency (the key names the lines)
+                name, sub = (sub, "") if kind == "back" else (name, "")
             ax.axhspan(-i - 0.5, -i + 0.5, fc=_LANE_FILL[kind], lw=0, zorder=0)
             ax.fill_between([x0, x0 + self.header - 0.04], -i - 0.5, -i + 0.5, fc=_HEAD_FILL[kind],
                             lw=0, zorder=0.5)  # fmt: skip
@@ -520,8 +518,9 @@ class Drawing:
 
 
 def legend_items(drawings: Sequence[Drawing], scale: float, colors: dict[str, str],
-                 names: dict[str, str]) -> list[tuple[Any, str]]:  # fmt: skip
-    """Legend handles for what the drawings used, then the agencies' colours."""
+                 names: dict[str, str], lines: bool = False) -> list[tuple[Any, str]]:  # fmt: skip
+    """Legend handles for what the drawings used, then the agencies' colours; ``lines``:
+    the blueprint's three lines too (a slide does not label them where they are drawn)."""
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
@@ -543,6 +542,12 @@ def legend_items(drawings: Sequence[Drawing], scale: float, colors: dict[str, st
          "W: counter queue, expected wait (M/M/c)"),
     ]
     handles = [(h, label) for key, h, label in items if key in used]
+    if lines:
+        handles += [
+            (line(_CARRIER["same"], ls="-"), "line of interaction: citizen above"),
+            (line("#222222", ls=(0, (5, 3))), "line of visibility: back stage below"),
+            (line("#555555", ls=":"), "line of internal interaction"),
+        ]
     badge = line(_BADGE, marker="o", ms=12 * scale, mfc=_BADGE, mec="white", ls="")
     handles.append((badge, "first step of a visit to an office"))
     agencies = sorted(set().union(*(d.agencies for d in drawings)), key=lambda a: names.get(a, a))

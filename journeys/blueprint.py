@@ -339,8 +339,9 @@ def _slide_plan(j: Journey, lay: Layout, legend: float | None = None
 def _slide_legend_in(j: Journey) -> float:
     # the key: what is drawn (up to 9 kinds), the agencies, the support notes (one per
     # courier or data-exchange handoff)
-    support = sum(t.carrier in ("courier", "digital") for t in j.transitions)
-    items = 9 + len({s.agency for s in j.steps}) + support
+    support = len({(t.carrier, t.batch_times, t.delay and t.delay.mean) for t in j.transitions
+                   if t.carrier in ("courier", "digital")})  # fmt: skip
+    items = 12 + len({s.agency for s in j.steps}) + support
     return 0.15 + 0.2 * _legend_rows(items, SLIDE_IN[0] - 2 * _MARGINS[1], _SLIDE_KEY_IN)
 
 
@@ -381,14 +382,19 @@ def _slide(j: Journey, lay: Layout, plan: tuple, colors: dict, qs: dict,
             _draw(d, row, tags)
             axes.append(ax)
             drawings.append(d)
-        handles = _d.legend_items(drawings, 1.0, colors, _names(j))
+        handles = _d.legend_items(drawings, 1.0, colors, _names(j), lines=True)
         ncol = max(1, int((w - 2 * side) / _SLIDE_KEY_IN))
-        notes = [n for d in drawings for n in d.notes]
+        # the numbered notes, one entry per distinct note ("1, 2, 2.2: courier 15:00 ...")
+        notes: dict[tuple[str, str], list[str]] = {}
+        for d in drawings:
+            for n, what, color in d.notes:
+                notes.setdefault((what, color), []).append(n)
         if notes:
             from matplotlib.patches import Patch
 
-            for n, what, color in notes:
-                handles.append((Patch(fc=color, ec="none"), _d.wrap(f"{n}: {what}", 42)))
+            for (what, color), ns in notes.items():
+                label = _d.wrap(f"{', '.join(ns)}: {what}", 42)
+                handles.append((Patch(fc=color, ec="none"), label))
         key = fig.legend(*zip(*handles), loc="upper left", bbox_to_anchor=(side / w, y / h),
                          ncol=ncol, frameon=False, fontsize=SLIDE_MIN_PT, handlelength=2.6,
                          columnspacing=1.2, borderaxespad=0.0)  # fmt: skip
