@@ -27,7 +27,7 @@ from journeys.model import Journey, Transition
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
 
-__all__ = ["COL_IN", "LANE_IN", "RULER_H", "STAGE_H", "Drawing", "minutes_text"]
+__all__ = ["COL_IN", "LANE_IN", "RULER_H", "STAGE_H", "Drawing", "minutes_text", "wrap"]
 
 #: Inches per column and per lane of a figure at scale 1.
 COL_IN, LANE_IN = 2.2, 1.1
@@ -515,46 +515,6 @@ class Drawing:
             pa, pb, connectionstyle=f"arc3,rad={rad}", arrowstyle=_HEAD, zorder=2.5,
             mutation_scale=self.fs(14), color=color, lw=1.5 * self.scale, ls="-" if back else ":",
             patchA=None if s == d else self.boxes[s], patchB=None if s == d else self.boxes[d]))  # fmt: skip
-
-
-def legend_items(drawings: Sequence[Drawing], scale: float, colors: dict[str, str],
-                 names: dict[str, str], lines: bool = False) -> list[tuple[Any, str]]:  # fmt: skip
-    """Legend handles for what the drawings used, then the agencies' colours; ``lines``:
-    the blueprint's three lines too (a slide does not label them where they are drawn)."""
-    from matplotlib.lines import Line2D
-    from matplotlib.patches import Patch
-
-    used = set().union(*(d.used for d in drawings))
-
-    def line(color: str, **kw: Any) -> Line2D:
-        return Line2D([], [], color=color, lw=1.5 * scale, **kw)
-
-    pain = (line(_CARRIER["citizen"], ls=_DASHED),
-            line(_CARRIER["citizen"], marker="^", ms=11 * scale, ls=""))  # fmt: skip
-    items = [
-        ("same", line(_CARRIER["same"]), "next desk, same office"),
-        ("citizen", pain, "citizen carries the papers (pain point)"),
-        ("courier", line(_CARRIER["courier"], ls=_DASHDOT), "courier inside government"),
-        ("digital", line(_CARRIER["digital"]), "data exchange"),
-        ("loop", line(_LOOP), "rework loop (share of cases)"),
-        ("skip", line(_SKIP, ls=":"), "skip ahead (share of cases)"),
-        ("wait", line(_WAIT, marker="o", ms=11 * scale, mfc=_WAIT, mec="white", ls=""),
-         "W: counter queue, expected wait (M/M/c)"),
-    ]
-    handles = [(h, label) for key, h, label in items if key in used]
-    if lines:
-        handles += [
-            (line(_CARRIER["same"], ls="-"), "line of interaction: citizen above"),
-            (line("#222222", ls=(0, (5, 3))), "line of visibility: back stage below"),
-            (line("#555555", ls=":"), "line of internal interaction"),
-        ]
-    badge = line(_BADGE, marker="o", ms=12 * scale, mfc=_BADGE, mec="white", ls="")
-    handles.append((badge, "first step of a visit to an office"))
-    agencies = sorted(set().union(*(d.agencies for d in drawings)), key=lambda a: names.get(a, a))
-    for a in agencies:
-        handles.append((Patch(fc=colors.get(a, "#DADADA"), ec="#4D4D4D", lw=0.8),
-                        wrap(names.get(a, a), 42)))  # fmt: skip
-    return handles
 
 
 def _inside(bbox: Any, pts: Any) -> Any:

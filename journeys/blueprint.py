@@ -45,6 +45,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 from journeys import _blueprint_draw as _d
+from journeys._blueprint_key import legend_items
 from journeys._blueprint_layout import Layout, layout
 from journeys._blueprint_rows import Row, split_rows
 from journeys._blueprint_time import Queue, counter_queues, elapsed
@@ -266,7 +267,7 @@ def _auto(j: Journey, lay: Layout, ax: Any, colors: dict, qs: dict, title: str |
         d = _d.Drawing(ax, j, lay, stages, colors=colors, queues=qs, start=elapsed(j, lay, qs))
         _draw(d)
         width_in = ax.get_position().width * ax.figure.get_figwidth()
-        handles = _d.legend_items([d], d.scale, colors, _names(j))
+        handles = legend_items([d], d.scale, colors, _names(j))
         ncol = max(1, min(len(handles), int(width_in / (3.3 * d.scale))))
         key = ax.legend(*zip(*handles), loc="upper left", bbox_to_anchor=(0.0, 0.0), ncol=ncol,
                         frameon=False, fontsize=d.fs(9), handlelength=3.2, columnspacing=2.0,
@@ -382,7 +383,7 @@ def _slide(j: Journey, lay: Layout, plan: tuple, colors: dict, qs: dict,
             _draw(d, row, tags)
             axes.append(ax)
             drawings.append(d)
-        handles = _d.legend_items(drawings, 1.0, colors, _names(j), lines=True)
+        handles = legend_items(drawings, 1.0, colors, _names(j), lines=True)
         ncol = max(1, int((w - 2 * side) / _SLIDE_KEY_IN))
         # the numbered notes, one entry per distinct note ("1, 2, 2.2: courier 15:00 ...")
         notes: dict[tuple[str, str], list[str]] = {}
