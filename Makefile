@@ -25,12 +25,15 @@ $(PROSIMOS_VENV)/.installed:
 
 prosimos: $(PROSIMOS_VENV)/.installed
 
-# Graphviz draws the process maps of the mining report, and a font with Lao glyphs
+# Graphviz draws the process maps of the mining report; Chromium and its driver open every
+# report in a real browser in the tests (tests/odsc/test_browser.py); a font with Lao glyphs
 # other than DejaVu Sans (Debian's fonts-lao: Phetsarath OT) lets browsers and
 # Graphviz draw Lao names;
 # install what is missing when we are allowed to (root or passwordless sudo).
 SYSTEM_PACKAGES = $(if $(shell command -v dot),,graphviz) \
-  $(if $(shell fc-list :lang=lo family 2>/dev/null | grep -iv dejavu),,fonts-lao)
+  $(if $(shell fc-list :lang=lo family 2>/dev/null | grep -iv dejavu),,fonts-lao) \
+  $(if $(shell command -v chromium),,chromium) \
+  $(if $(shell command -v chromedriver),,chromium-driver)
 
 system-deps:
 	@missing="$(strip $(SYSTEM_PACKAGES))"; [ -z "$$missing" ] || { \

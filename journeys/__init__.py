@@ -1,6 +1,7 @@
 """Service journeys: the model of a government service as a citizen lives it."""
 
-from journeys.blueprint import blueprint
+from journeys.blueprint import blueprint, blueprint_pair
+from journeys.blueprint_colors import agency_colors
 from journeys.bpmn_export import to_bpmn
 from journeys.bpmn_import import from_bpmn
 from journeys.catalog import catalog_names, load_catalog, resolve
@@ -49,7 +50,9 @@ __all__ = [
     "StaticMetrics",
     "Step",
     "Transition",
+    "agency_colors",
     "blueprint",
+    "blueprint_pair",
     "catalog_names",
     "dumps",
     "format_walk",

@@ -58,14 +58,18 @@ class Layout:
     likely: bool
 
 
-def layout(journey: Journey, path: Sequence[str] | None = None) -> Layout:
+def layout(
+    journey: Journey, path: Sequence[str] | None = None, *, one_front: bool = False
+) -> Layout:
     """Decide the columns, lanes and visits of a journey's blueprint.
 
-    See :func:`journeys.blueprint.blueprint` for the rules.
+    See :func:`journeys.blueprint.blueprint` for the rules. ``one_front`` puts
+    every front-stage step in one lane (a slide: the office is named in the
+    visit's note) instead of one lane per door.
     """
     order, edges = _likely_path(journey) if path is None else _given_path(journey, path)
     edges = sorted(edges, key=lambda e: (e[1], e[0]))
-    lanes, lane = _lanes(journey, order)
+    lanes, lane = _lanes(journey, order, one_front)
     col = _columns(journey, order, edges, lane)
     visit, new = _visits(journey, order, edges)
     return Layout(
@@ -152,7 +156,9 @@ def _extra(j: Journey, order: list[str], edges: list[Edge]) -> list[Edge]:
     ]
 
 
-def _lanes(j: Journey, order: list[str]) -> tuple[list[tuple[str, str, str]], list[int]]:
+def _lanes(
+    j: Journey, order: list[str], one_front: bool = False
+) -> tuple[list[tuple[str, str, str]], list[int]]:
     """Lanes as (kind, title, name), and the lane of each drawn step.
 
     One front-stage lane per door the citizen is served at, one back-stage lane
@@ -162,8 +168,10 @@ def _lanes(j: Journey, order: list[str]) -> tuple[list[tuple[str, str, str]], li
     keys = []
     for sid in order:
         s = j.step(sid)
-        keys.append(("front", s.door or s.agency) if s.citizen_present else ("back", s.agency))
+        front = ("front", "") if one_front else ("front", s.door or s.agency)
+        keys.append(front if s.citizen_present else ("back", s.agency))
     used = [k for kind in ("front", "back") for k in dict.fromkeys(keys) if k[0] == kind]
+    names[""] = "at the office of each visit"
     lanes = [("citizen", "Citizen actions", "what the citizen brings and pays")]
     for kind, key in used:
         lanes.append(

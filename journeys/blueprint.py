@@ -2,55 +2,72 @@
 
 Rows, top to bottom, follow the service-blueprint convention:
 
+* **Stage** names (when the steps have them) and the **elapsed-time ruler**:
+  the median days elapsed at the start of each column, and at the end (work,
+  counter queues and handoffs along the path; closed hours are not added, so
+  it is a lower bound on calendar days; see :mod:`journeys._blueprint_time`);
 * **Citizen actions**: what the citizen brings and pays at each visit; the first
   step of every visit to an office carries a numbered badge;
 * **Front stage**: one lane per door (office) where the citizen is served, below
-  the line of interaction;
+  the line of interaction; a counter step served by a desk pool is a *wait
+  point* (a ``W`` badge) with its expected queue in minutes (M/M/c from the
+  model's arrivals and desks, or the minutes given in ``queues``);
 * the dashed **line of visibility**;
 * **Back stage**: one lane per agency, for work done without the citizen;
-* **Support**: couriers and data exchange between agencies.
+* **Support**: couriers and data exchange between agencies, each chip numbered
+  like the handoff line it describes.
 
 Time runs left to right: the steps of the citizen's most likely path (or of a
 given path) in order, the branches of a parallel split side by side. Handoffs
 the citizen carries are red dashed arrows with a warning marker (pain points);
 courier and digital handoffs drop into the support lane; rework loops are
-curved arrows labelled with their probability.
+curved arrows labelled with their probability. Every agency has one fill
+colour on every map of a service (:mod:`journeys.blueprint_colors`), and the
+key at the bottom names them. Names are wrapped, never cut.
+
+``size="slide"`` draws a 16:9 slide (13.33 x 7.5 in, PowerPoint's widescreen)
+with every text at 10 pt or more: a journey too wide for one row is split
+over rows, and a handoff to the next row ends in a lettered connector that
+starts the next row. :func:`blueprint_pair` draws a before and an after map at
+the same scale with the same colours.
 
 Artists carry ``gid`` values (``step-<index>-<id>``, ``visit-badge-<n>``,
-``pain-point-<n>``) so that they can be found in the Axes and in an SVG file.
+``pain-point-<row>-<n>``, ``wait-point-<step>``, ``support-tag-<n>``,
+``row-tag-<letter>``) so that they can be found in the Axes and in an SVG file.
 """
 
 from __future__ import annotations
 
+import math
+import string
 import textwrap
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal
 
+from journeys import _blueprint_draw as _d
+from journeys._blueprint_key import legend_items
 from journeys._blueprint_layout import Layout, layout
-from journeys.model import Journey, Transition
+from journeys._blueprint_rows import Row, split_rows
+from journeys._blueprint_time import Queue, counter_queues, elapsed
+from journeys.blueprint_colors import agency_colors
+from journeys.errors import InputError
+from journeys.model import Journey
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
 
-__all__ = ["COL_IN", "LANE_IN", "blueprint"]
+__all__ = ["COL_IN", "LANE_IN", "SLIDE_IN", "SLIDE_MIN_PT", "blueprint", "blueprint_pair"]
 
 #: Inches per column and per lane of a figure made by :func:`blueprint`.
-COL_IN, LANE_IN = 2.2, 1.1
-_HEADER = 0.8  # width of the lane-title column, in columns
-_BOX_W, _BOX_H = 0.76, 0.76  # step boxes, in columns and lanes
-_STAGE_H = 0.3  # the band of stage names above the lanes, in lanes
-_MARGINS = (0.95, 0.75, 0.2)  # inches above (title), below (legend) and on each side
-
-# Colour-blind-safe colours: Okabe-Ito for the carriers, Paul Tol's "light" scheme
-# (lightened) for the agencies' boxes.
-_CARRIER = {"same": "#222222", "citizen": "#D55E00", "courier": "#737373", "digital": "#0072B2"}
-_LOOP, _SKIP, _BADGE, _INK, _GREY = "#AA3377", "#777777", "#332288", "#1A1A1A", "#333333"
-_AGENCY_FILLS = "#BBD4EE #F6C3B2 #F2EAC3 #FFD4DD #CCEEFF #A1DDCC #DDE699 #D5D580".split()
-_LANE_FILL = {"citizen": "#FBF3E8", "front": "#FFFFFF", "back": "#F2F2F2", "support": "#EAF0F6"}
-_HEAD_FILL = {"citizen": "#F3E3CE", "front": "#ECECEC", "back": "#E0E0E0", "support": "#D9E4EF"}
-_DASHED, _DASHDOT = (0, (4, 2.5)), (0, (7, 2, 1.5, 2))
-_STYLE = {"same": "-", "citizen": _DASHED, "courier": _DASHDOT, "digital": "-"}
-_HEAD = "-|>,head_length=0.5,head_width=0.3"
+COL_IN, LANE_IN = _d.COL_IN, _d.LANE_IN
+#: The size of a ``size="slide"`` figure, inches (16:9), and its smallest text, points.
+SLIDE_IN, SLIDE_MIN_PT = (40 / 3, 7.5), 10.0
+_MARGINS = (0.95, 0.2)  # inches above (title) and on each side
+_SLIDE_TOP, _SLIDE_GAP = 0.78, 0.12  # inches: title band, gap between rows
+# what a slide's lane and column need to hold 10-pt text (a name on two lines, minutes)
+_SLIDE_COL, _SLIDE_LANE = 1.9, 0.62
+_SLIDE_BANDS = (0.42, 0.38)  # ruler and stage bands of a slide, in lanes
+_SLIDE_KEY_IN = 3.15  # inches per column of a slide's key
 
 
 def blueprint(
@@ -59,6 +76,9 @@ def blueprint(
     path: Sequence[str] | None = None,
     ax: Axes | None = None,
     title: str | None = None,
+    size: Literal["auto", "slide"] = "auto",
+    colors: Mapping[str, str] | None = None,
+    queues: Mapping[str, float | None] | None = None,
 ) -> Axes:
     """Draw a journey as a service blueprint.
 
@@ -73,11 +93,22 @@ def blueprint(
         yet; every branch of a parallel split, side by side when their lanes
         allow it.
     ax : matplotlib.axes.Axes, optional
-        Where to draw. By default a new figure sized to the journey:
-        :data:`COL_IN` inches per column and :data:`LANE_IN` per lane. Fonts
-        shrink with a smaller Axes.
+        Where to draw (``size="auto"`` only). By default a new figure sized to
+        the journey: :data:`COL_IN` inches per column and :data:`LANE_IN` per
+        lane. Fonts shrink with a smaller Axes.
     title : str, optional
         The title; the journey's name by default, ``""`` for none.
+    size : {"auto", "slide"}
+        ``"slide"``: a 16:9 figure of :data:`SLIDE_IN` inches, all text at
+        :data:`SLIDE_MIN_PT` points or more, wide journeys split over rows
+        (one Axes per row, top first; the first is returned).
+    colors : mapping of str to str, optional
+        Fill colour per agency id; by default :func:`~journeys.blueprint_colors.agency_colors`
+        of this journey (the same colour for an agency on every map).
+    queues : mapping of str to float or None, optional
+        Queue minutes per counter step (measured or simulated), instead of the
+        M/M/c estimate; ``None`` for a queue that is not recorded (no wait
+        point is drawn for it).
 
     Returns
     -------
@@ -88,6 +119,8 @@ def blueprint(
     JourneyError
         When ``path`` is empty, names an unknown step, or a step that no
         earlier step of the path leads to.
+    InputError
+        For an unknown ``size``, or ``ax`` with ``size="slide"``.
 
     Notes
     -----
@@ -102,40 +135,287 @@ def blueprint(
     >>> ax = blueprint(load_catalog("business-licence"))
     >>> [t.get_text() for t in ax.texts if (t.get_gid() or "").startswith("visit-badge")]
     ['1', '2', '3', '4', '5']
+    >>> slide = blueprint(load_catalog("land-title"), size="slide")
+    >>> len(slide.figure.axes), [round(float(v), 3) for v in slide.figure.get_size_inches()]
+    (2, [13.333, 7.5])
     >>> import matplotlib.pyplot as plt
-    >>> plt.close(ax.figure)
+    >>> plt.close("all")
     """
+    if size not in ("auto", "slide"):
+        raise InputError(f"size: must be 'auto' or 'slide', got {size!r}")
+    if size == "slide" and ax is not None:
+        raise InputError("ax: a slide makes its own figure; leave ax out with size='slide'")
     lay = layout(journey, path)
-    stages = any(journey.step(s).stage for s in lay.order)
-    if ax is None:
-        # The Axes is placed in inches, so that the lanes do not depend on a layout engine.
-        import matplotlib.pyplot as plt
+    colors = dict(colors) if colors is not None else agency_colors(journey)
+    qs = _queues(journey, queues)
+    if size == "slide":
+        lay = layout(journey, path, one_front=True)
+        return _fit_slide(journey, lay, colors, qs, title)[0][0]
+    return _auto(journey, lay, ax, colors, qs, title)
 
-        top, bottom, side = _MARGINS
-        height = (len(lay.lanes) + (_STAGE_H if stages else 0.0)) * LANE_IN
-        fw, fh = (max(lay.col) + 1 + _HEADER) * COL_IN + 2 * side, height + top + bottom
-        fig = plt.figure(figsize=(fw, fh))
-        ax = fig.add_axes((side / fw, bottom / fh, 1 - 2 * side / fw, height / fh))
+
+def blueprint_pair(
+    before: Journey,
+    after: Journey,
+    *,
+    size: Literal["auto", "slide"] = "auto",
+    colors: Mapping[str, str] | None = None,
+) -> tuple[Axes, Axes]:
+    """Draw a before and an after map at the same scale, with one colour per agency.
+
+    Both figures have the same inches per column and per lane (so the same
+    fonts, box sizes and ruler spacing) and colour the union of their
+    agencies together; side by side, equal distances mean equal steps.
+
+    Parameters
+    ----------
+    before, after : Journey
+        The as-is and the to-be journey of a service.
+    size : {"auto", "slide"}
+        As in :func:`blueprint`; two slides have the scale the fuller one needs.
+    colors : mapping of str to str, optional
+        Fill colour per agency id; by default ``agency_colors(before, after)``.
+
+    Returns
+    -------
+    (Axes, Axes)
+        The first Axes of each figure.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from journeys.catalog import load_catalog
+    >>> a, b = blueprint_pair(load_catalog("family-book"), load_catalog("family-book-one-door"))
+    >>> a.figure is not b.figure
+    True
+    >>> import matplotlib.pyplot as plt
+    >>> plt.close("all")
+    """
+    if size not in ("auto", "slide"):
+        raise InputError(f"size: must be 'auto' or 'slide', got {size!r}")
+    colors = dict(colors) if colors is not None else agency_colors(before, after)
+    lays = [layout(before, one_front=size == "slide"), layout(after, one_front=size == "slide")]
+    qs = [_queues(before, None), _queues(after, None)]
+    if size == "auto":
+        axes = [_auto(j, lay, None, colors, q, None) for j, lay, q in zip((before, after), lays, qs)]
+        return axes[0], axes[1]
+    import matplotlib.pyplot as plt
+
+    pair = list(zip((before, after), lays, qs))
+    keys = []
+    for j, lay, q in pair:  # each slide's key, measured on a trial slide
+        axes, key = _fit_slide(j, lay, colors, q, None)
+        plt.close(axes[0].figure)
+        keys.append(key)
+    plans = [_slide_plan(j, lay, key) for (j, lay, _), key in zip(pair, keys)]
+    col_in = min(p[1] for p in plans)
+    lane_in = min(p[2] for p in plans)
+    out = [
+        _slide(j, lay, (p[0], col_in, lane_in), colors, q, None)[0][0]
+        for (j, lay, q), p in zip(pair, plans)
+    ]
+    return out[0], out[1]
+
+
+# ----- figures -------------------------------------------------------------------------------
+
+
+def _queues(j: Journey, given: Mapping[str, float | None] | None) -> dict[str, Queue]:
+    if given is None:
+        return counter_queues(j)
+    return {str(k): Queue(None if v is None else float(v), "given") for k, v in given.items()
+            if v is not None}  # fmt: skip
+
+
+def _names(j: Journey) -> dict[str, str]:
+    return {a.id: a.name or a.id for a in j.agencies} | {
+        s.agency: s.agency for s in j.steps if s.agency not in {a.id for a in j.agencies}
+    }
+
+
+def _bands(j: Journey, lay: Layout, slide: bool = False) -> float:
+    stages = any(j.step(s).stage for s in lay.order)
+    ruler, stage = _SLIDE_BANDS if slide else (_d.RULER_H, _d.STAGE_H)
+    return ruler + (stage if stages else 0.0)
+
+
+def _legend_rows(n_items: int, width_in: float, per_item_in: float) -> int:
+    return math.ceil(n_items / max(1, int(width_in / per_item_in)))
+
+
+def _auto(j: Journey, lay: Layout, ax: Any, colors: dict, qs: dict, title: str | None) -> Any:
     import matplotlib
 
     from journeys.fonts import plot_rc
 
+    stages = any(j.step(s).stage for s in lay.order)
+    top, side = _MARGINS
+    own = ax is None
+    height = (len(lay.lanes) + _bands(j, lay)) * LANE_IN
+    fw = (max(lay.col) + 1 + _d.HEADER) * COL_IN + 2 * side
+    if own:
+        # The Axes is placed in inches, so that the lanes do not depend on a layout engine;
+        # the space under it is set to the key's height once the key is drawn.
+        import matplotlib.pyplot as plt
+
+        fh = height + top + 1.0
+        fig = plt.figure(figsize=(fw, fh))
+        ax = fig.add_axes((side / fw, 1.0 / fh, 1 - 2 * side / fw, height / fh))
     # names in any script: the texts take their glyphs from DejaVu Sans or a Lao font
     with matplotlib.rc_context(plot_rc()):
-        d = _Drawing(ax, journey, lay, stages)
-        d.lanes()
-        for k in range(len(lay.order)):
-            d.step(k)
-            d.citizen(k)
-        d.waits()
-        for k, (s, t, tr) in enumerate(lay.edges):
-            d.handoff(s, t, tr, k, lay.ports.get(k, (0.0, 0.0, 0.0)))
-        for s, t, tr in lay.extra:
-            d.loop(s, t, tr)
-        d.legend()
+        d = _d.Drawing(ax, j, lay, stages, colors=colors, queues=qs, start=elapsed(j, lay, qs))
+        _draw(d)
+        width_in = ax.get_position().width * ax.figure.get_figwidth()
+        handles = legend_items([d], d.scale, colors, _names(j))
+        ncol = max(1, min(len(handles), int(width_in / (3.3 * d.scale))))
+        key = ax.legend(*zip(*handles), loc="upper left", bbox_to_anchor=(0.0, 0.0), ncol=ncol,
+                        frameon=False, fontsize=d.fs(9), handlelength=3.2, columnspacing=2.0,
+                        borderaxespad=0.3)  # fmt: skip
+        if own:  # room for the key: the Axes keeps its size in inches, so nothing moves
+            bottom = key.get_window_extent(d.renderer).height / ax.figure.dpi + 0.25
+            fh = height + top + bottom
+            ax.figure.set_size_inches(fw, fh)
+            ax.set_position((side / fw, bottom / fh, 1 - 2 * side / fw, height / fh))
         if title != "":
-            d.title(title or journey.name, _summary(journey, lay))
+            _title(ax, d.fs, title or j.name, _summary(j, lay), width_in)
     return ax
+
+
+def _draw(d: _d.Drawing, row: Row | None = None, tags: dict | None = None) -> None:
+    lay = d.lay
+    d.lanes()
+    for k in range(len(lay.order)):
+        d.step(k)
+        d.citizen(k)
+    d.waits()
+    for k, (s, t, tr) in enumerate(lay.edges):
+        d.handoff(s, t, tr, k, lay.ports.get(k, (0.0, 0.0, 0.0)))
+    for s, t, tr in lay.extra:
+        d.loop(s, t, tr)
+    if row is not None and tags is not None:
+        for c in row.leaving + row.arriving:
+            key = (c.source_row, c.target_row, id(c.transition))
+            d.crossing(c, tags.setdefault(key, string.ascii_uppercase[len(tags) % 26]))
+
+
+def _fit_slide(j: Journey, lay: Layout, colors: dict, qs: dict, title: str | None
+               ) -> tuple[list[Any], float]:  # fmt: skip
+    """A slide whose rows leave room for its key: drawn with an estimate of the key's
+    height, and again with the key's measured height when the estimate was short."""
+    import matplotlib.pyplot as plt
+
+    key = _slide_legend_in(j)
+    for _ in range(3):
+        axes, drawn = _slide(j, lay, _slide_plan(j, lay, key), colors, qs, title)
+        if drawn <= key + 0.01:
+            return axes, drawn
+        plt.close(axes[0].figure)
+        key = drawn
+    return axes, drawn
+
+
+def _slide_plan(j: Journey, lay: Layout, legend: float | None = None
+                ) -> tuple[list[Row], float, float]:  # fmt: skip
+    """Rows, inches per column and per lane of the slide that fits the journey best."""
+    w, h = SLIDE_IN
+    side = _MARGINS[1]
+    ncols = max(lay.col) + 1
+    names = {s.id: s.label for s in j.steps}
+    legend = _slide_legend_in(j) if legend is None else legend
+    best: tuple[float, list[Row], float, float] | None = None
+    for nrows in range(1, min(ncols, 6) + 1):
+        rows = split_rows(lay, math.ceil(ncols / nrows), names, support=False)
+        widest = max(max(r.layout.col) + 1 for r in rows)
+        units = sum(len(r.layout.lanes) + _bands(j, r.layout, True) for r in rows)
+        col_in = min((w - 2 * side) / (widest + _d.SLIDE_HEADER + _d.SLIDE_RIGHT), COL_IN * 1.2)
+        lane_in = min((h - _SLIDE_TOP - legend - _SLIDE_GAP * (len(rows) - 1)) / units, LANE_IN)
+        fit = min(col_in / _SLIDE_COL, lane_in / _SLIDE_LANE)
+        if best is None or fit > best[0] + 1e-9:
+            best = (fit, rows, col_in, lane_in)
+    assert best is not None
+    return best[1], best[2], best[3]
+
+
+def _slide_legend_in(j: Journey) -> float:
+    # the key: what is drawn (up to 9 kinds), the agencies, the support notes (one per
+    # courier or data-exchange handoff)
+    support = len({(t.carrier, t.batch_times, t.delay and t.delay.mean) for t in j.transitions
+                   if t.carrier in ("courier", "digital")})  # fmt: skip
+    items = 12 + len({s.agency for s in j.steps}) + support
+    return 0.15 + 0.2 * _legend_rows(items, SLIDE_IN[0] - 2 * _MARGINS[1], _SLIDE_KEY_IN)
+
+
+def _slide(j: Journey, lay: Layout, plan: tuple, colors: dict, qs: dict,
+           title: str | None) -> tuple[list[Any], float]:  # fmt: skip
+    """The slide's figure: its row Axes, and the height its key took (inches)."""
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    from journeys.fonts import plot_rc
+
+    rows, col_in, lane_in = plan
+    w, h = SLIDE_IN
+    side = _MARGINS[1]
+    fig = plt.figure(figsize=(w, h))
+    start = elapsed(j, lay, qs)
+    scale = min(col_in / COL_IN, lane_in / LANE_IN, 1.0)
+    axes, drawings, tags = [], [], {}
+    y = h - _SLIDE_TOP
+    with matplotlib.rc_context(plot_rc()):
+        for r, row in enumerate(rows):
+            sub = row.layout
+            cols = max(sub.col) + 1
+            stages = any(j.step(s).stage for s in sub.order)
+            height = (len(sub.lanes) + _bands(j, sub, True)) * lane_in
+            width = (cols + _d.SLIDE_HEADER + _d.SLIDE_RIGHT) * col_in
+            y -= height
+            ax = fig.add_axes((side / w, y / h, width / w, height / h))
+            y -= _SLIDE_GAP
+            ends = [start[k] for k in row.index]
+            last = row.index[-1]
+            nxt = rows[r + 1].index[0] if r + 1 < len(rows) else None
+            ends.append(start[nxt] if nxt is not None else start[-1])
+            del last
+            d = _d.Drawing(ax, j, sub, stages, colors=colors, queues=qs, start=ends,
+                           min_pt=SLIDE_MIN_PT, slide=True, row=r, scale=scale,
+                           bands=_SLIDE_BANDS)  # fmt: skip
+            _draw(d, row, tags)
+            axes.append(ax)
+            drawings.append(d)
+        handles = legend_items(drawings, 1.0, colors, _names(j), lines=True)
+        ncol = max(1, int((w - 2 * side) / _SLIDE_KEY_IN))
+        # the numbered notes, one entry per distinct note ("1, 2, 2.2: courier 15:00 ...")
+        notes: dict[tuple[str, str], list[str]] = {}
+        for d in drawings:
+            for n, what, color in d.notes:
+                notes.setdefault((what, color), []).append(n)
+        if notes:
+            from matplotlib.patches import Patch
+
+            for (what, color), ns in notes.items():
+                label = _d.wrap(f"{', '.join(ns)}: {what}", 42)
+                handles.append((Patch(fc=color, ec="none"), label))
+        key = fig.legend(*zip(*handles), loc="upper left", bbox_to_anchor=(side / w, y / h),
+                         ncol=ncol, frameon=False, fontsize=SLIDE_MIN_PT, handlelength=2.6,
+                         columnspacing=1.2, borderaxespad=0.0)  # fmt: skip
+        key_in = key.get_window_extent(fig.canvas.get_renderer()).height / fig.dpi + 0.1
+        if title != "":
+            fig.text(side / w, 1 - 0.12 / h, title or j.name, ha="left", va="top",
+                     fontsize=16, weight="bold", parse_math=False)  # fmt: skip
+            lines = textwrap.wrap(_summary(j, lay), int((w - 2 * side) * 72 / (10 * 0.55)))[:2]
+            fig.text(side / w, 1 - 0.45 / h, "\n".join(lines), ha="left", va="top",
+                     fontsize=SLIDE_MIN_PT, color="#444444", parse_math=False)  # fmt: skip
+    return axes, key_in
+
+
+def _title(ax: Any, fs: Any, title: str, summary: str, width_in: float) -> None:
+    lines = textwrap.wrap(summary, max(40, int(width_in * 72 / (fs(9.5) * 0.56))))[:3]
+    ax.annotate("\n".join(lines), (0, 1), xycoords="axes fraction", ha="left",
+                xytext=(0, 6), textcoords="offset points", va="bottom",
+                fontsize=fs(9.5), color="#444444", parse_math=False)  # fmt: skip
+    pad = 12 + fs(9.5) * 1.25 * len(lines)
+    ax.set_title(title, loc="left", fontsize=fs(14), weight="bold", pad=pad, parse_math=False)
 
 
 # ----- words ---------------------------------------------------------------------------------
@@ -156,365 +436,9 @@ def _summary(j: Journey, lay: Layout) -> str:
     ]
     if off:
         parts.append(f"{_n(off, 'step')} off this path not shown")
+    parts.append("ruler: median days of work, queues and handoffs (closed hours not added)")
     return "  ·  ".join(parts)
 
 
 def _n(count: int, one: str, many: str = "") -> str:
     return f"{count} {one if count == 1 else many or one + 's'}"
-
-
-def _wrap(text: str, width: int, lines: int = 2) -> str:
-    return "\n".join(textwrap.wrap(text, width, max_lines=lines, placeholder="…")) or " "
-
-
-def _minutes(m: float) -> str:
-    """A delay in words: '~45 min', '~3 h', '~2 days'."""
-    if m < 90:
-        return f"~{m:.0f} min"
-    if m < 1440:
-        return f"~{m / 60:.1f}".rstrip("0").rstrip(".") + " h"
-    days = f"{m / 1440:.1f}".rstrip("0").rstrip(".")
-    return f"~{days} day{'' if days == '1' else 's'}"
-
-
-def _pct(p: float) -> str:
-    return f"{p * 100:.0f}%" if p * 100 >= 1 else f"{p * 100:.1f}%"
-
-
-# ----- drawing -------------------------------------------------------------------------------
-
-
-class _Drawing:
-    """The artists of one blueprint, and the space they already take (display boxes).
-
-    Labels whose best place may be taken (handoff labels, support chips, loop
-    labels) try a few candidate places and take the first that overlaps nothing
-    drawn so far: matplotlib has no label placer, hence this small one.
-    """
-
-    def __init__(self, ax: Axes, j: Journey, lay: Layout, stages: bool) -> None:
-        from matplotlib.backends.backend_agg import RendererAgg
-
-        self.ax, self.j, self.lay, self.stages = ax, j, lay, stages
-        n, rows = max(lay.col) + 1, len(lay.lanes) + (_STAGE_H if stages else 0.0)
-        self.x0, self.right = -0.5 - _HEADER, n - 0.5
-        ax.set_xlim(self.x0, self.right)
-        ax.set_ylim(-len(lay.lanes) + 0.5, 0.5 + (_STAGE_H if stages else 0.0))
-        ax.set_axis_off()
-        fig, pos = ax.figure, ax.get_position()
-        col_in = pos.width * fig.get_figwidth() / (n + _HEADER)
-        lane_in = pos.height * fig.get_figheight() / rows
-        self.scale = max(0.2, min(1.5, col_in / COL_IN, lane_in / LANE_IN))
-        self.aspect = col_in / lane_in  # rounds box corners evenly in both directions
-        get = getattr(fig.canvas, "get_renderer", None)
-        self.renderer = get() if get else RendererAgg(*fig.bbox.size.astype(int), fig.dpi)
-        self.taken: list[Any] = []
-        self.boxes: dict[int, Any] = {}
-        self.used: set[str] = set()
-        self.pains = 0
-
-    # ----- text and space
-    def fs(self, size: float) -> float:
-        return size * self.scale
-
-    def text(self, x: float, y: float, s: str, *, size: float = 8.0, place: bool = True, **kw):
-        kw = {"ha": "center", "va": "center", "color": _INK, "zorder": 6, **kw}
-        t = self.ax.text(x, y, s, fontsize=self.fs(size), parse_math=False, **kw)
-        if place:
-            self.taken.append(self.extent(t))
-        return t
-
-    def extent(self, artist: Any, pad: float = 2.0) -> Any:
-        bb = artist.get_window_extent(self.renderer)
-        if getattr(artist, "get_bbox_patch", lambda: None)() is not None:
-            pad += artist.get_bbox_patch().get_boxstyle().pad * artist.get_fontsize()
-        return bb.padded(pad * self.scale * artist.figure.dpi / 72.0)
-
-    def free(self, artist: Any) -> bool:
-        bb, area = self.extent(artist), self.ax.get_window_extent(self.renderer).padded(2)
-        inside = area.containsx(bb.x0) and area.containsx(bb.x1)
-        return inside and not any(bb.overlaps(o) for o in self.taken)
-
-    def place(self, artist: Any, candidates: Sequence[tuple[float, float, str]]) -> int:
-        """Move a text to the first free candidate (x, y, ha), else the first; its index."""
-        found = 0
-        for i, (x, y, ha) in enumerate(candidates):
-            artist.set_position((x, y))
-            artist.set_ha(ha)
-            if self.free(artist):
-                found = i
-                break
-        else:
-            artist.set_position(candidates[0][:2])
-            artist.set_ha(candidates[0][2])
-        self.taken.append(self.extent(artist))
-        return found
-
-    def stack(self, x: float, y: float, pieces: list[tuple], ha: str = "center", fit=0.0):
-        """Lines of different fonts, stacked and centred on (x, y).
-
-        Each piece is (text, size, style, characters per line, lines); texts are
-        wrapped narrower until they are at most ``fit`` columns wide.
-        """
-        limit = fit * (self.ax.transData.transform((1, 0)) - self.ax.transData.transform((0, 0)))[0]
-        texts, heights = [], []
-        for raw, size, kw, chars, lines in pieces:
-            kw = {"color": _INK, "fontsize": self.fs(size), "zorder": 4, **kw}
-            t = self.ax.annotate(_wrap(raw, chars, lines), (x, y), textcoords="offset points",
-                                 xytext=(0, 0), ha=ha, va="top", parse_math=False, **kw)  # fmt: skip
-            while limit and chars > 8 and t.get_window_extent(self.renderer).width > limit:
-                chars -= 2
-                t.set_text(_wrap(raw, chars, lines))
-            texts.append(t)
-            heights.append(t.get_text().count("\n") * size * 1.2 + size * 1.15)
-        off = (sum(heights) + 2.5 * (len(pieces) - 1)) / 2 * self.scale
-        for t, h in zip(texts, heights):
-            t.xyann = (0, off)
-            self.taken.append(self.extent(t, pad=0.5))
-            off -= (h + 2.5) * self.scale
-
-    # ----- lanes, steps, citizen notes
-    def lanes(self) -> None:
-        ax, x0, lanes = self.ax, self.x0, self.lay.lanes
-        width = self.right - x0
-        for i, (kind, name, sub) in enumerate(lanes):
-            ax.axhspan(-i - 0.5, -i + 0.5, fc=_LANE_FILL[kind], lw=0, zorder=0)
-            ax.fill_between([x0, x0 + _HEADER - 0.04], -i - 0.5, -i + 0.5, fc=_HEAD_FILL[kind],
-                            lw=0, zorder=0.5)  # fmt: skip
-            ax.axhline(-i - 0.5, color="#C8C8C8", lw=0.6, zorder=1)
-            self.stack(x0 + 0.06, -i, [(name, 9.5, {"weight": "bold"}, 30, 1),
-                                       (sub, 8, {"color": _GREY}, 24, 3)], "left", _HEADER - 0.1)  # fmt: skip
-        back = [i for i, (kind, _, _) in enumerate(lanes) if kind == "back"]
-        lines = [(1, "line of interaction", "-", _CARRIER["same"]),
-                 (back[0] if back else len(lanes) - 1, "line of visibility", (0, (5, 3)), "#222")]  # fmt: skip
-        if back:
-            lines.append((back[-1] + 1, "line of internal interaction", ":", "#555555"))
-        for i, label, style, color in lines:
-            ax.plot([x0, x0 + width], [0.5 - i] * 2, ls=style, color=color, lw=1.3, zorder=1.5)
-            self.text(x0 + _HEADER / 2, 0.5 - i, label, size=7, style="italic", color=_GREY,
-                      bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": color, "lw": 0.6})  # fmt: skip
-        if self.stages:
-            self._stages()
-
-    def _stages(self) -> None:
-        first: dict[int, str] = {}
-        for k, sid in enumerate(self.lay.order):
-            first.setdefault(self.lay.col[k], self.j.step(sid).stage)
-        runs: list[list[Any]] = []
-        for c, stage in sorted(first.items()):
-            if runs and runs[-1][0] == stage:
-                runs[-1][2] = c
-            else:
-                runs.append([stage, c, c])
-        y, style = 0.5 + _STAGE_H / 2, {"size": 8.5, "weight": "bold", "color": "#555555"}
-        self.text(self.x0 + 0.06, y, "Stage", ha="left", **style)
-        for stage, a, b in (r for r in runs if r[0]):
-            self.ax.plot([a - 0.45, b + 0.45], [0.52] * 2, color="#888888", lw=2.5,
-                         solid_capstyle="butt")  # fmt: skip
-            self.text((a + b) / 2, y, _wrap(stage, 28 * (b - a + 1), 1), **style)
-
-    def _box(self, x: float, lane: int, face: str, edge: str, gid: str, lw: float = 1.2) -> Any:
-        from matplotlib.patches import FancyBboxPatch
-
-        box = FancyBboxPatch((x - _BOX_W / 2, -lane - _BOX_H / 2), _BOX_W, _BOX_H,
-                             boxstyle="round,pad=0,rounding_size=0.05", mutation_aspect=self.aspect,
-                             fc=face, ec=edge, lw=lw * self.scale, zorder=3, gid=gid)  # fmt: skip
-        self.ax.add_patch(box)
-        self.taken.append(self.extent(box, pad=1))
-        return box
-
-    def step(self, k: int) -> None:
-        s, x, lane = self.j.step(self.lay.order[k]), self.lay.col[k], self.lay.lane[k]
-        ids = [a.id for a in self.j.agencies] or sorted({t.agency for t in self.j.steps})
-        fill = _AGENCY_FILLS[(ids.index(s.agency) if s.agency in ids else 0) % len(_AGENCY_FILLS)]
-        agency = next((a.name or a.id for a in self.j.agencies if a.id == s.agency), s.agency)
-        self.boxes[k] = self._box(x, lane, fill, "#4D4D4D", f"step-{k}-{s.id}")
-        long = len(textwrap.wrap(s.label, 20)) > 2  # a third line for the name, one for the agency
-        self.stack(x, -lane, [(s.label, 9, {"weight": "bold"}, 22, 3),
-                              (agency, 7.5, {"style": "italic", "color": _GREY}, 30, 2 - long),
-                              (f"{s.duration.mean:,.0f} min of work", 7.5, {"color": _GREY}, 30, 1)],
-                   fit=_BOX_W - 0.05)  # fmt: skip
-
-    def citizen(self, k: int) -> None:
-        s, x, visit = self.j.step(self.lay.order[k]), self.lay.col[k], self.lay.visit[k]
-        if visit is None:
-            return
-        self._box(x, 0, "#FFFFFF", "#B7A58F", f"citizen-{k}", lw=1.0)
-        n = len(s.documents)
-        what = [f"brings {_n(n, 'document')}"] if n else []
-        what += [f"pays {s.fee:,.0f} {self.j.currency}"] if s.fee else []
-        head = f"Visit {visit}" + ("" if self.lay.new_visit[k] else ", continued")
-        body = [(w, 8, {}, 28, 2) for w in what] or [("is served in person", 8, {}, 28, 1)]
-        self.stack(x, 0.0, [(head, 9, {"weight": "bold"}, 30, 1), *body], fit=_BOX_W - 0.05)
-        if self.lay.new_visit[k]:
-            self.text(x - _BOX_W / 2 + 0.02, _BOX_H / 2 - 0.04, str(visit), size=9, weight="bold",
-                      color="white", zorder=7, gid=f"visit-badge-{visit}",
-                      bbox={"boxstyle": "circle,pad=0.3", "fc": _BADGE, "ec": "white", "lw": 1.2})  # fmt: skip
-
-    def waits(self) -> None:
-        """'waits' in the citizen lane over the columns without a visit."""
-        busy = {c for c, v in zip(self.lay.col, self.lay.visit) if v}
-        for c in sorted(set(self.lay.col) - busy):
-            self.text(c, 0, "waits", size=8, style="italic", color="#8A8A8A")
-
-    # ----- handoffs and loops
-    def handoff(self, s: int, d: int, tr: Transition, k: int, port: tuple) -> None:
-        from matplotlib.patches import FancyArrowPatch
-        from matplotlib.path import Path
-
-        a, b = self.lay.lane[s], self.lay.lane[d]
-        ya, yb = -a + port[0], -b + port[1]
-        carrier = tr.carrier or "same"
-        self.used.add(carrier)
-        cs, cd = self.lay.col[s], self.lay.col[d]
-        gx, xa, xb = cs + 0.5 + port[2], cs + _BOX_W / 2, cd - _BOX_W / 2
-        if cd == cs + 1:  # through the gap between the two columns
-            verts = [(xa, ya), (xb, yb)] if ya == yb else [(xa, ya), (gx, ya), (gx, yb), (xb, yb)]
-            low = min(ya, yb)
-        else:  # along the top of the target's lane, clear of its boxes and of the gap's line
-            yc, gx2 = yb + 0.44, cd - 0.54
-            verts = [(xa, ya), (gx, ya), (gx, yc), (gx2, yc), (gx2, yb + 0.1), (xb, yb + 0.1)]
-            low = min(ya, yc)
-        citizen = carrier == "citizen"
-        self.ax.add_patch(FancyArrowPatch(
-            path=Path(verts), arrowstyle=_HEAD, mutation_scale=self.fs(14), zorder=2,
-            color=_CARRIER[carrier], lw=self.fs(1.8 if citizen else 1.4),
-            ls=_STYLE[carrier], joinstyle="miter", gid=f"handoff-{k}"))  # fmt: skip
-        if citizen:
-            self._pain(a, b, gx, ya, yb, tr)
-        elif carrier != "same":
-            self._support(cs + 0.5, gx, low, tr)
-
-    def _pain(self, a: int, b: int, gx: float, ya: float, yb: float, tr: Transition) -> None:
-        delay = f", {_minutes(tr.delay.mean)}" if tr.delay is not None else ""
-        label = self.text(gx, ya, f"citizen carries\npapers{delay}", size=8, weight="bold",
-                          color=_CARRIER["citizen"], place=False)  # fmt: skip
-        if a != b:  # beside the marker, on the vertical part of the arrow
-            step = 1 if b > a else -1
-            ys = [ya] + [-lane for lane in range(a + step, b, step)] + [yb]
-            cands = [(gx + 0.09, y, "left") for y in ys] + [(gx - 0.09, y, "right") for y in ys]
-        else:  # the next door in the same lane: above or below, with a leader line
-            others = [x for x in (a + 1, a - 1, a + 2, a - 2) if 1 <= x < len(self.lay.lanes)]
-            cands = [(gx, -x, "center") for x in others]
-        _, y, _ = cands[self.place(label, cands)]
-        my = y if a != b else ya
-        if a == b:
-            self.ax.plot([gx, gx], [my, y], color=_CARRIER["citizen"], lw=0.8, ls=":", zorder=2)
-        self.pains += 1
-        mark = self.ax.plot([gx], [my], marker="^", ms=self.fs(15), mfc=_CARRIER["citizen"],
-                            mec="white", mew=1.0, ls="", zorder=6.5,
-                            gid=f"pain-point-{self.pains}")[0]  # fmt: skip
-        self.ax.annotate("!", (gx, my), xytext=(0, -1.2 * self.scale), textcoords="offset points",
-                         ha="center", va="center", fontsize=self.fs(8), weight="bold",
-                         color="white", zorder=6.6)  # fmt: skip
-        self.taken.append(self.extent(mark, pad=0))
-
-    def _support(self, cx: float, gx: float, low: float, tr: Transition) -> None:
-        color = _CARRIER[tr.carrier or "same"]
-        what = "data exchange" if tr.carrier == "digital" else "courier"
-        what += " " + ", ".join(tr.batch_times) if tr.batch_times else ""
-        if tr.delay is not None and tr.delay.mean > 0:
-            what += " · " + _minutes(tr.delay.mean)
-        ys = -(len(self.lay.lanes) - 1) + 0.12
-        chip = self.text(cx, ys, what, size=7.5, color="white", weight="bold", place=False,
-                         bbox={"boxstyle": "round,pad=0.3", "fc": color, "ec": "none"})  # fmt: skip
-        # stacked down the support lane under the gap, then beside it
-        cands = [(cx + dx, ys - dy, "center") for dx in (0, 0.5, -0.5) for dy in (0, 0.25, 0.5)]
-        x, y, _ = cands[self.place(chip, cands)]
-        self.ax.plot([gx, gx if x == cx else x], [low, y], color=color, lw=self.fs(1.1),
-                     ls=(0, (1, 2)), zorder=1.8)  # fmt: skip
-
-    def loop(self, s: int, d: int, tr: Transition) -> None:
-        """A transition the path does not follow: a rework loop back, or a skip ahead."""
-        import numpy as np
-        from matplotlib.patches import FancyArrowPatch
-
-        back = d <= s
-        self.used.add("loop" if back else "skip")
-        color = _LOOP if back else _SKIP
-        text = f"{_pct(tr.probability)} skip ahead"
-        if back:
-            text = f"{_pct(tr.probability)} " + (
-                "incomplete" if self.j.step(self.lay.order[d]).citizen_present else "redo"
-            )
-            how = {"citizen": "citizen comes back", "courier": "returned by courier",
-                   "digital": "returned digitally"}.get(tr.carrier or "", "")  # fmt: skip
-            if how and tr.delay is not None:
-                how += f", {_minutes(tr.delay.mean)}"
-            text += f"\n{how}" if how else ""
-        (cs, cd), ya, yb = (self.lay.col[s], self.lay.col[d]), -self.lay.lane[s], -self.lay.lane[d]
-        if s == d:  # a step that leads to itself: a small arc over or under its box
-            top, bottom, h = ya + _BOX_H / 2, ya - _BOX_H / 2, 0.18
-            cands = [((cs + h, top), (cs - h, top), 1.0), ((cs - h, bottom), (cs + h, bottom), 1.0)]
-        else:
-            rads = (0.35, -0.35, 0.55, -0.55, 0.8, -0.8, 1.1, -1.1, 0.2, -0.2)
-            cands = [((float(cs), ya), (float(cd), yb), rad) for rad in rads]
-        label = self.text(0, 0, text, size=8, color=color, weight="bold", place=False,
-                          bbox={"boxstyle": "round,pad=0.25", "fc": "white", "ec": color, "lw": 0.8})  # fmt: skip
-        # Score each arc by what it runs through (sampled points inside drawn things,
-        # outside its own two boxes) and whether its label, at the arc's middle, is free.
-        ends = [self.extent(self.boxes[k], pad=0) for k in (s, d)]
-        to_px, best = self.ax.transData, None
-        for i, (pa, pb, rad) in enumerate(cands):
-            p0, p2 = to_px.transform(pa), to_px.transform(pb)
-            (dx, dy), mid = p2 - p0, (p0 + p2) / 2
-            c = mid + rad * np.array([dy, -dx])  # arc3's control point
-            t = np.linspace(0.05, 0.95, 31)[:, None]
-            pts = (1 - t) ** 2 * p0 + 2 * t * (1 - t) * c + t**2 * p2
-            pts = pts[~np.any([_inside(e, pts) for e in ends], axis=0)]
-            label.set_position(to_px.inverted().transform((p0 + 2 * c + p2) / 4))
-            score = sum(o.count_contains(pts) for o in self.taken) + 100 * (not self.free(label))
-            if best is None or score < best[0]:
-                best = (score, i, label.get_position())
-            if score == 0:
-                break
-        _, i, xy = best
-        label.set_position(xy)
-        self.taken.append(self.extent(label))
-        pa, pb, rad = cands[i]
-        self.ax.add_patch(FancyArrowPatch(
-            pa, pb, connectionstyle=f"arc3,rad={rad}", arrowstyle=_HEAD, zorder=2.5,
-            mutation_scale=self.fs(14), color=color, lw=self.fs(1.5), ls="-" if back else ":",
-            patchA=None if s == d else self.boxes[s], patchB=None if s == d else self.boxes[d]))  # fmt: skip
-
-    # ----- legend and title
-    def legend(self) -> None:
-        from matplotlib.lines import Line2D
-
-        def line(color: str, **kw: Any) -> Line2D:
-            return Line2D([], [], color=color, lw=self.fs(1.5), **kw)
-
-        pain = (line(_CARRIER["citizen"], ls=_DASHED),
-                line(_CARRIER["citizen"], marker="^", ms=self.fs(11), ls=""))  # fmt: skip
-        items = [
-            ("same", line(_CARRIER["same"]), "next desk, same office"),
-            ("citizen", pain, "citizen carries the papers (pain point)"),
-            ("courier", line(_CARRIER["courier"], ls=_DASHDOT), "courier inside government"),
-            ("digital", line(_CARRIER["digital"]), "data exchange"),
-            ("loop", line(_LOOP), "rework loop (share of cases)"),
-            ("skip", line(_SKIP, ls=":"), "skip ahead (share of cases)"),
-        ]
-        handles = [(h, label) for key, h, label in items if key in self.used]
-        badge = line(_BADGE, marker="o", ms=self.fs(12), mfc=_BADGE, mec="white", ls="")
-        handles.append((badge, "first step of a visit to an office"))
-        width_in = self.ax.get_position().width * self.ax.figure.get_figwidth()
-        ncol = max(1, min(len(handles), int(width_in / (3.3 * self.scale))))
-        self.ax.legend(*zip(*handles), loc="upper left", bbox_to_anchor=(0.0, 0.0), ncol=ncol,
-                       frameon=False, fontsize=self.fs(9), handlelength=3.2, columnspacing=2.0,
-                       borderaxespad=0.3)  # fmt: skip
-
-    def title(self, title: str, summary: str) -> None:
-        width_pt = self.ax.get_position().width * self.ax.figure.get_figwidth() * 72
-        lines = textwrap.wrap(summary, max(40, int(width_pt / (self.fs(9.5) * 0.56))))[:3]
-        self.ax.annotate("\n".join(lines), (0, 1), xycoords="axes fraction", ha="left",
-                         xytext=(0, 6 * self.scale), textcoords="offset points", va="bottom",
-                         fontsize=self.fs(9.5), color="#444444", parse_math=False)  # fmt: skip
-        pad = (12 + 9.5 * 1.25 * len(lines)) * self.scale
-        self.ax.set_title(title, loc="left", fontsize=self.fs(14), weight="bold", pad=pad,
-                          parse_math=False)  # fmt: skip
-
-
-def _inside(bbox: Any, pts: Any) -> Any:
-    """Which display points (an n x 2 array) lie inside a Bbox."""
-    x, y = pts[:, 0], pts[:, 1]
-    return (x >= bbox.x0) & (x <= bbox.x1) & (y >= bbox.y0) & (y <= bbox.y1)

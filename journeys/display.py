@@ -35,25 +35,44 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["journey_html", "walk_html"]
 
-# Scoped to the two wrappers so that a notebook's other outputs keep their look.
+# Scoped to the two wrappers so that a notebook's other outputs keep their look. The
+# selectors outrank JupyterLab's rendered-output rules, which would otherwise
+# right-align every cell (`:not(.jp-RenderedMarkdown).jp-RenderedHTMLCommon td`,
+# specificity 0-2-1), fix the table layout, centre tables and stripe their rows
+# (`.jp-RenderedHTMLCommon tbody tr:nth-child(odd)`, 0-2-2): each rule below names
+# the wrapper's class and the table's own class `odsc-t` (0-2-2 for a cell, 0-2-3
+# for a row), and sets every property those rules touch.
 _STYLE = """<style>
-.odsc-journey, .odsc-walk {font-family: system-ui, FONTS; font-size: 13px; color: #1a1a1a;}
-.odsc-journey h3, .odsc-walk h3 {margin: 0.2em 0 0.3em 0; font-size: 1.3em;}
-.odsc-journey h4 {margin: 1em 0 0.3em 0; font-size: 1.05em;}
-.odsc-journey p, .odsc-walk p {margin: 0.3em 0; max-width: 60em;}
-.odsc-journey table, .odsc-walk table {border-collapse: collapse; margin: 0.3em 0;}
-.odsc-journey th, .odsc-journey td, .odsc-walk th, .odsc-walk td {
-  border-bottom: 1px solid #ddd; padding: 3px 8px; text-align: left; vertical-align: top;}
-.odsc-journey th, .odsc-walk th {background: #f0f0f0;}
-.odsc-journey td.num, .odsc-walk td.num, .odsc-journey th.num, .odsc-walk th.num {
+div.odsc-journey, div.odsc-walk {font-family: system-ui, FONTS; font-size: 13px;
+  color: #1a1a1a; line-height: 1.4; text-align: left;}
+div.odsc-journey h3, div.odsc-walk h3 {margin: 0.2em 0 0.3em 0; font-size: 1.3em;
+  font-weight: 700; text-align: left;}
+div.odsc-journey h4 {margin: 1em 0 0.3em 0; font-size: 1.05em; font-weight: 700;}
+div.odsc-journey p, div.odsc-walk p {margin: 0.3em 0; max-width: 60em; text-align: left;}
+.odsc-journey table.odsc-t, .odsc-walk table.odsc-t {border-collapse: collapse;
+  border-spacing: 0; border: none; margin: 0.3em auto 0.3em 0; table-layout: auto;
+  width: auto; font-size: 13px; color: #1a1a1a;}
+.odsc-journey table.odsc-t thead, .odsc-walk table.odsc-t thead {border-bottom: none;
+  vertical-align: bottom;}
+.odsc-journey table.odsc-t tbody tr, .odsc-walk table.odsc-t tbody tr,
+.odsc-journey table.odsc-t tbody tr:hover, .odsc-walk table.odsc-t tbody tr:hover {
+  background: transparent;}
+.odsc-journey table.odsc-t th, .odsc-journey table.odsc-t td,
+.odsc-walk table.odsc-t th, .odsc-walk table.odsc-t td {
+  border: none; border-bottom: 1px solid #ddd; padding: 3px 8px; text-align: left;
+  vertical-align: top; line-height: 1.35; white-space: normal; max-width: none;}
+.odsc-journey table.odsc-t th, .odsc-walk table.odsc-t th {background: #f0f0f0;
+  font-weight: 700;}
+.odsc-journey table.odsc-t td.num, .odsc-walk table.odsc-t td.num,
+.odsc-journey table.odsc-t th.num, .odsc-walk table.odsc-t th.num {
   text-align: right; white-space: nowrap;}
-.odsc-journey .kpi td {border: none; padding: 2px 14px 2px 0;}
-.odsc-journey .kpi .v {font-size: 1.35em; font-weight: 600; white-space: nowrap;}
-.odsc-journey .kpi .l {color: #555; font-size: 0.9em;}
-.odsc-journey .note, .odsc-walk .note {color: #555; font-size: 0.9em;}
-.odsc-walk tr.back td {background: #f6f6f6; color: #444;}
-.odsc-walk td.visit {font-weight: 700; text-align: center;}
-.odsc-walk .pain {color: #b03a00; font-weight: 600;}
+.odsc-journey table.odsc-t.kpi td {border: none; padding: 2px 14px 2px 0;}
+.odsc-journey table.odsc-t.kpi td.v {font-size: 1.35em; font-weight: 600; white-space: nowrap;}
+.odsc-journey table.odsc-t.kpi td.l {color: #555; font-size: 0.9em;}
+div.odsc-journey .note, div.odsc-walk .note {color: #555; font-size: 0.9em;}
+.odsc-walk table.odsc-t tbody tr.back td {background: #f6f6f6; color: #444;}
+.odsc-walk table.odsc-t td.visit {font-weight: 700; text-align: center;}
+div.odsc-walk .pain {color: #b03a00; font-weight: 600;}
 </style>""".replace("FONTS", CSS_FONTS)
 
 
@@ -291,7 +310,7 @@ def _cell(value: Any, tag: str) -> str:
 def _table(head: list[Any], rows: list[list[Any]], classes: list[str] | None = None) -> str:
     if not rows:
         return ""
-    out = ["<table>", "<thead><tr>" + "".join(_cell(h, "th") for h in head) + "</tr></thead>"]
+    out = ['<table class="odsc-t">', "<thead><tr>" + "".join(_cell(h, "th") for h in head) + "</tr></thead>"]
     out.append("<tbody>")
     for k, row in enumerate(rows):
         cls = classes[k] if classes and classes[k] else ""
@@ -326,7 +345,7 @@ def _key_figures(j: Journey) -> str:
     values = "".join(f'<td class="v">{escape(v)}</td>' for v, _ in figures)
     labels = "".join(f'<td class="l">{escape(label)}</td>' for _, label in figures)
     return (
-        '<table class="kpi">'
+        '<table class="odsc-t kpi">'
         f"<tr>{values}</tr><tr>{labels}</tr></table>"
         '<p class="note">Exact expectations per application under the branch and rework'
         " probabilities (no queues).</p>"

@@ -100,8 +100,10 @@ def walk(
 
     Returns
     -------
-    pandas.DataFrame
-        Columns :data:`COLUMNS`: ``visit`` (visit number; ``<NA>`` for a
+    Walk
+        A :class:`pandas.DataFrame` (a :class:`~journeys.walk_table.Walk`, shown
+        in a notebook as the readable walk of :func:`journeys.display.walk_html`;
+        ``.frame`` gives the plain DataFrame). Columns :data:`COLUMNS`: ``visit`` (visit number; ``<NA>`` for a
         back-office step), ``step`` (id), ``name``, ``door`` and ``agency``
         (names), ``citizen`` (what the citizen does or waits for, in words),
         ``carrier`` (how the papers move to the next step, in words),
@@ -149,7 +151,9 @@ def walk(
         rows, kind = _Walker(journey, max_steps).sample(np.random.default_rng(seed)), "sample"
     truncated = len(rows) > max_steps or (kind != "path" and _unfinished(journey, rows))
     rows = rows[:max_steps]
-    df = _table(journey, rows)
+    from journeys.walk_table import Walk
+
+    df = Walk(_table(journey, rows))
     df.attrs.update(
         journey=journey.id,
         journey_name=journey.name,

@@ -153,9 +153,21 @@ def metrics(specs: tuple[str, ...], as_json: bool) -> None:
     help="Image file to write: .png, .svg or .pdf (the extension decides).",
 )
 @click.option("--dpi", type=int, default=150, show_default=True, help="Resolution of a PNG.")
+@click.option(
+    "--size",
+    type=click.Choice(["auto", "slide"]),
+    default="auto",
+    show_default=True,
+    help="auto: as wide as the journey; slide: a 16:9 slide (13.33 x 7.5 in) with all text "
+    "at 10 pt or more, a wide journey split over rows.",
+)
 @user_errors
-def plot(spec: str, output: str, dpi: int) -> None:
-    """Draw the journey as a service blueprint (swimlanes, visits, pain points)."""
+def plot(spec: str, output: str, dpi: int, size: str) -> None:
+    """Draw the journey as a service blueprint (swimlanes, visits, pain points).
+
+    Agencies keep one colour on every map of a service; the ruler under the stages
+    gives the median days elapsed; counter queues are wait points with their minutes.
+    """
     import io
 
     from journeys.catalog import resolve
@@ -177,10 +189,12 @@ def plot(spec: str, output: str, dpi: int) -> None:
 
     from journeys.blueprint import blueprint
 
-    ax = blueprint(j)
+    ax = blueprint(j, size=size)  # type: ignore[arg-type]
     buf = io.BytesIO()
     try:
-        ax.figure.savefig(buf, format=kind, dpi=dpi, bbox_inches="tight")
+        # a slide keeps its 16:9 page; the other map is cropped to what is drawn
+        tight = None if size == "slide" else "tight"
+        ax.figure.savefig(buf, format=kind, dpi=dpi, bbox_inches=tight)
     finally:
         plt.close(ax.figure)
     write_atomic(out, buf.getvalue())

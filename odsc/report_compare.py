@@ -439,9 +439,12 @@ def _html(
     from jinja2 import Environment, PackageLoader, select_autoescape
 
     from journeys.blueprint import blueprint
+    from journeys.blueprint_colors import agency_colors
 
     ex = result.experiment
-    maps = [(j.name or j.id, _svg(blueprint(j).figure)) for j in journeys]
+    # 16:9 slides (text >= 10 pt at the page's width), one colour per agency on every map
+    colors = agency_colors(*journeys)
+    maps = [(j.name or j.id, _svg(blueprint(j, size="slide", colors=colors).figure)) for j in journeys]
     groups = [g for g, _ in _GROUPS] + ["Staff utilisation"]
     env = Environment(
         loader=PackageLoader("odsc", "templates"), autoescape=select_autoescape(["html", "j2"])

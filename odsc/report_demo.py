@@ -142,7 +142,7 @@ def render_demo(r: DemoResult) -> str:
 
     from analysis.calibrate import calibration_notes
     from analysis.findings import format_minutes
-    from journeys.blueprint import blueprint
+    from journeys.blueprint import blueprint_pair
     from odsc.report_compare import comparison_rows
 
     c = r.comparison
@@ -167,10 +167,10 @@ def render_demo(r: DemoResult) -> str:
         "visits": f"{s['visits_mean']:.1f}",
         "handoff_share": f"{100 * s['handoff_delay_share']:.0f}%",
     }
-    maps = []
-    for title, j in (("Before: as-is", r.as_is), ("After: one door", r.to_be)):
-        ax = blueprint(j)
-        maps.append((title, j.name or j.id, _svg(ax.figure)))
+    # 16:9 slides at one scale, one colour per agency: readable at the page's width
+    pair = blueprint_pair(r.as_is, r.to_be, size="slide")
+    maps = [(title, j.name or j.id, _svg(ax.figure)) for title, j, ax in
+            zip(("Before: as-is", "After: one door"), (r.as_is, r.to_be), pair)]  # fmt: skip
     env = Environment(
         loader=PackageLoader("odsc", "templates"), autoescape=select_autoescape(["html", "j2"])
     )

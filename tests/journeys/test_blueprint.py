@@ -148,13 +148,18 @@ def test_tiny_journey_path_boxes_visits_and_pain_points():
     texts = [t.get_text() for t in ax.texts]
     assert "Visit 1, continued" in texts  # b: same door, no carrier
     assert any(t.startswith("25% incomplete") for t in texts)  # the rework loop c -> a
-    assert "courier 15:00" in texts
+    # the support chip carries the number of its handoff, and the line the same number
+    assert "1  courier 15:00" in texts
+    tags = [t for t in ax.texts if t.get_gid() == "support-tag-1"]
+    assert len(tags) == 1 and tags[0].get_text() == "1"
+    assert tags[0].get_position()[0] == pytest.approx(1 + 0.5)  # on b -> c, in the gap after b
     assert texts.count("waits") == 1  # over c, the only column without a visit
     assert ax.get_title(loc="left") == "Tiny service"
-    assert (
+    summary = next(t for t in texts if t.startswith("Most likely path")).replace("\n", " ")
+    assert summary.startswith(
         "Most likely path: 5 steps  ·  3 visits to 2 offices  ·  2 agencies  ·  "
-        "papers carried by the citizen once  ·  fees 25,000 LAK"
-    ) in texts
+        "papers carried by the citizen once  ·  fees 25,000 LAK  ·  ruler: median days"
+    )
 
 
 def test_lane_labels_present():
@@ -233,11 +238,16 @@ def test_figure_size_adapts_to_columns_and_lanes():
     small = blueprint(tiny_journey()).figure.get_size_inches()
     big = blueprint(ten_step_journey()).figure.get_size_inches()
     # 5 -> 9 columns (two parallel steps share one) at 2.2 in; 5 -> 9 lanes at 1.1 in,
-    # plus the band of stage names (the tiny journey has no stages)
+    # plus the ruler and the band of stage names (the tiny journey has no stages)
     assert big[0] - small[0] == pytest.approx(4 * 2.2)
-    tiny_h = (5 * 1.1) + 0.95 + 0.75
-    assert small[1] == pytest.approx(tiny_h)
-    assert big[1] == pytest.approx((9 + 0.3) * 1.1 + 0.95 + 0.75)
+    tiny, ten = blueprint(tiny_journey()), blueprint(ten_step_journey())
+    for ax, lanes in ((tiny, 5 + 0.3), (ten, 9 + 0.3 + 0.3)):
+        fig_h = ax.figure.get_size_inches()[1]
+        assert ax.get_position().height * fig_h == pytest.approx(lanes * 1.1)
+        # the key fits under the Axes, the title above it
+        r = ax.figure.canvas.get_renderer()
+        key = ax.get_legend().get_window_extent(r)
+        assert key.y0 >= 0 and key.y1 <= ax.get_window_extent(r).y0 + 1
 
 
 def test_given_axes_is_used():
@@ -251,7 +261,7 @@ def test_given_axes_is_used():
 
 def test_fonts_follow_a_smaller_axes():
     # the tiny journey's own Axes is (5 + 0.8) x 2.2 in wide and 5 x 1.1 in high
-    fig = plt.figure(figsize=(5.8 * 2.2 / 2, 5 * 1.1 / 2))
+    fig = plt.figure(figsize=(5.8 * 2.2 / 2, (5 + 0.3) * 1.1 / 2))  # five lanes and the ruler
     ax = blueprint(tiny_journey(), ax=fig.add_axes((0, 0, 1, 1)), title="")
     names = [t for t in ax.texts if t.get_text() == "Apply"]
     assert len(names) == 1 and names[0].get_fontsize() == pytest.approx(9 / 2)
@@ -287,11 +297,11 @@ def test_no_text_overlaps_and_fonts_readable(make):
     for (t1, b1), (t2, b2) in itertools.combinations(zip(texts, boxes), 2):
         assert not b1.overlaps(b2), (t1.get_text(), t2.get_text())
     # a text lies either wholly inside a box (its step or note) or clear of every box;
-    # the visit badges sit on the corner of their note on purpose
+    # the visit badges and wait points sit on the corner of their box on purpose
     boxed = ("step-", "citizen-")
     shapes = [p.get_window_extent(r) for p in ax.patches if (p.get_gid() or "").startswith(boxed)]
     for t, b in zip(texts, boxes):
-        if (t.get_gid() or "").startswith("visit-badge-"):
+        if (t.get_gid() or "").startswith(("visit-badge-", "wait-point-")):
             continue
         hits = [s for s in shapes if s.overlaps(b)]
         assert all(s.contains(b.x0, b.y0) and s.contains(b.x1, b.y1) for s in hits), t.get_text()

@@ -306,3 +306,22 @@ def test_nested_parallel_splits_list_every_branch():
     assert df.loc[1, "carrier"] == (
         "in parallel: passed on to Agency P -> b1; passed on within the agency -> b2"
     )
+
+
+def test_walk_shows_the_readable_walk_in_a_notebook():
+    from journeys.display import walk_html
+    from journeys.walk_table import Walk
+
+    df = walk(load_catalog("business-licence"))
+    assert isinstance(df, Walk) and isinstance(df, pd.DataFrame)
+    page = df._repr_html_()
+    assert page == walk_html(df)
+    assert "<NA>" not in page and "&lt;NA&gt;" not in page and "2880.0" not in page
+    assert "…" not in page and "..." not in page  # nothing cut
+    plain = df.frame
+    assert type(plain) is pd.DataFrame and plain.equals(pd.DataFrame(df))
+    assert plain.attrs["journey"] == "business-licence"
+    # a selection is a plain DataFrame, shown the pandas way
+    assert type(df[["step", "visit"]]) is pd.DataFrame
+    assert "<table" in df[["step", "visit"]]._repr_html_()
+    assert 'class="odsc-walk"' not in df[["step", "visit"]]._repr_html_()

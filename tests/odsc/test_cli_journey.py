@@ -148,3 +148,22 @@ def test_plot_refuses_unknown_image_type(tmp_path):
     assert r.exit_code == 2
     assert "unsupported image type" in r.stderr
     assert not (tmp_path / "m.gif").exists()
+
+
+def test_plot_size_slide_writes_a_16_9_page(tmp_path):
+    import struct
+
+    png = tmp_path / "slide.png"
+    r = run("journey", "plot", "land-title", "-o", str(png), "--size", "slide", "--dpi", "60")
+    assert r.exit_code == 0, r.output
+    width, height = struct.unpack(">II", png.read_bytes()[16:24])  # the PNG's IHDR
+    assert (width, height) == (800, 450)  # 13.333 x 7.5 in at 60 dpi: 16:9
+
+
+def test_plot_bad_size_is_one_line_and_writes_nothing(tmp_path):
+    out = tmp_path / "map.png"
+    r = CliRunner().invoke(main, ["journey", "plot", "land-title", "-o", str(out), "--size", "poster"])
+    assert r.exit_code == 2
+    lines = [x for x in r.stderr.splitlines() if x.strip()]
+    assert len(lines) == 1 and "--size" in lines[0] and "poster" in lines[0]
+    assert "Traceback" not in r.output and not out.exists()
