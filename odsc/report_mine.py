@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from odsc.figures import figure_svg
+from odsc.mine_causes import causes_context, causes_markdown
 from odsc.mine_context import ReportMeta, duration, has_start_times, percent, report_context
 from odsc.mine_format import set_aside_note
 
@@ -230,6 +231,7 @@ def render_html(result: MiningResult, *, meta: ReportMeta | None = None) -> str:
     )
     context = report_context(result, meta)
     context["plots"] = _plots(result, meta)
+    context["causes"] = causes_context(result, svg=_svg)
     return env.get_template("mine.html.j2").render(**context)
 
 
@@ -277,6 +279,7 @@ def render_markdown(result: MiningResult, *, meta: ReportMeta | None = None) -> 
         if f["recommendation"]:
             out += ["", f"*Recommendation:* {_md(f['recommendation'])}"]
         out.append("")
+    out += causes_markdown(causes_context(result), _md, _md_table)
     sections = [
         ("Where cases wait", c["activities"]),
         ("Slowest transitions between steps", c["transitions"]),
