@@ -316,9 +316,7 @@ def waiting_causes(
         note = NO_RESOURCE
     else:
         local_start = wall_clock(ev[START], zone)
-        if is_day_granularity(local_start) and is_day_granularity(
-            wall_clock(ev[TIMESTAMP], zone)
-        ):
+        if is_day_granularity(local_start) and is_day_granularity(wall_clock(ev[TIMESTAMP], zone)):
             note = NO_CLOCK
     positive = waiting > 0
     split = positive & started & has_res & (note is None)

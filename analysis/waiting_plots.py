@@ -88,23 +88,36 @@ def cause_bars(
         share = np.divide(
             t[cause].to_numpy(dtype=float), total, out=np.zeros(len(t)), where=total > 0
         )
-        ax.barh(y, share, left=left, color=CAUSE_COLOURS[cause], label=CAUSE_LABELS[cause],
-                height=0.7)
+        ax.barh(
+            y, share, left=left, color=CAUSE_COLOURS[cause], label=CAUSE_LABELS[cause], height=0.7
+        )
         for i, (x0, w) in enumerate(zip(left, share)):
             if w >= 0.08:
-                ax.text(x0 + w / 2, i, f"{100 * w:.0f}%", ha="center", va="center",
-                        fontsize=8, color="white" if cause != "extraneous" else "#1d2733")
+                ax.text(
+                    x0 + w / 2,
+                    i,
+                    f"{100 * w:.0f}%",
+                    ha="center",
+                    va="center",
+                    fontsize=8,
+                    color="white" if cause != "extraneous" else "#1d2733",
+                )
         left += share
     for i, m in enumerate(total):
-        ax.annotate(f"{format_minutes(m)} in all", (1.0, i), xytext=(4, 0),
-                    textcoords="offset points", va="center", fontsize=8)
+        ax.annotate(
+            f"{format_minutes(m)} in all",
+            (1.0, i),
+            xytext=(4, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize=8,
+        )
     ax.set_yticks(y, [_short(n, 40) for n in names])
     ax.set_xlim(0, 1.0)
     ax.set_xticks([0, 0.25, 0.5, 0.75, 1.0], ["0%", "25%", "50%", "75%", "100%"])
     ax.set_xlabel("share of the waiting")
     ax.spines[["top", "right"]].set_visible(False)
-    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3, frameon=False,
-              fontsize=8)
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3, frameon=False, fontsize=8)
     if title:
         ax.set_title(title, pad=34)
     return ax

@@ -158,11 +158,7 @@ class WorkCalendars:
         week = np.floor(shifted / _WEEK)
         into = shifted - week * _WEEK
         slot = np.clip((into // 60.0).astype(np.int64), 0, SLOTS - 1)
-        return (
-            week * cum[rows, SLOTS]
-            + cum[rows, slot]
-            + on[rows, slot] * (into - 60.0 * slot)
-        )
+        return week * cum[rows, SLOTS] + cum[rows, slot] + on[rows, slot] * (into - 60.0 * slot)
 
 
 def learn_calendars(

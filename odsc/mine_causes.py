@@ -93,16 +93,25 @@ _TITLES = {
 MIN_SHOWN: float = 0.15
 
 _DEFINITIONS = (
-    ("Batching", "the file was held until the other files of its batch were ready (several "
-     "files of one step started together by one clerk)."),
-    ("Desk busy (contention)", "the clerk was working on files that were ready before this "
-     "one."),
-    ("Later case served first (prioritisation)", "the clerk was working on files that became "
-     "ready after this one."),
-    ("Desk off duty (unavailability)", "outside the clerk's working hours, learned from when "
-     "each clerk was seen at work (hour by weekday)."),
-    ("Outside the desk (extraneous)", "the rest: the clerk was free and on duty and did not "
-     "start the file."),
+    (
+        "Batching",
+        "the file was held until the other files of its batch were ready (several "
+        "files of one step started together by one clerk).",
+    ),
+    ("Desk busy (contention)", "the clerk was working on files that were ready before this one."),
+    (
+        "Later case served first (prioritisation)",
+        "the clerk was working on files that became ready after this one.",
+    ),
+    (
+        "Desk off duty (unavailability)",
+        "outside the clerk's working hours, learned from when "
+        "each clerk was seen at work (hour by weekday).",
+    ),
+    (
+        "Outside the desk (extraneous)",
+        "the rest: the clerk was free and on duty and did not start the file.",
+    ),
 )
 
 
@@ -148,9 +157,7 @@ def causes_context(
         out["note"] = "No wait above zero before a step with a start time and a resource."
         return out
     rows = [(str(r["activity"]), r) for _, r in acts.head(5).iterrows()]
-    rows += [
-        (f"handoff {r['source']} \u2192 {r['target']}", r) for _, r in hand.head(3).iterrows()
-    ]
+    rows += [(f"handoff {r['source']} \u2192 {r['target']}", r) for _, r in hand.head(3).iterrows()]
     out["top"] = _by_cause(rows)
     out["activities"] = _table(acts, [("activity", "step", "text")], "steps")
     named = agencies[agencies["agency"].astype(str) != "unknown"] if len(agencies) else agencies
@@ -158,7 +165,8 @@ def causes_context(
         out["agencies"] = _table(agencies, [("agency", "agency", "text")], "agencies")
     if len(hand):
         out["handoffs"] = _table(
-            hand, [("source", "from agency", "text"), ("target", "to agency", "text")],
+            hand,
+            [("source", "from agency", "text"), ("target", "to agency", "text")],
             "handoffs",
         )
     if len(wc.unsplit):
@@ -181,18 +189,34 @@ def causes_context(
         from analysis.waiting_plots import cause_bars
 
         n = min(10, len(acts))
-        out["plot"] = Markup(svg((8.5, 1.9 + 0.4 * n), lambda ax: cause_bars(
-            acts, ax=ax, title="Why cases wait before each step (share of its waiting)")))
+        out["plot"] = Markup(
+            svg(
+                (8.5, 1.9 + 0.4 * n),
+                lambda ax: cause_bars(
+                    acts, ax=ax, title="Why cases wait before each step (share of its waiting)"
+                ),
+            )
+        )
         if len(hand):
             n = min(8, len(hand))
-            out["plot_handoffs"] = Markup(svg((8.5, 1.9 + 0.4 * n), lambda ax: cause_bars(
-                hand, label="handoff", top=8, ax=ax,
-                title="Why cases wait at each handoff (share of its waiting)")))
+            out["plot_handoffs"] = Markup(
+                svg(
+                    (8.5, 1.9 + 0.4 * n),
+                    lambda ax: cause_bars(
+                        hand,
+                        label="handoff",
+                        top=8,
+                        ax=ax,
+                        title="Why cases wait at each handoff (share of its waiting)",
+                    ),
+                )
+            )
     return out
 
 
-def causes_markdown(c: dict[str, Any], md: Callable[[Any], str],
-                    md_table: Callable[[dict[str, Any]], list[str]]) -> list[str]:
+def causes_markdown(
+    c: dict[str, Any], md: Callable[[Any], str], md_table: Callable[[dict[str, Any]], list[str]]
+) -> list[str]:
     """The section as Markdown lines (``md`` escapes text, ``md_table`` draws a table)."""
     out = ["## Why cases wait", ""]
     if c["lead"]:
@@ -203,8 +227,12 @@ def causes_markdown(c: dict[str, Any], md: Callable[[Any], str],
         out += [f"- **{md(t['title'])}.** {md(t['text'])} *{md(t['advice'])}*"]
     if c["top"]:
         out.append("")
-    for title, key in (("Per step", "activities"), ("Per agency", "agencies"),
-                       ("Per handoff", "handoffs"), ("Waits not split", "unsplit")):
+    for title, key in (
+        ("Per step", "activities"),
+        ("Per agency", "agencies"),
+        ("Per handoff", "handoffs"),
+        ("Waits not split", "unsplit"),
+    ):
         if c[key]:
             out += [f"### {title}", "", *md_table(c[key]), ""]
     return out

@@ -279,7 +279,6 @@ def render_markdown(result: MiningResult, *, meta: ReportMeta | None = None) -> 
         if f["recommendation"]:
             out += ["", f"*Recommendation:* {_md(f['recommendation'])}"]
         out.append("")
-    out += causes_markdown(causes_context(result), _md, _md_table)
     sections = [
         ("Where cases wait", c["activities"]),
         ("Slowest transitions between steps", c["transitions"]),
@@ -304,6 +303,7 @@ def render_markdown(result: MiningResult, *, meta: ReportMeta | None = None) -> 
         if table is c["transitions"] and c["transitions_overlap"]:
             out += ["", _md(c["transitions_overlap"])]
         out.append("")
+    out += causes_markdown(causes_context(result), _md, _md_table)
     out += ["## Method and notes", ""]
     out += [f"- {_md(n)}" for n in c["notes"]]
     out += ["", c["footer"], ""]
