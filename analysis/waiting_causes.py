@@ -12,8 +12,8 @@ for the first cause in this list that holds at that moment.
 1. **batching**: the event was held to be processed together with others.
    A *batch* is two or more events of the same activity by the same resource
    that started together: each starts at most ``batch_window`` minutes (1)
-   after the one before it and before the ones before it have all ended
-   (parallel or overlapping work). The batch was *ready* when its last
+   after the one before it, and at the same moment or before the ones before
+   it have all ended (parallel or overlapping work). The batch was *ready* when its last
    member was enabled (at the latest at its first start); a member's wait
    from its own enablement until then is batching. Back-to-back work that
    does not overlap is not taken for a batch: from a log alone it cannot be
@@ -495,10 +495,13 @@ def _batch_ready(
     # running latest end of the earlier events of the same resource and activity
     prev_end = pd.Series(e).groupby(frame["g"]).cummax().groupby(frame["g"]).shift(1)
     prev_begin = pd.Series(b).groupby(frame["g"]).shift(1)
+    pb = prev_begin.to_numpy()
+    # joins the batch: started within the window, while the earlier ones were still
+    # being worked on (or at the very same moment); touching ends are a queue, not a batch
     joins = (
         prev_begin.notna().to_numpy()
-        & (b - prev_begin.to_numpy() <= window)
-        & (b <= prev_end.to_numpy())
+        & (b - pb <= window)
+        & ((b < prev_end.to_numpy()) | (b == pb))
     )
     batch = np.cumsum(~joins)
     size = np.bincount(batch)

@@ -341,7 +341,7 @@ def _oracle(log: pd.DataFrame, cal: WorkCalendars, method: str, window: float) -
             idx = sorted(np.flatnonzero((res == r) & (act == a)), key=lambda i: s[i])
             groups, cur = [], []
             for i in idx:
-                if cur and s[i] - s[cur[-1]] <= window and s[i] <= max(e[j] for j in cur):
+                if cur and s[i] - s[cur[-1]] <= window and (s[i] < max(e[j] for j in cur) or s[i] == s[cur[-1]]):
                     cur.append(i)
                 else:
                     if cur:
