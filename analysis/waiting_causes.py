@@ -168,8 +168,11 @@ class WaitingCauses:
     def split_share(self) -> float:
         """Share of the waiting minutes (before events with a wait) that were split.
 
-        NaN when the log has no waiting at all.
+        NaN when the log has no waiting at all, or when none of it can be
+        split (:attr:`note` says why): unknown, not 0%.
         """
+        if self.note is not None:
+            return float("nan")
         split = float(self.events["waiting"].sum()) if len(self.events) else 0.0
         rest = float(self.unsplit["waiting"].sum()) if len(self.unsplit) else 0.0
         return split / (split + rest) if split + rest > 0 else float("nan")

@@ -35,7 +35,7 @@ from odsc.mine_format import count, duration, percent, table
 if TYPE_CHECKING:  # pragma: no cover
     from analysis.mining import MiningResult
 
-__all__ = ["ADVICE", "MIN_SHOWN", "PHRASES", "causes_context", "causes_markdown"]
+__all__ = ["ADVICE", "MIN_SHOWN", "PHRASES", "TITLES", "causes_context", "causes_markdown"]
 
 #: What the report says a cause means, in a clause.
 PHRASES: dict[str, str] = {
@@ -81,7 +81,8 @@ _LABELS = {
     "extraneous": "outside the desk",
 }
 
-_TITLES = {
+#: The heading of each cause in the report.
+TITLES = {
     "batching": "Batching",
     "contention": "Desk busy (contention)",
     "prioritisation": "Later cases served first (prioritisation)",
@@ -260,7 +261,7 @@ def _by_cause(rows: list[tuple[str, pd.Series]]) -> list[dict[str, Any]]:
     out = sorted(groups.values(), key=lambda g: -g["minutes"])
     return [
         {
-            "title": f"{_TITLES[g['cause']]}",
+            "title": f"{TITLES[g['cause']]}",
             "text": f"{PHRASES[g['cause']][0].upper()}{PHRASES[g['cause']][1:]}: "
             + "; ".join(g["items"])
             + ".",
