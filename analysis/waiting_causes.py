@@ -307,10 +307,10 @@ def waiting_causes(
     has_start = START in ev.columns and bool(ev[START].notna().any())
     started = ev[START].notna().to_numpy() if has_start else np.zeros(n, dtype=bool)
     if RESOURCE in ev.columns:
-        res = ev[RESOURCE].astype(object).to_numpy()
-        has_res = pd.notna(res)
+        rcodes, rnames = pd.factorize(ev[RESOURCE])  # categoricals: no string copies
+        has_res = rcodes >= 0
     else:
-        res = np.full(n, None, dtype=object)
+        rcodes, rnames = np.full(n, -1), pd.Index([])
         has_res = np.zeros(n, dtype=bool)
     note = None
     if not has_start:
@@ -338,15 +338,17 @@ def waiting_causes(
     enabled = begin - waiting
     busy = started & has_res & ~np.isnan(end)
     if calendars is None:
-        seen_r = np.concatenate([res[busy], res[has_res]])
+        seen_r = np.concatenate([rcodes[busy], rcodes[has_res]])
         seen_t = np.concatenate([begin[busy], end[has_res]])
-        calendars = learn_calendars(seen_r, seen_t)
-    cal_row = calendars.index(res)
+        calendars = learn_calendars(
+            pd.Categorical.from_codes(seen_r, categories=rnames.astype(str)), seen_t
+        )
+    cal_row = calendars.index(np.asarray(rnames.astype(str), dtype=object))[rcodes]
     parts = _split(
         np.flatnonzero(split),
         np.flatnonzero(busy),
-        res=pd.factorize(pd.Series(res).astype(object))[0],
-        act=pd.factorize(ev[ACTIVITY].astype(str))[0],
+        res=rcodes,
+        act=pd.factorize(ev[ACTIVITY])[0],
         begin=begin,
         end=end,
         enabled=enabled,
@@ -357,14 +359,14 @@ def waiting_causes(
         method=method,
     )
     rows = np.flatnonzero(split)
-    agency = ev[AGENCY].astype(object).to_numpy() if AGENCY in ev.columns else None
+    agency = _take(ev[AGENCY], rows) if AGENCY in ev.columns else None
     events = pd.DataFrame(
         {
-            "case": ev[CASE].astype(object).to_numpy()[rows],
-            "activity": ev[ACTIVITY].astype(object).to_numpy()[rows],
-            "agency": agency[rows] if agency is not None else UNKNOWN_AGENCY,
+            "case": _take(ev[CASE], rows),
+            "activity": _take(ev[ACTIVITY], rows),
+            "agency": agency if agency is not None else UNKNOWN_AGENCY,
             "source_agency": source[rows],
-            "resource": res[rows],
+            "resource": pd.Categorical.from_codes(rcodes[rows], categories=rnames.astype(str)),
             "waiting": waiting[rows],
             **{c: parts[i] for i, c in enumerate(CAUSES)},
         }
@@ -387,27 +389,143 @@ def _split(
     batch_window: float,
     method: str,
 ) -> list[np.ndarray]:
-    """The five cause totals (minutes) of the waits of ``rows`` (indices of the log)."""
+    """The five cause totals (minutes) of the waits of ``rows`` (indices of the log).
+
+    The busy time of each resource is merged into blocks once; an event's own
+    work starts at its start, so the blocks before it are other work. Only
+    the contention needs pairs of events, and only for waits during which a
+    file enabled later than this one was started (else busy = contention).
+    """
     wait = waiting[rows]
     s = begin[rows]
     a = s - wait  # the wall-clock window [a, s] has the UTC wait's length
     ready = _batch_ready(busy, res, act, begin, end, enabled, batch_window)
-    batching = np.clip(ready[rows] - a, 0.0, wait)
-    batching = np.nan_to_num(batching)
+    batching = np.nan_to_num(np.clip(ready[rows] - a, 0.0, wait))
     w0 = a + batching  # what is left of the window: [w0, s]
 
-    # busy events of the same resource that overlap the rest of each window, as pairs
+    blocks = _Blocks(
+        res[busy], begin[busy], end[busy], cal_row_of=cal_row[busy], calendars=calendars
+    )
+    me = res[rows]
+    tau = w0
+    if method == "binding":
+        tau = blocks.last_free(me, w0, s, cal_row[rows])
+    busy_len, busy_off = blocks.measure(me, tau, s)
+    rest = s - tau
+
+    # contention: the union of the busy events enabled at or before this one
+    contention = busy_len.copy()
+    known = enabled[busy][~np.isnan(enabled[busy])]
+    floor = float(known.min()) - 1.0 if len(known) else 0.0  # unknown counts as earlier
+    en = np.where(np.isnan(enabled), floor, enabled)
+    order = busy[np.lexsort((en[busy], res[busy]))]
+    key, place = _block_keys(res[order], en[order])
+    later_lo = _search(key, place(me, enabled[rows]), side="right")
+    later_hi = _search(key, place(me, s), side="left")
+    # a later file started during the wait, and the resource was busy: pairs are needed
+    need = np.flatnonzero((later_hi > later_lo) & (busy_len > 0))
+    if len(need):
+        contention[need] = _earlier_union(need, rows, res, begin, end, enabled, tau, s, busy)
+    contention = np.minimum(contention, rest)
+    prioritisation = np.clip(busy_len - contention, 0.0, rest - contention)
+    off_all = calendars.off_duty(cal_row[rows], tau, s)
+    unavailability = np.clip(off_all - busy_off, 0.0, rest - contention - prioritisation)
+    extraneous = wait - batching - contention - prioritisation - unavailability
+    extraneous = np.maximum(extraneous, 0.0)
+    return [batching, contention, prioritisation, unavailability, extraneous]
+
+
+class _Blocks:
+    """The merged busy blocks of every resource, on one sorted axis (see :func:`_block_keys`)."""
+
+    def __init__(self, res, begin, end, *, cal_row_of, calendars: WorkCalendars) -> None:
+        order = np.lexsort((begin, res))
+        r, b, e, c = res[order], begin[order], end[order], cal_row_of[order]
+        g = np.r_[0, np.cumsum(r[1:] != r[:-1])] if len(r) else np.zeros(0, dtype=np.int64)
+        reach = pd.Series(e).groupby(g).cummax().to_numpy()
+        prev = pd.Series(reach).groupby(g).shift(1).to_numpy()
+        new = np.isnan(prev) | (b > prev)
+        piece = np.cumsum(new) - 1
+        self.res = r[new]
+        self.begin = b[new]
+        self.end = pd.Series(reach).groupby(piece).max().to_numpy()
+        self.cal = c[new]
+        self.calendars = calendars
+        length = self.end - self.begin
+        off = calendars.off_duty(self.cal, self.begin, self.end)
+        self.cum_len = np.r_[0.0, np.cumsum(length)]
+        self.cum_off = np.r_[0.0, np.cumsum(off)]
+        self.key, self.place = _block_keys(self.res, self.begin)
+
+    def _at(self, who: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The last block of ``who`` begun before ``t``, and whether there is one."""
+        k = _search(self.key, self.place(who, t), side="left") - 1
+        kk = np.clip(k, 0, None)
+        ok = (k >= 0) & (self.res[kk] == who) if len(self.key) else np.zeros(len(t), bool)
+        return kk, ok
+
+    def measure(self, who, lo, hi) -> tuple[np.ndarray, np.ndarray]:
+        """Busy minutes of ``who`` in ``[lo, hi]``, and how many of them off duty."""
+        if not len(self.key):
+            z = np.zeros(len(lo))
+            return z, z
+        kh, okh = self._at(who, hi)  # blocks begun before hi
+        kl, okl = self._at(who, lo)  # blocks begun before lo
+        # whole blocks strictly between, then the partial ends
+        first = np.where(okl, kl + 1, _search(self.key, self.place(who, lo), "left"))
+        last = np.where(okh, kh, first - 1)  # blocks first..last begin in [lo, hi)
+        length = np.where(last >= first, self.cum_len[last + 1] - self.cum_len[first], 0.0)
+        off = np.where(last >= first, self.cum_off[last + 1] - self.cum_off[first], 0.0)
+        # the last of them may reach past hi: take off what lies beyond
+        cal = self.calendars
+        past = (last >= first) & (self.end[np.clip(last, 0, None)] > hi)
+        li = np.clip(last, 0, None)
+        length -= np.where(past, self.end[li] - hi, 0.0)
+        off -= np.where(
+            past, cal.off_duty(self.cal[li], np.minimum(hi, self.end[li]), self.end[li]), 0.0
+        )
+        # a block begun before lo may reach into the window
+        into = okl & (self.end[kl] > lo)
+        top = np.minimum(self.end[kl], hi)
+        length += np.where(into, np.maximum(top - lo, 0.0), 0.0)
+        off += np.where(into, cal.off_duty(self.cal[kl], lo, np.maximum(top, lo)), 0.0)
+        return np.maximum(length, 0.0), np.maximum(off, 0.0)
+
+    def last_free(self, who, lo, hi, cal_rows) -> np.ndarray:
+        """The last moment in ``[lo, hi]`` at which ``who`` was free and on duty (``lo`` if none).
+
+        Walks back from ``hi`` through busy blocks and off-duty hours; only the
+        walks still moving are carried to the next round.
+        """
+        t = hi.copy()
+        active = np.arange(len(t))
+        for _ in range(10_000):
+            if not len(active):
+                break
+            ta = t[active]
+            k, ok = self._at(who[active], ta)
+            inside = ok & (self.end[k] >= ta - 1e-9)
+            step = np.where(inside, self.begin[k], ta)
+            step = np.maximum(self.calendars.last_on_duty(cal_rows[active], step), lo[active])
+            moved = step < ta
+            t[active] = step
+            active = active[moved]
+        return t
+
+
+def _earlier_union(need, rows, res, begin, end, enabled, tau, s, busy) -> np.ndarray:
+    """Union length of the busy events enabled no later than each waiting event ``need``."""
     order = busy[np.lexsort((begin[busy], res[busy]))]
     b_res, b_begin, b_end = res[order], begin[order], end[order]
     longest = pd.Series(b_end - b_begin).groupby(b_res).max()
-    reach = longest.reindex(res[rows]).to_numpy(dtype=float)
+    me = rows[need]
+    reach = longest.reindex(res[me]).to_numpy(dtype=float)
     key, place = _block_keys(b_res, b_begin)
-    lo = np.searchsorted(key, place(res[rows], w0 - reach - 1e-3), side="left")
-    hi = np.searchsorted(key, place(res[rows], s + 1e-3), side="left")
+    lo = _search(key, place(res[me], tau[need] - reach - 1e-3), side="left")
+    hi = _search(key, place(res[me], s[need] + 1e-3), side="left")
     lo = np.minimum(lo, hi)
-    counts = np.maximum(hi - lo, 0)
-
-    found: list[tuple[np.ndarray, ...]] = []
+    counts = hi - lo
+    out = np.zeros(len(need))
     starts = np.cumsum(counts) - counts
     for i0, i1 in _chunks(counts, _MAX_PAIRS):
         c = counts[i0:i1]
@@ -416,67 +534,13 @@ def _split(
             continue
         who = np.repeat(np.arange(i0, i1), c)
         other = order[lo[who] + np.arange(m) - np.repeat(starts[i0:i1] - starts[i0], c)]
-        x = np.maximum(begin[other], w0[who])
-        y = np.minimum(end[other], s[who])
-        keep = (other != rows[who]) & (y > x)
-        found.append((who[keep], other[keep], x[keep], y[keep]))
-    empty = np.zeros(0)
-    who, other, x, y = (
-        [np.concatenate(z) for z in zip(*found)]
-        if found
-        else [np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), empty, empty]
-    )
-    tau = w0
-    if method == "binding":
-        tau = _last_free(rows, w0, s, _union(who, x, y)[1], cal_row, calendars)
-        x = np.maximum(x, tau[who])
-        keep = y > x
-        who, other, x, y = who[keep], other[keep], x[keep], y[keep]
-    other_enabled = enabled[other]
-    earlier = np.isnan(other_enabled) | (other_enabled <= enabled[rows[who]])
-    length, (p_who, p_begin, p_end) = _union(who, x, y)
-    busy_len = np.bincount(p_who, weights=length, minlength=len(rows))
-    off = calendars.off_duty(cal_row[rows[p_who]], p_begin, p_end)
-    busy_off = np.bincount(p_who, weights=off, minlength=len(rows))
-    cl, (cw, _, _) = _union(who[earlier], x[earlier], y[earlier])
-    cont_len = np.bincount(cw, weights=cl, minlength=len(rows))
-    rest = s - tau
-    contention = np.minimum(cont_len, rest)
-    prioritisation = np.clip(busy_len - cont_len, 0.0, rest - contention)
-    off_all = calendars.off_duty(cal_row[rows], tau, s)
-    unavailability = np.clip(off_all - busy_off, 0.0, rest - contention - prioritisation)
-    extraneous = wait - batching - contention - prioritisation - unavailability
-    extraneous = np.maximum(extraneous, 0.0)
-    return [batching, contention, prioritisation, unavailability, extraneous]
-
-
-def _last_free(
-    rows: np.ndarray,
-    w0: np.ndarray,
-    s: np.ndarray,
-    pieces: tuple[np.ndarray, np.ndarray, np.ndarray],
-    cal_row: np.ndarray,
-    calendars: WorkCalendars,
-) -> np.ndarray:
-    """The last moment of each window ``[w0, s]`` at which the resource was free and on duty.
-
-    Walks back from the start through the busy pieces and the off-duty hours
-    that end where the walk stands (``w0`` when they fill the window).
-    """
-    p_who, p_begin, p_end = pieces
-    key, place = _block_keys(p_who, p_begin)
-    t = s.copy()
-    idx = np.arange(len(rows))
-    for _ in range(200):
-        before = t
-        k = np.searchsorted(key, place(idx, t - 1e-9), side="right") - 1
-        kk = np.clip(k, 0, None)
-        inside = (k >= 0) & (p_who[kk] == idx) & (p_end[kk] >= t - 1e-9) if len(key) else False
-        t = np.where(inside, p_begin[kk] if len(key) else t, t)
-        t = np.maximum(calendars.last_on_duty(cal_row[rows], t), w0)
-        if np.array_equal(before, t):
-            break
-    return t
+        x = np.maximum(begin[other], tau[need][who])
+        y = np.minimum(end[other], s[need][who])
+        oe = enabled[other]
+        keep = (other != me[who]) & (y > x) & (np.isnan(oe) | (oe <= enabled[me[who]]))
+        length, (p_who, _, _) = _union(who[keep], x[keep], y[keep])
+        out += np.bincount(p_who, weights=length, minlength=len(need))
+    return out
 
 
 def _batch_ready(
@@ -502,9 +566,7 @@ def _batch_ready(
     # joins the batch: started within the window, while the earlier ones were still
     # being worked on (or at the very same moment); touching ends are a queue, not a batch
     joins = (
-        prev_begin.notna().to_numpy()
-        & (b - pb <= window)
-        & ((b < prev_end.to_numpy()) | (b == pb))
+        prev_begin.notna().to_numpy() & (b - pb <= window) & ((b < prev_end.to_numpy()) | (b == pb))
     )
     batch = np.cumsum(~joins)
     size = np.bincount(batch)
@@ -515,6 +577,17 @@ def _batch_ready(
     member = size[batch] >= 2
     ready[order[member]] = when[member]
     return np.where(np.isinf(ready), np.nan, ready)
+
+
+def _search(keys: np.ndarray, q: np.ndarray, side: str = "left") -> np.ndarray:
+    """``numpy.searchsorted`` with the queries sorted first (far faster on large arrays)."""
+    q = np.asarray(q, dtype=float)
+    if len(q) < 1024:
+        return np.searchsorted(keys, q, side=side)  # type: ignore[call-overload]
+    order = np.argsort(q, kind="stable")
+    out = np.empty(len(q), dtype=np.int64)
+    out[order] = np.searchsorted(keys, q[order], side=side)  # type: ignore[call-overload]
+    return out
 
 
 def _block_keys(codes: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, Any]:
@@ -561,6 +634,12 @@ def _chunks(counts: np.ndarray, limit: int) -> list[tuple[int, int]]:
         nxt = int(np.searchsorted(cum, done + limit, side="right"))
         edges.append(max(nxt, edges[-1] + 1))
     return list(zip(edges[:-1], edges[1:]))
+
+
+def _take(values: pd.Series, rows: np.ndarray) -> pd.Categorical:
+    """``values[rows]`` as a categorical (labels copied once, not per row)."""
+    codes, uniques = pd.factorize(values)
+    return pd.Categorical.from_codes(codes[rows], categories=pd.Index(uniques).astype(str))
 
 
 def _minutes(ts: pd.Series) -> np.ndarray:

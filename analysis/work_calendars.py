@@ -173,8 +173,9 @@ def learn_calendars(
 
     Parameters
     ----------
-    resources : numpy.ndarray
-        The resource of each sighting (NaN/None entries are skipped).
+    resources : array-like
+        The resource of each sighting (NaN/None entries are skipped); a
+        categorical is read without copying its labels.
     instants : numpy.ndarray of float
         When, as wall-clock minutes since 1970-01-01 00:00 (NaN skipped).
     min_support, min_weeks, min_seen
@@ -194,10 +195,11 @@ def learn_calendars(
     ([9, 10], True)
     """
     t = np.asarray(instants, dtype=float)
-    names = pd.Series(np.asarray(resources, dtype=object))
-    ok = ~np.isnan(t) & names.notna().to_numpy()
+    codes, uniques = pd.factorize(pd.Series(resources))
+    ok = ~np.isnan(t) & (codes >= 0)
     t = t[ok]
-    codes, uniques = pd.factorize(names[ok].astype(str))
+    codes, used = pd.factorize(codes[ok])
+    uniques = pd.Index(uniques).take(used).astype(str)
     n = len(uniques)
     shifted = t - _MONDAY
     week = np.floor(shifted / _WEEK).astype(np.int64)
