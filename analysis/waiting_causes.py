@@ -114,15 +114,15 @@ CAUSES: tuple[str, ...] = (
 BATCH_WINDOW: float = 1.0
 #: Why a log's waits cannot be split.
 NO_START = (
-    "the log has no start times: the time before a step cannot be told from the work "
-    "itself, so why it waited cannot be split into causes"
+    "the log has no start times, so the time before a step cannot be told from the work "
+    "itself"
 )
 NO_RESOURCE = (
-    "the log names no clerk or desk (no resource column): the causes of a wait need to "
-    "know whether the resource was busy, off duty or free"
+    "the log names no clerk or desk (no resource column), and the causes need to know "
+    "whether the step's resource was busy, off duty or free"
 )
 NO_CLOCK = (
-    "the log records whole days, not times of day: busy and off-duty time cannot be "
+    "the log records whole days, not times of day, so busy and off-duty time cannot be "
     "measured within a wait"
 )
 #: Why one event's wait is not split.
