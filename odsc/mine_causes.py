@@ -37,13 +37,13 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["ADVICE", "MIN_SHOWN", "PHRASES", "TITLES", "causes_context", "causes_markdown"]
 
-#: What the report says a cause means, in a clause.
+#: What the report says a cause means, in a sentence that leads its list of waits.
 PHRASES: dict[str, str] = {
-    "batching": "files held to be processed in a batch with others",
-    "contention": "the desk busy with cases that were ready before",
-    "prioritisation": "the desk serving cases that came later first",
-    "unavailability": "the desk closed or its clerk off duty",
-    "extraneous": "the desk free and on duty, the file waiting for something else",
+    "batching": "Files were held to be processed in a batch with others",
+    "contention": "The desk was busy with cases that were ready before",
+    "prioritisation": "The desk served cases that came later first",
+    "unavailability": "The desk was closed or its clerk off duty",
+    "extraneous": "The desk was free and on duty while the file waited for something else",
 }
 
 #: What to do about each cause.
@@ -262,9 +262,7 @@ def _by_cause(rows: list[tuple[str, pd.Series]]) -> list[dict[str, Any]]:
     return [
         {
             "title": f"{TITLES[g['cause']]}",
-            "text": f"{PHRASES[g['cause']][0].upper()}{PHRASES[g['cause']][1:]}: "
-            + "; ".join(g["items"])
-            + ".",
+            "text": f"{PHRASES[g['cause']]}: " + "; ".join(g["items"]) + ".",
             "advice": ADVICE[g["cause"]],
             "cause": g["cause"],
         }
