@@ -584,7 +584,7 @@ def _search(keys: np.ndarray, q: np.ndarray, side: str = "left") -> np.ndarray:
     q = np.asarray(q, dtype=float)
     if len(q) < 1024:
         return np.searchsorted(keys, q, side=side)  # type: ignore[call-overload]
-    order = np.argsort(q, kind="stable")
+    order = np.argsort(q)
     out = np.empty(len(q), dtype=np.int64)
     out[order] = np.searchsorted(keys, q[order], side=side)  # type: ignore[call-overload]
     return out
