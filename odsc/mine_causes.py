@@ -28,11 +28,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
 from odsc.mine_format import count, duration, percent, table
 
 if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
     from analysis.mining import MiningResult
 
 __all__ = ["ADVICE", "MIN_SHOWN", "PHRASES", "TITLES", "causes_context", "causes_markdown"]
