@@ -48,7 +48,10 @@ hand-built cases of the tests hold for both).
 A moment of the wait when the resource worked on another event counts as
 contention or prioritisation even outside its learned hours. "Busy" means
 the interval from an event's start to its completion, so an event worked on
-in several sittings makes its resource busy in between too.
+in several sittings makes its resource busy in between too. Busy is what the
+log records: work a clerk did that is not in the log counts as free time,
+and a log that begins while desks are still working on earlier files shows
+them free in its first hours.
 
 Waits that cannot be split are left out with the reason, never counted as
 zero: events without a start time (their "wait" is a transition time that
@@ -56,10 +59,15 @@ holds the work itself), events without a resource, and logs whose times are
 whole days. Times are minutes; hours of the day are those of the centre's
 clock (``zone``).
 
-The computation is vectorised: the busy events of the same resource that
-overlap each wait are found with sorted searches and joined as pairs (in
-chunks), and union lengths come from group-wise running maxima; no Python
-loop runs over events.
+The computation is vectorised: each resource's busy time is merged into
+blocks once (prefix sums give the busy and off-duty minutes of any window,
+sorted searches find the blocks); only waits during which a file enabled
+later than this one was started need pairs of events (joined in chunks) to
+tell contention from prioritisation; union lengths come from group-wise
+running maxima. The walk back to the last free moment is iterated over the
+waits still moving, not per event. Enablements are read on the wall clock as
+the start minus the wait, so across a change of summer time the hours of a
+wait shift by one.
 
 Examples
 --------
