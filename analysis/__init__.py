@@ -1,9 +1,12 @@
 """Event logs in, findings out: process mining of ODSC logs with pandas and pm4py."""
 
+from analysis.before_after import BeforeAfter, before_after, split_at
 from analysis.calibrate import boundary_steps, calibrate, calibration_notes, fit_distribution
 from analysis.fidelity import Fidelity, fidelity
+from analysis.filters import LogFilters, apply_filters
 from analysis.kpis import case_kpis, event_times, has_start_times, summarize
 from analysis.logs import read_log
+from analysis.ocel import flatten_ocel
 from analysis.queues import queue_waits
 from analysis.recommend import Recommendation, desk_load, recommend
 from analysis.schema import (
@@ -31,9 +34,13 @@ __all__ = [
     "START",
     "TIMESTAMP",
     "UNKNOWN_AGENCY",
+    "BeforeAfter",
     "Fidelity",
+    "LogFilters",
     "Recommendation",
     "LogError",
+    "apply_filters",
+    "before_after",
     "boundary_steps",
     "calibrate",
     "calibration_notes",
@@ -42,9 +49,11 @@ __all__ = [
     "event_times",
     "fidelity",
     "fit_distribution",
+    "flatten_ocel",
     "has_start_times",
     "queue_waits",
     "read_log",
     "recommend",
+    "split_at",
     "summarize",
 ]

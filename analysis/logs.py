@@ -283,7 +283,8 @@ def _load(
 ) -> tuple[pd.DataFrame, str, str]:
     """Return the raw frame, the name used in messages and the row unit."""
     if isinstance(source, pd.DataFrame):
-        return source, "DataFrame", "row"
+        # a frame made from a file (an OCEL flattened by analysis.ocel) keeps the file's name
+        return source, str(source.attrs.get("odsc:name", "DataFrame")), "row"
     path = Path(source)
     name = path.name
     kind = next((k for s, k in SUFFIXES.items() if name.lower().endswith(s)), None)

@@ -20,26 +20,40 @@ from typing import Any
 import click
 
 from odsc.cli_common import log_column_options, user_errors
+from odsc.filter_options import log_filter_options
 
 __all__ = ["COMMANDS", "calibrate", "validate_model"]
 
 
 def _read(path: Path, columns: dict[str, Any]) -> Any:
+    """Read the log and apply the filter options (printing what each one kept)."""
+    from analysis.filters import apply_filters
     from analysis.logs import read_log
+    from analysis.ocel import case_log_source
+    from odsc.filter_options import filters_from_options
     from odsc.inputs import check_log_file
     from odsc.limits import check_log_size
 
+    columns = dict(columns)
+    filters = filters_from_options(columns, columns=columns)
+    source, flattened = case_log_source(path, columns.pop("object_type", None))
     given = {k: v for k, v in columns.items() if v}
     given["missing"] = columns.get("missing") or ("EMPTY",)
     check_log_file(path)
-    frame = read_log(path, **given)
+    if flattened:
+        click.echo(flattened, err=True)
+    frame = read_log(source, **given)
     check_log_size(frame, path.name, activity=given.get("activity"))
+    frame, kept = apply_filters(frame, filters, tz=given.get("tz"), name=path.name)
+    for step in kept:
+        click.echo(step.text(), err=True)
     return frame
 
 
 @click.command("calibrate")
 @click.argument("log", type=click.Path(dir_okay=False, path_type=Path))
 @log_column_options()
+@log_filter_options()
 @click.option("--name", metavar="TEXT", help="Name of the journey [from the log's file name].")
 @click.option("--id", "journey_id", metavar="ID", help="Id of the journey [from the name].")
 @click.option(
@@ -184,6 +198,7 @@ def _calibrated(
 @click.argument("model", type=click.Path(dir_okay=False, path_type=Path))
 @click.argument("log", type=click.Path(dir_okay=False, path_type=Path))
 @log_column_options()
+@log_filter_options()
 @click.option(
     "--seed", type=int, default=1, show_default=True, help="Seed of the first replication."
 )

@@ -15,6 +15,7 @@ from pathlib import Path
 import click
 
 from odsc.cli_common import log_column_options, user_errors
+from odsc.filter_options import log_filter_options
 
 __all__ = ["COMMANDS", "FORMATS", "mine"]
 
@@ -42,6 +43,22 @@ _FORMATS = ("html", "md", "json")
     default=15,
     show_default=True,
     help="Queue standard in minutes.",
+)
+@click.option(
+    "--feedback",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="SURVEY",
+    help="Citizen survey CSV: adds satisfaction and comments (see odsc monitor).",
+)
+@log_filter_options()
+@click.option(
+    "--before-after",
+    metavar="DATE",
+    help="A reform date: every KPI of the cases started before it and on or after it, "
+    "with 95% bootstrap intervals.",
+)
+@click.option(
+    "--seed", type=int, default=0, show_default=True, help="Seed of the --before-after bootstrap."
 )
 @click.option("--show-ids", is_flag=True, help="Show case ids and staff names as in the log.")
 @click.option(
@@ -79,30 +96,50 @@ def mine(
     journey_spec: str | None,
     by: str | None,
     sla: float,
+    feedback: Path | None,
     show_ids: bool,
     key: str | None,
     fmt: str | None,
     output: Path,
+    before_after: str | None,
+    seed: int,
+    object_type: str | None,
+    **filter_values: object,
 ) -> None:
-    """Mine the event log LOG (CSV, XES or Parquet) into a report.
+    """Mine the event log LOG (CSV, XES, Parquet or OCEL 2.0) into a report.
 
     The report shows where citizens wait, the handoffs between agencies, the
     process map, variants and weekly profiles, with ranked findings. Case ids
     and staff names are pseudonymised unless --show-ids.
+
+    Filters (--from/--to, --where, --variants, --min-case-events) keep whole
+    cases and say how many they kept; OCEL 2.0 files need --object-type.
 
     Example: odsc mine receipt.csv --agency org:group -o report.html
     """
     from journeys.errors import InputError
     from odsc.cli_common import check_number
     from odsc.files import check_output, write_atomic
+    from odsc.filter_options import filters_from_options
     from odsc.inputs import check_log_file
     from odsc.report_mine import mine_report
 
-    kind = check_output(output, FORMATS, inputs=[log, journey_spec])
+    kind = check_output(output, FORMATS, inputs=[log, journey_spec, feedback])
+    if feedback is not None and not feedback.is_file():
+        raise InputError(f"{feedback}: --feedback: no such file")
     if fmt is not None and fmt != kind:
         raise InputError(f"{output}: --format {fmt} but the extension means {kind}")
     fmt = kind
     check_number("--sla", sla, low=0, low_open=True)
+    if seed < 0:
+        raise InputError(f"--seed must be >= 0, got {seed}")
+    named = {"case": case, "activity": activity, "timestamp": timestamp, "start": start,
+             "resource": resource, "agency": agency, "door": door}  # fmt: skip
+    filters = filters_from_options(dict(filter_values), columns=named)
+    if before_after is not None:
+        from analysis.filters import parse_instant
+
+        parse_instant(before_after, option="--before-after", zone=None)  # refused before reading
     check_log_file(log)
     journey = None
     if journey_spec:
@@ -128,9 +165,20 @@ def mine(
         show_ids=show_ids,
         key=key,
         progress=sys.stderr.isatty(),
+        feedback=feedback,
+        filters=filters,
+        before_after=before_after,
+        object_type=object_type,
+        seed=seed,
+        echo=_echo,
     )
     write_atomic(output, text.encode("utf-8"))
     click.echo(f"wrote {output}", err=True)
+
+
+def _echo(line: str) -> None:
+    """What the filters kept, what OCEL flattening did and the before/after table: stdout."""
+    click.echo(line)
 
 
 COMMANDS = [mine]

@@ -39,10 +39,13 @@ from odsc.figures import figure_svg
 from odsc.mine_causes import causes_context, causes_markdown
 from odsc.mine_context import ReportMeta, duration, has_start_times, percent, report_context
 from odsc.mine_format import set_aside_note
+from odsc.report_before_after import json_part, markdown_lines, section_view
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
+    from analysis.before_after import BeforeAfter
+    from analysis.filters import FilterStep, LogFilters
     from analysis.mining import MiningResult
     from journeys.model import Journey
 
@@ -80,6 +83,12 @@ def mine_report(
     show_ids: bool = False,
     key: str | None = None,
     progress: bool = False,
+    feedback: str | Path | None = None,
+    filters: LogFilters | None = None,
+    before_after: str | None = None,
+    object_type: str | None = None,
+    seed: int = 0,
+    echo: Callable[[str], None] | None = None,
 ) -> str:
     """Read, pseudonymise, mine and render an event log; the report as text.
 
@@ -110,6 +119,23 @@ def mine_report(
         then differ from run to run).
     progress : bool
         Show a progress bar on standard error.
+    feedback : str or path, optional
+        A citizen survey (:mod:`analysis.feedback`); with it, and with a journey
+        that has a charter, the report adds the sections of
+        :func:`odsc.report_monitor.mine_extras` (HTML and JSON).
+    filters : analysis.filters.LogFilters, optional
+        Analyse only the cases these filters keep (:mod:`analysis.filters`).
+    before_after : str, optional
+        A reform date: adds the KPIs of the cases started before it and on or
+        after it, with bootstrap intervals (:mod:`analysis.before_after`).
+    object_type : str, optional
+        For an OCEL 2.0 file: the object type whose objects are the cases
+        (:mod:`analysis.ocel`).
+    seed : int
+        Seed of the before/after bootstrap.
+    echo : callable, optional
+        Called with each line for the user: what each filter kept, and the
+        before/after table.
 
     Returns
     -------
@@ -133,10 +159,11 @@ def mine_report(
     """
     from tqdm import tqdm
 
+    from analysis.filters import apply_filters
     from analysis.logs import read_log
     from analysis.mining import mine
     from analysis.privacy import pseudonymise, random_key
-    from analysis.schema import LogError
+    from analysis.schema import CASE, RESOURCE, LogError
     from odsc.limits import check_log_size
 
     if fmt not in FORMATS:
@@ -157,7 +184,7 @@ def mine_report(
         bar.set_description(stages[0])
         columns = {"case": case, "activity": activity, "timestamp": timestamp}
         log = read_log(
-            source,
+            _flattened(source, object_type, echo),
             **{k: v for k, v in columns.items() if v is not None},
             start=start,
             resource=resource,
@@ -174,15 +201,34 @@ def mine_report(
                 f"{_name(source)}: --by: no column {by!r}; columns: "
                 + ", ".join(map(str, log.columns))
             )
+        log, kept = apply_filters(log, filters, tz=tz, name=_name(source))
+        for step in kept:
+            (echo or _silent)(step.text())
+        from odsc.report_monitor import mine_extras
+
+        extras = mine_extras(log, journey=journey, feedback=feedback, by=by, tz=tz,
+                             show_ids=show_ids, key=key)  # fmt: skip
         bar.update()
         bar.set_description(stages[1])
         if not show_ids:
             log = pseudonymise(log, key=key or random_key())
+            kept = tuple(step.private([CASE, RESOURCE]) for step in kept)
         bar.update()
         bar.set_description(stages[2])
         result = mine(log, journey=journey, by=by, sla_minutes=sla_minutes, tz=tz)
         if aside:
             result = replace(result, notes=(*result.notes, set_aside_note(aside)))
+        if kept:
+            result = replace(result, notes=(*result.notes, *(f"Filter {s.text()}." for s in kept)))
+        split = None
+        if before_after is not None:
+            from analysis.before_after import before_after as compare_at
+            from odsc.report_before_after import cli_table
+
+            split = compare_at(
+                log, before_after, journey=journey, sla_minutes=sla_minutes, tz=tz, seed=seed
+            )
+            (echo or _silent)(cli_table(split, currency=getattr(journey, "currency", None)))
         bar.update()
         bar.set_description(stages[3])
         meta = ReportMeta(
@@ -197,14 +243,22 @@ def mine_report(
             "md": render_markdown,
             "json": render_json,
         }
-        text = renderers[fmt](result, meta=meta)
+        extra = {"monitor": extras} if extras and fmt != "md" else {}
+        text = renderers[fmt](result, meta=meta, split=split, kept=kept, **extra)
         bar.update()
     finally:
         bar.close()
     return text
 
 
-def render_html(result: MiningResult, *, meta: ReportMeta | None = None) -> str:
+def render_html(
+    result: MiningResult,
+    *,
+    meta: ReportMeta | None = None,
+    split: BeforeAfter | None = None,
+    kept: Sequence[FilterStep] = (),
+    monitor: dict | None = None,
+) -> str:
     """The self-contained HTML report of a :class:`analysis.mining.MiningResult`.
 
     Examples
@@ -232,10 +286,18 @@ def render_html(result: MiningResult, *, meta: ReportMeta | None = None) -> str:
     context = report_context(result, meta)
     context["plots"] = _plots(result, meta)
     context["causes"] = causes_context(result, svg=_svg)
+    context["monitor"] = monitor  # charter and feedback sections (odsc.report_monitor)
+    context["split"] = section_view(split, kept, currency=meta.currency)
     return env.get_template("mine.html.j2").render(**context)
 
 
-def render_markdown(result: MiningResult, *, meta: ReportMeta | None = None) -> str:
+def render_markdown(
+    result: MiningResult,
+    *,
+    meta: ReportMeta | None = None,
+    split: BeforeAfter | None = None,
+    kept: Sequence[FilterStep] = (),
+) -> str:
     """The report as GitHub-flavoured Markdown (tables, no plots).
 
     Examples
@@ -270,7 +332,8 @@ def render_markdown(result: MiningResult, *, meta: ReportMeta | None = None) -> 
     )
     for n in c["key_notes"]:
         out += ["", f"> {_md(n)}"]
-    out += ["", "## Findings, ranked by impact", ""]
+    out += [""] + markdown_lines(section_view(split, kept, currency=meta.currency))
+    out += ["## Findings, ranked by impact", ""]
     if not c["findings"]:
         out.append("No findings.")
     for i, f in enumerate(c["findings"], 1):
@@ -310,7 +373,14 @@ def render_markdown(result: MiningResult, *, meta: ReportMeta | None = None) -> 
     return "\n".join(out)
 
 
-def render_json(result: MiningResult, *, meta: ReportMeta | None = None) -> str:
+def render_json(
+    result: MiningResult,
+    *,
+    meta: ReportMeta | None = None,
+    split: BeforeAfter | None = None,
+    kept: Sequence[FilterStep] = (),
+    monitor: dict | None = None,
+) -> str:
     """The mining result as JSON (:meth:`MiningResult.to_dict` plus a ``report`` header).
 
     Examples
@@ -336,6 +406,8 @@ def render_json(result: MiningResult, *, meta: ReportMeta | None = None) -> str:
             "time_unit": "minutes",
         }
     }
+    body |= monitor or {}  # charter and feedback (odsc.report_monitor.mine_extras)
+    head |= json_part(split, kept)
     return json.dumps(head | body, indent=2, ensure_ascii=False, default=_json_default) + "\n"
 
 
@@ -466,6 +538,20 @@ def _check_tz(tz: str) -> None:
         raise LogError(
             f"--tz: unknown time zone {tz!r} (use an IANA name such as Asia/Vientiane)"
         ) from None
+
+
+def _silent(line: str) -> None:
+    """Lines for the user go nowhere when no ``echo`` is given."""
+
+
+def _flattened(source: Any, object_type: str | None, echo: Callable[[str], None] | None) -> Any:
+    """An OCEL 2.0 file flattened on ``object_type`` (:mod:`analysis.ocel`); else ``source``."""
+    from analysis.ocel import case_log_source
+
+    source, line = case_log_source(source, object_type)
+    if line:
+        (echo or _silent)(line)
+    return source
 
 
 def _has_start(result: MiningResult) -> bool:
