@@ -54,6 +54,7 @@ test: $(STAMP) prosimos system-deps lint
 bench: $(STAMP)
 	$(PY) bench/bench_mining.py
 	$(PY) bench/bench_simulation.py
+	$(PY) bench/bench_waiting_causes.py
 
 clean:
 	rm -rf out build *.egg-info

@@ -63,6 +63,7 @@ from analysis.schema import ACTIVITY, AGENCY, CASE, RESOURCE, START, TIMESTAMP, 
 from analysis.variants import rework, variants
 
 if TYPE_CHECKING:  # pragma: no cover
+    from analysis.waiting_causes import WaitingCauses
     from journeys.model import Journey
 
 __all__ = ["MiningResult", "league_table", "mine"]
@@ -110,6 +111,9 @@ class MiningResult:
     sla_minutes : float
     journey : str or None
         The journey id.
+    waiting_causes : WaitingCauses or None
+        Every wait split into its causes (:mod:`analysis.waiting_causes`),
+        or the note saying why the log's waits cannot be split.
     """
 
     summary: pd.Series
@@ -133,6 +137,7 @@ class MiningResult:
     by: str | None = None
     sla_minutes: float = 15
     journey: str | None = None
+    waiting_causes: WaitingCauses | None = None
 
     def to_dict(self, *, include_cases: bool = False) -> dict[str, Any]:
         """Plain Python values (lists, dicts, str, int, float, None) for JSON.
@@ -164,7 +169,7 @@ class MiningResult:
                     str(k): {str(c): _plain(v) for c, v in row.items()}
                     for k, row in value.to_dict(orient="index").items()
                 }
-            elif f.name == "conformance":
+            elif f.name in ("conformance", "waiting_causes"):
                 out[f.name] = value.to_dict() if value is not None else None
             elif f.name == "findings":
                 out[f.name] = [x.to_dict() for x in value]
@@ -235,9 +240,12 @@ def mine(
     """
     from analysis.kpis import case_kpis, has_start_times, summarize
     from analysis.queues import queue_check, queue_waits
+    from analysis.timezones import log_zone
+    from analysis.waiting_causes import waiting_causes
 
     if by is not None:
         _require(log, [by])
+    zone = log_zone(log, tz)
     ev = prepare(log)
     kpis = case_kpis(ev, journey=journey, tz=tz)
     has_start = has_start_times(ev)
@@ -253,6 +261,7 @@ def mine(
     pairs = directly_follows(ev, by=by)
     moves = handoff_events(ev, journey=journey, by=by, pairs=pairs)
     acts = activity_stats(ev)
+    causes = waiting_causes(ev, pairs=pairs, zone=zone)
     trans = transition_stats(ev, pairs=pairs.drop(columns="by", errors="ignore"))
     hand = handoffs(ev, journey=journey, events=moves.drop(columns="by", errors="ignore"))
     acts, hand = with_causes(ev, moves, acts, hand)
@@ -328,6 +337,7 @@ def mine(
         by=by,
         sla_minutes=sla_minutes,
         journey=journey.id if journey is not None else None,
+        waiting_causes=causes,
     )
 
 

@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from odsc.figures import figure_svg
+from odsc.mine_causes import causes_context, causes_markdown
 from odsc.mine_context import ReportMeta, duration, has_start_times, percent, report_context
 from odsc.mine_format import set_aside_note
 from odsc.report_before_after import json_part, markdown_lines, section_view
@@ -284,6 +285,7 @@ def render_html(
     )
     context = report_context(result, meta)
     context["plots"] = _plots(result, meta)
+    context["causes"] = causes_context(result, svg=_svg)
     context["monitor"] = monitor  # charter and feedback sections (odsc.report_monitor)
     context["split"] = section_view(split, kept, currency=meta.currency)
     return env.get_template("mine.html.j2").render(**context)
@@ -364,6 +366,7 @@ def render_markdown(
         if table is c["transitions"] and c["transitions_overlap"]:
             out += ["", _md(c["transitions_overlap"])]
         out.append("")
+    out += causes_markdown(causes_context(result), _md, _md_table)
     out += ["## Method and notes", ""]
     out += [f"- {_md(n)}" for n in c["notes"]]
     out += ["", c["footer"], ""]
