@@ -196,6 +196,7 @@ def mine(
     top_variants: int = 10,
     max_deviations: int = 20,
     tz: str | None = None,
+    causes: bool = True,
 ) -> MiningResult:
     """Compute every table and finding of the bottleneck report.
 
@@ -218,6 +219,11 @@ def mine(
     tz : str, optional
         The local time zone for the hour-by-weekday profile and the days of
         the work-in-progress table (UTC when omitted).
+
+    causes : bool
+        Split every wait into its causes (:mod:`analysis.waiting_causes`);
+        with ``False`` the result's ``waiting_causes`` is None (the mining
+        benchmark times that, like for like with pm4py).
 
     Returns
     -------
@@ -261,7 +267,7 @@ def mine(
     pairs = directly_follows(ev, by=by)
     moves = handoff_events(ev, journey=journey, by=by, pairs=pairs)
     acts = activity_stats(ev)
-    causes = waiting_causes(ev, pairs=pairs, zone=zone)
+    split = waiting_causes(ev, pairs=pairs, zone=zone) if causes else None
     trans = transition_stats(ev, pairs=pairs.drop(columns="by", errors="ignore"))
     hand = handoffs(ev, journey=journey, events=moves.drop(columns="by", errors="ignore"))
     acts, hand = with_causes(ev, moves, acts, hand)
@@ -337,7 +343,7 @@ def mine(
         by=by,
         sla_minutes=sla_minutes,
         journey=journey.id if journey is not None else None,
-        waiting_causes=causes,
+        waiting_causes=split,
     )
 
 
