@@ -225,11 +225,11 @@ def _agency(j: Journey, s: Step) -> str:
 
 def _change(j0: Journey, a: Step, j1: Journey, b: Step) -> tuple[str, str]:
     if a.citizen_present and not b.citizen_present:
-        return "back office", f"no longer needs the citizen at {_office(j0, a)}"
+        return "back office", ""
     if b.citizen_present and not a.citizen_present:
-        return "front desk", f"now needs the citizen at {_office(j1, b)}"
+        return "front desk", f"at {_office(j1, b)}"
     if a.citizen_present and _office(j0, a) != _office(j1, b):
-        return "moved", f"{_office(j0, a)} -> {_office(j1, b)}"
+        return "moved", f"to {_office(j1, b)}"
     what = [
         name
         for name, x, y in (
