@@ -339,7 +339,10 @@ def tcv_table(before: Journey, after: Journey) -> TcvTable:
     row_of_after: dict[str, int] = {}
     for s in before.steps:
         t = same.get(s.id)
-        if t is not None:
+        others = [step_b[k].label for k, v in merged.items() if v == t and k != s.id]
+        if t is not None and others:
+            change, note = "merged", f"with {', '.join(others)}"
+        elif t is not None:
             change, note = _change(before, s, after, step_a[t])
         elif s.id in merged:
             t, change, note = None, "merged", f"into {step_a[merged[s.id]].label}"

@@ -38,6 +38,10 @@ def _register() -> None:
     for module in (cli_journey, cli_mine, cli_simulate, cli_demo, cli_calibrate, cli_redesign):
         for command in module.COMMANDS:
             main.add_command(command)
+    from odsc import cli_tcv
+
+    for command in cli_tcv.JOURNEY_COMMANDS:
+        cli_journey.journey.add_command(command)
 
 
 _register()

@@ -79,7 +79,7 @@ def tcv_rows(table: TcvTable) -> list[dict[str, str]]:
     >>> t = tcv_table(load_catalog("business-licence"), load_catalog("business-licence-one-door"))
     >>> r = tcv_rows(t)[-1]
     >>> r["fee_before"], r["fee_after"], r["visits_before"], r["change"]
-    ('300,000 LAK', '300,000 LAK', '1', 'moved to another office')
+    ('300,000 LAK', '300,000 LAK', '1', 'moved')
     """
     out = []
     above = None
