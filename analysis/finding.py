@@ -43,6 +43,11 @@ class Finding:
         What a reform team could do about it.
     kind : str
         The rule that made it (see the module docstring).
+    cases : int or None
+        The cases it affects (``None`` where the rule does not count them).
+    per_case : float or None
+        What it adds to each affected case, in minutes: the median where the
+        rule has one, else the mean (``impact / cases``); the texts say which.
 
     Examples
     --------
@@ -57,6 +62,8 @@ class Finding:
     impact: float = 0.0
     recommendation: str = ""
     kind: str = ""
+    cases: int | None = None
+    per_case: float | None = None
 
     def __post_init__(self) -> None:
         # Evidence holds plain Python values, whatever the tables' dtypes were.
@@ -68,6 +75,7 @@ class Finding:
         out = asdict(self)
         out["evidence"] = {k: _plain(v) for k, v in self.evidence.items()}
         out["impact"] = _plain(self.impact)
+        out["per_case"] = _plain(self.per_case)
         return out
 
 

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from analysis.queues import NO_QUEUE
+from odsc.conclusions import mine_conclusions
 from odsc.mine_format import (
     count,
     duration,
@@ -212,6 +213,7 @@ def report_context(result: MiningResult, meta: ReportMeta) -> dict[str, Any]:
         "tiles": tiles,
         "headlines": findings[:3],
         "findings": findings,
+        "conclusions": mine_conclusions(list(result.findings)),
         "key_notes": key_notes,
         "notes": notes,
         "sla": duration(sla),

@@ -301,7 +301,13 @@ def render_markdown(result: MiningResult, *, meta: ReportMeta | None = None) -> 
         if table is c["transitions"] and c["transitions_overlap"]:
             out += ["", _md(c["transitions_overlap"])]
         out.append("")
-    out += ["## Method and notes", ""]
+    out += ["## Conclusions and recommendations", ""]
+    for i, item in enumerate(c["conclusions"], 1):
+        because = "; ".join(item["because"])
+        out.append(f"{i}. **{_md(item['action'])}** Because of: {_md(because)} ({_md(item['effect'])}).")
+    if not c["conclusions"]:
+        out.append("No rule found a problem large enough to act on.")
+    out += ["", "## Method and notes", ""]
     out += [f"- {_md(n)}" for n in c["notes"]]
     out += ["", c["footer"], ""]
     return "\n".join(out)
