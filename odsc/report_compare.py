@@ -18,6 +18,7 @@ import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from odsc.conclusions import change_conclusions
 from odsc.figures import figure_svg
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -48,12 +49,21 @@ _NEUTRAL = frozenset({"cases", "unfinished"})
 #: No SVG metadata: no date (same run, same page) and no RDF block with outside links.
 
 #: Headline figures: KPI, what, unit.
+#: The three TCV tiles (Time, Cost, Visits) are always shown, "not recorded" when the
+#: journeys do not hold the figure; the queue standard follows.
 _HEADLINE: tuple[tuple[str, str, str], ...] = (
-    ("lead_median", "Lead time (median)", "days"),
-    ("waiting_median", "Waiting between steps (median)", "days"),
+    ("lead_median", "Time: lead time (median)", "days"),
+    ("citizen_cost", "Cost to the citizen", "per case"),
     ("visits", "Visits to offices", "per case"),
-    ("citizen_cost", "Citizen cost", "per case"),
+    ("within_sla", "Served at the first desk within the standard", ""),
 )
+
+_NOT_RECORDED = {
+    "citizen_cost": "not recorded: the journeys hold no fees, travel costs or value of time",
+    "within_sla": "not recorded: no case was served in the measured period",
+    "lead_median": "not recorded: no measured case finished",
+    "visits": "not recorded: no measured case finished",
+}
 
 
 def _nan(v: Any) -> bool:
@@ -67,6 +77,8 @@ def _fmt(kpi: str, v: float) -> str:
         return f"{100 * v:.0f}%"
     if kpi in ("citizen_cost", "staff_cost", "cases", "unfinished"):
         return f"{v:,.0f}" if abs(v) >= 10 or kpi != "unfinished" else f"{v:.2g}"
+    if kpi in ("visits", "doors", "handoffs") and float(v).is_integer():
+        return f"{v:,.0f}"  # a whole count: no decimals
     return f"{v:,.2f}" if abs(v) < 10 else f"{v:,.1f}"
 
 
@@ -119,6 +131,32 @@ def comparison_rows(result: Comparison) -> list[dict[str, Any]]:
     return rows
 
 
+def _named(rows: list[dict[str, Any]], journeys: Sequence[Journey]) -> list[dict[str, Any]]:
+    """Rows with the currency on money and desk-pool names instead of ids."""
+    currency = journeys[0].currency if journeys else ""
+    pools = {p.id: _pool_name(j, p) for j in journeys for p in j.pools}
+    for r in rows:
+        if r["kpi"] in ("citizen_cost", "staff_cost") and currency:
+            r["label"] = f"{r['label']} ({currency})"
+        if r["kpi"].startswith("util:"):
+            pool = r["kpi"].split(":", 1)[1]
+            r["label"] = f"Utilisation of {pools.get(pool, pool)}"
+    return rows
+
+
+def _pool_name(j: Journey, p: Any) -> str:
+    """A desk pool as people call it: its name, else its agency's desks, else its id."""
+    if p.name:
+        return str(p.name)
+    agency = next((a for a in j.agencies if a.id == p.agency), None)
+    if agency is not None:
+        facing = any(s.pool == p.id and s.citizen_present for s in j.steps)
+        where = "front desk" if facing else "back office"
+        desks = "1 desk" if p.capacity == 1 else f"{p.capacity} desks"
+        return f"{agency.name or agency.id}, {where} ({desks})"
+    return str(p.id)
+
+
 def _setup_line(result: Comparison) -> str:
     ex = result.experiment
     pct = f"{100 * result.level:g}%"
@@ -130,7 +168,7 @@ def _setup_line(result: Comparison) -> str:
     )
 
 
-def comparison_table_text(result: Comparison) -> str:
+def comparison_table_text(result: Comparison, journeys: Sequence[Journey] = ()) -> str:
     """The before/after table for a terminal, one block per alternative.
 
     Examples
@@ -147,7 +185,7 @@ def comparison_table_text(result: Comparison) -> str:
     """
     ex = result.experiment
     out = [_setup_line(result)]
-    rows = comparison_rows(result)
+    rows = _named(comparison_rows(result), journeys)
     pct = f"{100 * result.level:g}%"
     for alt in ex.scenarios[1:]:
         part = [r for r in rows if r["scenario"] == alt]
@@ -235,7 +273,22 @@ def _headline(rows: list[dict[str, Any]], alt: str, currency: str = "") -> list[
     for kpi, what, unit in _HEADLINE:
         r = by.get(kpi)
         if r is None or _nan(r["baseline"]) or _nan(r["value"]):
+            cards.append(
+                {
+                    "what": what,
+                    "unit": "",
+                    "before": "not recorded",
+                    "after": "not recorded",
+                    "change": "",
+                    "ci": _NOT_RECORDED.get(kpi, "not recorded"),
+                    "verdict": "",
+                    "significant": "no",
+                    "unknown": "yes",
+                }
+            )
             continue
+        if kpi == "within_sla":
+            what = r["label"]
         ci = f"{r['ci_text']}" if r["ci_text"] else "no interval (one replication)"
         before, after = r["baseline_text"], r["value_text"]
         if kpi == "citizen_cost":
@@ -253,6 +306,7 @@ def _headline(rows: list[dict[str, Any]], alt: str, currency: str = "") -> list[
                 "ci": ci,
                 "verdict": r["verdict"],
                 "significant": "yes" if r["significant"] else "no",
+                "unknown": "",
             }
         )
     return cards
@@ -263,6 +317,9 @@ def _headline_lines(
 ) -> list[str]:
     out = []
     for c in _headline(rows, alt, currency):
+        if c["unknown"]:
+            out.append(f"{c['what']}: {c['ci']}")
+            continue
         sig = "" if c["significant"] == "yes" else "; not significant"
         out.append(
             f"{c['what']}: {c['before']} -> {c['after']} {c['unit']} ({c['change']}; "
@@ -297,11 +354,8 @@ def render_comparison(
     """
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}")
-    rows = comparison_rows(result)
+    rows = _named(comparison_rows(result), journeys)
     currency = journeys[0].currency if journeys else ""
-    for r in rows:
-        if r["kpi"] in ("citizen_cost", "staff_cost") and currency:
-            r["label"] = f"{r['label']} ({currency})"
     ex = result.experiment
     if fmt == "json":
         return json.dumps(
@@ -345,6 +399,9 @@ def _markdown(result: Comparison, rows: list[dict[str, Any]], currency: str) -> 
     for alt in ex.scenarios[1:]:
         out += ["", f"## {_md(result.baseline)} -> {_md(alt)}", ""]
         out += [f"- {_md(h)}" for h in _headline_lines(rows, alt, result.level, currency)]
+        verdicts = change_conclusions(rows, alt)
+        for what, key in (("Improved", "better"), ("Got worse", "worse")):
+            out.append(f"- {what}: {_md('; '.join(verdicts[key]) or 'nothing significant')}")
         out += ["", f"| KPI | {_md(result.baseline)} | {_md(alt)} | change | {pct} CI | % |"]
         out.append("|---|---:|---:|---:|---:|---:|")
         for r in rows:
@@ -354,7 +411,26 @@ def _markdown(result: Comparison, rows: list[dict[str, Any]], currency: str) -> 
                 out.append("| " + " | ".join(_md(c) for c in cells) + " |")
     if ex.runs["unfinished"].sum():
         out += ["", _md(_unfinished_note(result))]
+    out += ["", "## Conclusions and recommendations", ""]
+    for alt in ex.scenarios[1:]:
+        v = change_conclusions(rows, alt)
+        out.append(f"- {_md(alt)}: " + _md(_conclusion_sentence(v)))
+        out += [f"  - {_md(x)}" for x in v["remedies"]]
     return "\n".join(out) + "\n"
+
+
+def _conclusion_sentence(v: dict[str, list[str]]) -> str:
+    """One paragraph: what improved, what got worse, what to do.
+
+    >>> _conclusion_sentence({"better": ["a: 1 -> 0"], "worse": [], "remedies": [], "unchanged": []})
+    'Improved: a: 1 -> 0. Nothing got significantly worse.'
+    """
+    parts = [f"Improved: {'; '.join(v['better'])}." if v["better"] else "Nothing improved significantly."]
+    if v["worse"]:
+        parts.append(f"Got worse: {'; '.join(v['worse'])}. Test a remedy before going live.")
+    else:
+        parts.append("Nothing got significantly worse.")
+    return " ".join(parts)
 
 
 def _plain(obj: Any) -> Any:
@@ -457,8 +533,31 @@ def _html(
         rows=rows,
         groups=groups,
         headlines={alt: _headline(rows, alt, currency) for alt in ex.scenarios[1:]},
+        verdicts={alt: change_conclusions(rows, alt) for alt in ex.scenarios[1:]},
+        tcv=_tcv_blocks(journeys, ex.scenarios),
+        tcv_note=_tcv_note(),
         plots=_plots(result),
         maps=maps,
         names=names,
         unfinished=_unfinished_note(result) if ex.runs["unfinished"].sum() else "",
     )
+
+
+def _tcv_blocks(journeys: Sequence[Journey], scenarios: Sequence[str]) -> dict[str, Any]:
+    """The one-page TCV table of the baseline against each alternative (HTML context)."""
+    from journeys.tcv import tcv_table
+    from odsc.tcv_format import tcv_context
+
+    if len(journeys) != len(scenarios) or len(journeys) < 2:
+        return {}
+    out = {}
+    for alt, j in zip(scenarios[1:], journeys[1:]):
+        if j.currency == journeys[0].currency:
+            out[alt] = tcv_context(tcv_table(journeys[0], j))
+    return out
+
+
+def _tcv_note() -> str:
+    from odsc.tcv_format import _NOTE
+
+    return _NOTE

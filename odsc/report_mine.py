@@ -304,7 +304,10 @@ def render_markdown(result: MiningResult, *, meta: ReportMeta | None = None) -> 
     out += ["## Conclusions and recommendations", ""]
     for i, item in enumerate(c["conclusions"], 1):
         because = "; ".join(item["because"])
-        out.append(f"{i}. **{_md(item['action'])}** Because of: {_md(because)} ({_md(item['effect'])}).")
+        out.append(
+            f"{i}. **{_md(item['action'])}** Because of: {_md(because)}."
+            f" Largest effect: {_md(item['effect'])}."
+        )
     if not c["conclusions"]:
         out.append("No rule found a problem large enough to act on.")
     out += ["", "## Method and notes", ""]
