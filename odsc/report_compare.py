@@ -450,7 +450,7 @@ def _svg(fig: Any) -> str:
     return figure_svg(fig, salt="odsc-compare")
 
 
-def _plots(result: Comparison) -> list[tuple[str, str, str]]:
+def _plots(result: Comparison, journeys: Sequence[Journey] = ()) -> list[tuple[str, str, str]]:
     """(title, caption, svg) of every plot of the report."""
     import matplotlib.pyplot as plt
 
@@ -499,7 +499,10 @@ def _plots(result: Comparison) -> list[tuple[str, str, str]]:
         draw(ax)
         ax.set_title(title, loc="left", fontsize=12, fontweight="bold")
         out.append((title, caption, _svg(fig)))
-    ax = plot_utilisation(ex)
+    import textwrap
+
+    names = {p.id: "\n".join(textwrap.wrap(_pool_name(j, p), 34)) for j in journeys for p in j.pools}
+    ax = plot_utilisation(ex, names=names)
     ax.set_title("Staff utilisation per desk pool", loc="left", fontsize=12, fontweight="bold")
     caption = "Busy share of open desk time, mean and 95% interval over replications."
     out.append(("Staff utilisation per desk pool", caption, _svg(ax.figure)))
@@ -536,7 +539,7 @@ def _html(
         verdicts={alt: change_conclusions(rows, alt) for alt in ex.scenarios[1:]},
         tcv=_tcv_blocks(journeys, ex.scenarios),
         tcv_note=_tcv_note(),
-        plots=_plots(result),
+        plots=_plots(result, journeys),
         maps=maps,
         names=names,
         unfinished=_unfinished_note(result) if ex.runs["unfinished"].sum() else "",
