@@ -60,9 +60,9 @@ _HEADLINE: tuple[tuple[str, str, str], ...] = (
 
 _NOT_RECORDED = {
     "citizen_cost": "not recorded: the journeys hold no fees, travel costs or value of time",
-    "within_sla": "not recorded: no case was served in the measured period",
+    "within_sla": "not recorded: no desk queue of a citizen was measured",
     "lead_median": "not recorded: no measured case finished",
-    "visits": "not recorded: no measured case finished",
+    "visits": "not recorded: no measured case finished, or no step needs the citizen in person",
 }
 
 
@@ -72,7 +72,8 @@ def _nan(v: Any) -> bool:
 
 def _fmt(kpi: str, v: float) -> str:
     if _nan(v):
-        return "not recorded" if kpi in ("citizen_cost", "staff_cost") else "–"
+        known = ("citizen_cost", "staff_cost", "visits", "doors", "within_sla")
+        return "not recorded" if kpi in known else "–"
     if kpi == "within_sla" or kpi.startswith("util:"):
         return f"{100 * v:.0f}%"
     if kpi in ("citizen_cost", "staff_cost", "cases", "unfinished"):
@@ -217,6 +218,12 @@ def comparison_table_text(result: Comparison, journeys: Sequence[Journey] = ()) 
             "",
             f"Note: {' and '.join(costs)} not recorded: the journeys hold no fees, travel costs,"
             " value of time or desk costs to price them with (not 0).",
+        ]
+    if "visits" in ex.runs and ex.runs["visits"].isna().all():
+        out += [
+            "",
+            "Note: visits, offices and the first-desk queue not recorded: no step of the"
+            " journeys needs the citizen in person (not 0).",
         ]
     few = _few_cases_note(result)
     if few:
