@@ -217,6 +217,8 @@ def _summary(r: DemoResult, files: list[Path]) -> Iterator[str]:
         ("visits", "visits per case"),
         ("within_sla", "served within 15 min at the first desk"),
     ):
+        if kpi not in t.index:
+            continue
         row = t.loc[kpi]
         if kpi == "within_sla":
             a, b = f"{100 * row['baseline']:.0f}%", f"{100 * row['value']:.0f}%"
@@ -236,6 +238,11 @@ def _summary(r: DemoResult, files: list[Path]) -> Iterator[str]:
     )
     for line in table.splitlines():
         yield "  " + line
+    from odsc.conclusions import change_conclusions
+    from odsc.report_compare import comparison_rows
+
+    worse = change_conclusions(comparison_rows(r.comparison), ex.scenarios[1])["worse"]
+    yield "Got worse: " + ("; ".join(worse) if worse else "nothing significant") + "."
     yield "Wrote: " + ", ".join(str(p) for p in files)
 
 

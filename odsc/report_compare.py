@@ -478,7 +478,8 @@ def _plots(result: Comparison, journeys: Sequence[Journey] = ()) -> list[tuple[s
         ),
         (
             "Queue at the first desk",
-            f"Minutes from arrival to the start of service; dotted: the {sla:g}-minute standard.",
+            f"Minutes from arrival to the start of service at the first desk (the tile's"
+            f" measure); dotted: the {sla:g}-minute standard.",
             lambda ax: plot_ecdf(
                 ex,
                 "first_queue_minutes",
@@ -496,7 +497,9 @@ def _plots(result: Comparison, journeys: Sequence[Journey] = ()) -> list[tuple[s
         ),
         (
             "Citizens queuing by hour of day",
-            "Mean number of citizens waiting at the desks that serve them in person.",
+            "Mean number waiting, all day long, at every desk pool that serves citizens in"
+            " person (a pool's back-office files included): not the first-desk queue of the"
+            " tile and the table.",
             lambda ax: plot_queue_by_hour(ex, ax=ax),
         ),
     )

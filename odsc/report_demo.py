@@ -23,15 +23,6 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["render_demo"]
 
-#: Headline cards: KPI, what, unit (from the comparison table).
-_CARDS = (
-    ("lead_median", "Lead time, median", "days"),
-    ("visits", "Visits to offices", "per case"),
-    ("doors", "Offices the citizen deals with", "per case"),
-    ("within_sla", "Served within 15 min at the first desk", ""),
-)
-
-
 _COSTS = frozenset({"citizen_cost", "staff_cost"})
 _AS_IS = re.compile(r"\s*\(as[- ]is\b[^)]*\)\s*$", re.IGNORECASE)  # "(as-is, four offices)"
 
