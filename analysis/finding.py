@@ -46,8 +46,9 @@ class Finding:
     cases : int or None
         The cases it affects (``None`` where the rule does not count them).
     per_case : float or None
-        What it adds to each affected case, in minutes: the median where the
-        rule has one, else the mean (``impact / cases``); the texts say which.
+        What it adds to each affected case on average, in minutes
+        (``impact / cases``, but for the group rule: the gap in median lead
+        time); the texts give the median and the 90th percentile beside it.
 
     Examples
     --------

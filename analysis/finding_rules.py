@@ -98,8 +98,8 @@ def _adds(
 ) -> str:
     """The impact sentence: per affected case first, the total second.
 
-    >>> _adds(5556.5, 240, 1362471.0)
-    'It adds a median 3.9 days to each of the 240 cases it touches (946.2 days of case time in total).'
+    >>> _adds(5676.96, 240, 1362471.0, how="on average")
+    'It adds on average 3.9 days to each of the 240 cases it touches (946.2 days of case time in total).'
     """
     each = "the 1 case" if int(cases) == 1 else f"each of the {_n(cases)} cases"
     return (
@@ -127,14 +127,16 @@ def _handoff_findings(h: pd.DataFrame) -> list[Finding]:
         by = f" (carried by {carrier})" if carrier else ""
         timer = _CAUSE_TEXT["timer"].format(reason=reason) if cause == "timer" else ""
         p90 = getattr(r, "delay_p90", math.nan)
-        p90 = f" (p90 {format_minutes(p90)})" if not math.isnan(p90) else ""
+        p90 = f", p90 {format_minutes(p90)}" if not math.isnan(p90) else ""
+        mean = float(r.delay_total) / max(int(r.cases), 1)
         out.append(
             Finding(
                 title=f"Handoff {r.source} -> {r.target}",
                 text=(
                     f"{_pct(r.case_share)} of cases pass from {r.source} to {r.target}{by}; "
                     f"the wait holds {_pct(r.lead_share)} of all lead time.{timer} "
-                    + _adds(r.delay_median, r.cases, r.delay_total, spread=p90)
+                    + _adds(mean, r.cases, r.delay_total, how="on average",
+                            spread=f" (median {format_minutes(r.delay_median)}{p90})")
                 ),
                 evidence={
                     "source": r.source,
@@ -152,7 +154,7 @@ def _handoff_findings(h: pd.DataFrame) -> list[Finding]:
                 },
                 impact=float(r.delay_total),
                 cases=int(r.cases),
-                per_case=float(r.delay_median),
+                per_case=mean,
                 recommendation=CAUSE_ADVICE["timer"]
                 if cause == "timer"
                 else _CARRIER_ADVICE.get(carrier, _CARRIER_ADVICE[""]),
@@ -226,7 +228,8 @@ def _waiting_findings(a: pd.DataFrame, has_start: bool) -> list[Finding]:
                     "cause_reason": reason,
                 },
                 impact=float(r.waiting_total),
-                per_case=float(r.waiting_median),
+                cases=int(getattr(r, "cases", r.events)),
+                per_case=float(r.waiting_total) / max(int(getattr(r, "cases", r.events)), 1),
                 recommendation=CAUSE_ADVICE[cause or "backlog"],
                 kind="waiting",
             )

@@ -30,6 +30,8 @@ from typing import TYPE_CHECKING, Any
 
 from analysis.queues import NO_QUEUE
 from odsc.conclusions import mine_conclusions
+
+_NOT_RECORDED = "not recorded"
 from odsc.mine_format import (
     count,
     duration,
@@ -102,6 +104,8 @@ def report_context(result: MiningResult, meta: ReportMeta) -> dict[str, Any]:
             else f"{percent(_get(s, 'handoff_delay_share'))} of lead time spent in handoffs",
         ),
     ]
+    # The three TCV tiles (Time, Cost, Visits) are always there: a figure the log does
+    # not hold is "not recorded", with the reason, never 0.
     visits = _col_mean(k, "visits")
     if not math.isnan(visits):
         tiles.append(
@@ -109,6 +113,16 @@ def report_context(result: MiningResult, meta: ReportMeta) -> dict[str, Any]:
                 "Visits per case",
                 number(visits, 1),
                 f"up to {number(_col_q(k, 'visits', 0.9), 0)} for 1 case in 10",
+            )
+        )
+    else:
+        tiles.append(
+            _tile(
+                "Visits per case",
+                _NOT_RECORDED,
+                "the log does not say when the citizen had to be present"
+                " (declare it with --citizen-steps or --present)",
+                tone="unknown",
             )
         )
     served, queues = _queue_standard(s)
@@ -129,6 +143,15 @@ def report_context(result: MiningResult, meta: ReportMeta) -> dict[str, Any]:
                 "Citizen cost per case",
                 f"{cost:,.0f}{unit}",
                 "mean of fees, travel and time off work",
+            )
+        )
+    else:
+        tiles.append(
+            _tile(
+                "Citizen cost per case",
+                _NOT_RECORDED,
+                "the log holds no fees or travel costs (give a priced --journey)",
+                tone="unknown",
             )
         )
     if result.conformance is not None:
