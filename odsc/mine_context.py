@@ -30,8 +30,6 @@ from typing import TYPE_CHECKING, Any
 
 from analysis.queues import NO_QUEUE
 from odsc.conclusions import mine_conclusions
-
-_NOT_RECORDED = "not recorded"
 from odsc.mine_format import (
     count,
     duration,
@@ -60,6 +58,9 @@ class ReportMeta:
     keyed: bool = False
     tz: str | None = None
     currency: str | None = None
+
+
+_NOT_RECORDED = "not recorded"
 
 
 def report_context(result: MiningResult, meta: ReportMeta) -> dict[str, Any]:
