@@ -99,8 +99,8 @@ def report_context(result: MiningResult, meta: ReportMeta) -> dict[str, Any]:
     tiles += [
         _tile(
             "Handoffs per case",
-            number(_get(s, "handoffs_per_case"), 1),
-            "not known: the log names no agency"
+            _NOT_RECORDED if no_agency else number(_get(s, "handoffs_per_case"), 1),
+            "the log names no agency"
             if no_agency
             else f"{percent(_get(s, 'handoff_delay_share'))} of lead time spent in handoffs",
         ),
