@@ -59,10 +59,10 @@ _HEADLINE: tuple[tuple[str, str, str], ...] = (
 )
 
 _NOT_RECORDED = {
-    "citizen_cost": "not recorded: the journeys hold no fees, travel costs or value of time",
-    "within_sla": "not recorded: no desk queue of a citizen was measured",
-    "lead_median": "not recorded: no measured case finished",
-    "visits": "not recorded: no measured case finished, or no step needs the citizen in person",
+    "citizen_cost": "the journeys hold no fees, travel costs or value of time",
+    "within_sla": "no desk queue of a citizen was measured",
+    "lead_median": "no measured case finished",
+    "visits": "no measured case finished, or no step needs the citizen in person",
 }
 
 
@@ -287,7 +287,7 @@ def _headline(rows: list[dict[str, Any]], alt: str, currency: str = "") -> list[
                     "before": "not recorded",
                     "after": "not recorded",
                     "change": "",
-                    "ci": _NOT_RECORDED.get(kpi, "not recorded"),
+                    "ci": _NOT_RECORDED.get(kpi, "the run does not hold it"),
                     "verdict": "",
                     "significant": "no",
                     "unknown": "yes",
@@ -325,7 +325,7 @@ def _headline_lines(
     out = []
     for c in _headline(rows, alt, currency):
         if c["unknown"]:
-            out.append(f"{c['what']}: {c['ci']}")
+            out.append(f"{c['what']}: not recorded ({c['ci']})")
             continue
         sig = "" if c["significant"] == "yes" else "; not significant"
         out.append(

@@ -46,7 +46,8 @@ def test_demo_writes_the_report_the_log_and_both_journeys(tmp_path):
     # the three TCV tiles are always there; the log holds no costs: not recorded, never 0
     for tile in ("Time: lead time (median)", "Cost to the citizen", "Visits to offices"):
         assert tile in html
-    assert "not recorded: the journeys hold no fees, travel costs or value of time" in html
+    assert "the journeys hold no fees, travel costs or value of time" in html
+    assert "District Tax Office" in html and "-> tax" not in html  # names, not ids
     assert "Got worse (" in html and "Improved (" in html
     assert html.count("<svg") >= 4  # two blueprints, two plots
     # self-contained: no resource fetched from the network
