@@ -309,7 +309,8 @@ def _headline(rows: list[dict[str, Any]], alt: str, currency: str = "") -> list[
                 "unit": unit,
                 "before": before,
                 "after": after,
-                "change": r["change_text"] or r["diff_text"],
+                # a share changes in points, as the table says it
+                "change": r["diff_text"] if kpi == "within_sla" else r["change_text"] or r["diff_text"],
                 "ci": ci,
                 "verdict": r["verdict"],
                 "significant": "yes" if r["significant"] else "no",

@@ -211,6 +211,8 @@ def _markdown(table: TcvTable) -> str:
     for k, names in c["documents"].items():
         if names:
             out.append(f"Documents {k}: {md_text(', '.join(names))}.")
+    if not table.documents:
+        out.append("Documents asked of the citizen: not recorded (neither journey names them).")
     out += ["", md_text(_NOTE)]
     return "\n".join(out) + "\n"
 

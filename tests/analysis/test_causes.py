@@ -136,10 +136,10 @@ def _activity_row(cause: str | None, **extra: object) -> pd.DataFrame:
 @pytest.mark.parametrize(
     ("cause", "starts", "tail"),
     [
-        ("backlog", "A bottleneck step: add desk capacity", "(100 events, median 24.0 h)."),
+        ("backlog", "A bottleneck step: add desk capacity", "of all waiting, 100.0 days in total."),
         ("handoff", "Most of this waiting follows a handoff", "70% of it follows a handoff "
          "from another agency."),
-        (None, "A bottleneck step: add desk capacity", "(100 events, median 24.0 h)."),
+        (None, "A bottleneck step: add desk capacity", "of all waiting, 100.0 days in total."),
     ],
 )  # fmt: skip
 def test_waiting_recommendation_differs_by_cause(cause, starts, tail):

@@ -81,3 +81,26 @@ def test_the_html_prints_on_one_a4_page(tmp_path, name):
     )
     pages = re.findall(rb"/Type\s*/Page[^s]", Path(pdf).read_bytes())
     assert len(pages) == 1
+
+
+def test_journeys_without_documents_or_fees_say_not_recorded(tmp_path):
+    from dataclasses import replace
+
+    from journeys.catalog import load_catalog
+    from journeys.io import save
+
+    def bare(name: str):
+        j = load_catalog(name)
+        steps = tuple(replace(s, fee=0.0, documents=()) for s in j.steps)
+        return replace(j, steps=steps, doors=tuple(replace(d, travel_cost=0.0) for d in j.doors))
+
+    save(bare("family-book"), tmp_path / "a.yaml")
+    save(bare("family-book-one-door"), tmp_path / "b.yaml")
+    md = tmp_path / "t.md"
+    r = run("journey", "tcv", str(tmp_path / "a.yaml"), str(tmp_path / "b.yaml"), "-o", str(md))
+    assert r.exit_code == 0, r.output
+    text = md.read_text()
+    assert "Documents asked of the citizen: not recorded (neither journey names them)." in text
+    assert "| not recorded -> not recorded |" in text  # fees per case
+    assert "0 LAK" not in text
+    assert "Travel cost per case: not recorded -> not recorded." in text
