@@ -384,7 +384,7 @@ def render_comparison(
             indent=2,
         )
     if fmt == "md":
-        return _markdown(result, rows, currency)
+        return _markdown(result, rows, currency) + _tcv_markdown(journeys, ex.scenarios)
     return _html(result, rows, journeys, currency)
 
 
@@ -575,3 +575,18 @@ def _tcv_note() -> str:
     from odsc.tcv_format import _NOTE
 
     return _NOTE
+
+
+def _tcv_markdown(journeys: Sequence[Journey], scenarios: Sequence[str]) -> str:
+    """The step-by-step TCV tables of the Markdown report, one per alternative."""
+    from journeys.tcv import tcv_table
+    from odsc.tcv_format import render_tcv
+
+    if len(journeys) != len(scenarios) or len(journeys) < 2:
+        return ""
+    out = []
+    for j in journeys[1:]:
+        if j.currency == journeys[0].currency:
+            body = render_tcv(tcv_table(journeys[0], j), fmt="md")
+            out.append("\n#" + body)  # one level down: a section of this report
+    return "".join(out)

@@ -61,6 +61,7 @@ def test_the_compare_headline_shows_what_got_worse(name):
     c = compare(j0, j1, replications=3, days=20, warmup_days=2, tail_days=40, seed=1, jobs=1)
     md = render_comparison(c, [j0, j1], fmt="md")
     worse = next(line for line in md.splitlines() if line.startswith("- Got worse: "))
+    assert "## TCV table: " in md and "| **Total per case** |" in md
     # one front desk for everything: its queue is longer, and the back office hands off more
     assert "Agency handoffs per case" in worse and "Served at the first desk within 15 min" in worse
     html = render_comparison(c, [j0, j1], fmt="html")
