@@ -135,7 +135,7 @@ def comparison_rows(result: Comparison) -> list[dict[str, Any]]:
 def _named(rows: list[dict[str, Any]], journeys: Sequence[Journey]) -> list[dict[str, Any]]:
     """Rows with the currency on money and desk-pool names instead of ids."""
     currency = journeys[0].currency if journeys else ""
-    pools = {p.id: _pool_name(j, p) for j in journeys for p in j.pools}
+    pools = _pool_names(journeys)
     for r in rows:
         if r["kpi"] in ("citizen_cost", "staff_cost") and currency:
             r["label"] = f"{r['label']} ({currency})"
@@ -145,16 +145,28 @@ def _named(rows: list[dict[str, Any]], journeys: Sequence[Journey]) -> list[dict
     return rows
 
 
-def _pool_name(j: Journey, p: Any) -> str:
+def _pool_names(journeys: Sequence[Journey]) -> dict[str, str]:
+    """Pool id -> display name over all the journeys; a pool whose role differs between
+    them (front desk before, back office after) is named by its agency alone."""
+    seen: dict[str, set[str]] = {}
+    plain: dict[str, str] = {}
+    for j in journeys:
+        for p in j.pools:
+            seen.setdefault(p.id, set()).add(_pool_name(j, p))
+            plain.setdefault(p.id, _pool_name(j, p, role=False))
+    return {k: next(iter(v)) if len(v) == 1 else plain[k] for k, v in seen.items()}
+
+
+def _pool_name(j: Journey, p: Any, *, role: bool = True) -> str:
     """A desk pool as people call it: its name, else its agency's desks, else its id."""
     if p.name:
         return str(p.name)
     agency = next((a for a in j.agencies if a.id == p.agency), None)
     if agency is not None:
         facing = any(s.pool == p.id and s.citizen_present for s in j.steps)
-        where = "front desk" if facing else "back office"
+        where = (", front desk" if facing else ", back office") if role else ""
         desks = "1 desk" if p.capacity == 1 else f"{p.capacity} desks"
-        return f"{agency.name or agency.id}, {where} ({desks})"
+        return f"{agency.name or agency.id}{where} ({desks})"
     return str(p.id)
 
 
@@ -512,7 +524,7 @@ def _plots(result: Comparison, journeys: Sequence[Journey] = ()) -> list[tuple[s
         out.append((title, caption, _svg(fig)))
     import textwrap
 
-    names = {p.id: "\n".join(textwrap.wrap(_pool_name(j, p), 34)) for j in journeys for p in j.pools}
+    names = {k: "\n".join(textwrap.wrap(v, 34)) for k, v in _pool_names(journeys).items()}
     ax = plot_utilisation(ex, names=names)
     ax.set_title("Staff utilisation per desk pool", loc="left", fontsize=12, fontweight="bold")
     caption = "Busy share of open desk time, mean and 95% interval over replications."

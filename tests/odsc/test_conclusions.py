@@ -68,3 +68,6 @@ def test_the_compare_headline_shows_what_got_worse(name):
     assert "Got worse (2)" in html and "Time, Cost and Visits, step by step" in html
     assert "doic_desk" not in html and "village_office" not in html  # names, not ids
     assert "412,500 LAK" in html  # the as-is fees per case, with their currency
+    # a desk pool is named by its agency; its role only where it is the same before and after
+    assert "Utilisation of District Police (1 desk)" in html
+    assert "Utilisation of Village authority, front desk (1 desk)" in html
