@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from journeys.charter import charter_to_dict
 from journeys.model import Journey
 
 __all__ = ["journey_to_dict"]
@@ -144,5 +145,7 @@ def journey_to_dict(j: Journey) -> dict[str, Any]:
         )
         for t in j.transitions
     ]
+    if j.charter is not None:
+        out["charter"] = charter_to_dict(j.charter)
     return out
 

@@ -40,6 +40,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
+from journeys.charter import Charter
+
 if TYPE_CHECKING:  # pragma: no cover
     import networkx as nx
     import numpy as np
@@ -466,6 +468,8 @@ class Journey:
     description: str = ""
     currency: str = "LAK"
     time_value_per_hour: float = 0.0
+    #: The published service standard (:mod:`journeys.charter`), if any.
+    charter: Charter | None = None
 
     # ----- look-ups -------------------------------------------------------
     @property

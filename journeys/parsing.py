@@ -27,6 +27,7 @@ import math
 import re
 from typing import Any
 
+from journeys.charter import charter_from_dict
 from journeys.errors import JourneyError, Problem
 from journeys.model import (
     CARRIERS,
@@ -155,7 +156,7 @@ def _num(v: float) -> str:
 
 _TOP = (
     "id", "name", "description", "currency", "time_value_per_hour", "start", "agencies",
-    "doors", "calendars", "pools", "arrivals", "steps", "transitions",
+    "doors", "calendars", "pools", "arrivals", "steps", "transitions", "charter",
 )  # fmt: skip
 
 
@@ -463,6 +464,12 @@ def parse(data: Any, *, source: str | None = None) -> Journey:
             )
         )
 
+    charter = None
+    if data.get("charter") is not None:
+        try:
+            charter = charter_from_dict(data["charter"])
+        except JourneyError as e:
+            c.problems.extend(e.problems)
     journey = Journey(
         id=c.text(data, "id", "") or "",
         name=c.text(data, "name", "") or "",
@@ -477,6 +484,7 @@ def parse(data: Any, *, source: str | None = None) -> Journey:
         description=c.text(data, "description", "") or "",
         currency=c.text(data, "currency", "", "LAK") or "LAK",
         time_value_per_hour=c.number(data, "time_value_per_hour", "", 0.0),
+        charter=charter,
     )
     if c.problems:
         raise JourneyError(c.problems + _beside(journey, c.problems), source)

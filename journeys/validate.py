@@ -56,6 +56,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from journeys import limits
+from journeys.charter import charter_problems
 from journeys.errors import Problem
 from journeys.model import CARRIERS, WEEKDAYS, Distribution, Journey, _clock_minutes
 
@@ -108,6 +109,7 @@ def _fields(j: Journey) -> list[Problem]:
     out += _arrivals(j)
     out += _steps(j)
     out += _transitions(j)
+    out += charter_problems(j)
     return out
 
 

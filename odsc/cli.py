@@ -33,14 +33,24 @@ def main() -> None:
 
 
 def _register() -> None:
-    from odsc import cli_calibrate, cli_demo, cli_journey, cli_mine, cli_redesign, cli_simulate
+    from odsc import (
+        cli_calibrate,
+        cli_demo,
+        cli_journey,
+        cli_mine,
+        cli_monitor,
+        cli_redesign,
+        cli_simulate,
+    )
 
-    for module in (cli_journey, cli_mine, cli_simulate, cli_demo, cli_calibrate, cli_redesign):
+    for module in (cli_journey, cli_mine, cli_simulate, cli_demo, cli_calibrate, cli_redesign,
+                   cli_monitor):  # fmt: skip
         for command in module.COMMANDS:
             main.add_command(command)
-    from odsc import cli_tcv
+    # BPMN export and import, and the one-page TCV table, live in the journey group
+    from odsc import cli_bpmn, cli_tcv
 
-    for command in cli_tcv.JOURNEY_COMMANDS:
+    for command in (*cli_bpmn.JOURNEY_COMMANDS, *cli_tcv.JOURNEY_COMMANDS):
         cli_journey.journey.add_command(command)
 
 

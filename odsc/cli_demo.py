@@ -37,6 +37,9 @@ def demo(out_dir: str, seed: int, replications: int, jobs: int | None) -> None:
     its findings call for, compares both over replications, and writes into
     the output folder: report.html (findings, both blueprints, the before/after
     table), observed_log.csv, as_is.yaml and to_be.yaml.
+
+    To follow centres month by month with a (synthetic) citizen survey, see
+    odsc monitor and notebooks/05_monitor_centres.ipynb.
     """
     from journeys.errors import InputError
     from odsc.cli_common import check_number

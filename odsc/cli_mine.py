@@ -43,6 +43,12 @@ _FORMATS = ("html", "md", "json")
     show_default=True,
     help="Queue standard in minutes.",
 )
+@click.option(
+    "--feedback",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="SURVEY",
+    help="Citizen survey CSV: adds satisfaction and comments (see odsc monitor).",
+)
 @click.option("--show-ids", is_flag=True, help="Show case ids and staff names as in the log.")
 @click.option(
     "--key",
@@ -79,6 +85,7 @@ def mine(
     journey_spec: str | None,
     by: str | None,
     sla: float,
+    feedback: Path | None,
     show_ids: bool,
     key: str | None,
     fmt: str | None,
@@ -98,7 +105,9 @@ def mine(
     from odsc.inputs import check_log_file
     from odsc.report_mine import mine_report
 
-    kind = check_output(output, FORMATS, inputs=[log, journey_spec])
+    kind = check_output(output, FORMATS, inputs=[log, journey_spec, feedback])
+    if feedback is not None and not feedback.is_file():
+        raise InputError(f"{feedback}: --feedback: no such file")
     if fmt is not None and fmt != kind:
         raise InputError(f"{output}: --format {fmt} but the extension means {kind}")
     fmt = kind
@@ -128,6 +137,7 @@ def mine(
         show_ids=show_ids,
         key=key,
         progress=sys.stderr.isatty(),
+        feedback=feedback,
     )
     write_atomic(output, text.encode("utf-8"))
     click.echo(f"wrote {output}", err=True)

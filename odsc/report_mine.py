@@ -79,6 +79,7 @@ def mine_report(
     show_ids: bool = False,
     key: str | None = None,
     progress: bool = False,
+    feedback: str | Path | None = None,
 ) -> str:
     """Read, pseudonymise, mine and render an event log; the report as text.
 
@@ -109,6 +110,10 @@ def mine_report(
         then differ from run to run).
     progress : bool
         Show a progress bar on standard error.
+    feedback : str or path, optional
+        A citizen survey (:mod:`analysis.feedback`); with it, and with a journey
+        that has a charter, the report adds the sections of
+        :func:`odsc.report_monitor.mine_extras` (HTML and JSON).
 
     Returns
     -------
@@ -173,6 +178,10 @@ def mine_report(
                 f"{_name(source)}: --by: no column {by!r}; columns: "
                 + ", ".join(map(str, log.columns))
             )
+        from odsc.report_monitor import mine_extras
+
+        extras = mine_extras(log, journey=journey, feedback=feedback, by=by, tz=tz,
+                             show_ids=show_ids, key=key)  # fmt: skip
         bar.update()
         bar.set_description(stages[1])
         if not show_ids:
@@ -196,14 +205,17 @@ def mine_report(
             "md": render_markdown,
             "json": render_json,
         }
-        text = renderers[fmt](result, meta=meta)
+        extra = {"monitor": extras} if extras and fmt != "md" else {}
+        text = renderers[fmt](result, meta=meta, **extra)
         bar.update()
     finally:
         bar.close()
     return text
 
 
-def render_html(result: MiningResult, *, meta: ReportMeta | None = None) -> str:
+def render_html(
+    result: MiningResult, *, meta: ReportMeta | None = None, monitor: dict | None = None
+) -> str:
     """The self-contained HTML report of a :class:`analysis.mining.MiningResult`.
 
     Examples
@@ -230,6 +242,7 @@ def render_html(result: MiningResult, *, meta: ReportMeta | None = None) -> str:
     )
     context = report_context(result, meta)
     context["plots"] = _plots(result, meta)
+    context["monitor"] = monitor  # charter and feedback sections (odsc.report_monitor)
     return env.get_template("mine.html.j2").render(**context)
 
 
@@ -316,7 +329,9 @@ def render_markdown(result: MiningResult, *, meta: ReportMeta | None = None) -> 
     return "\n".join(out)
 
 
-def render_json(result: MiningResult, *, meta: ReportMeta | None = None) -> str:
+def render_json(
+    result: MiningResult, *, meta: ReportMeta | None = None, monitor: dict | None = None
+) -> str:
     """The mining result as JSON (:meth:`MiningResult.to_dict` plus a ``report`` header).
 
     Examples
@@ -342,6 +357,7 @@ def render_json(result: MiningResult, *, meta: ReportMeta | None = None) -> str:
             "time_unit": "minutes",
         }
     }
+    body |= monitor or {}  # charter and feedback (odsc.report_monitor.mine_extras)
     return json.dumps(head | body, indent=2, ensure_ascii=False, default=_json_default) + "\n"
 
 
