@@ -2,8 +2,8 @@
 
 The notebooks are executed here (nbclient, a real Jupyter kernel) instead of by a
 second pass of ``pytest --nbmake``: one execution, and its outputs are checked. A
-plotting cell is one that draws (``plt.show()``, a ``plot_*``/``blueprint`` call or a
-trailing ``;`` after a plot): it must hold exactly one image per figure it makes
+plotting cell is one that draws (``plt.show()``, ``plt.figure``/``plt.subplots``, a
+``plot_*``/``blueprint`` call, a plot function given ``ax=``/``fig=``): it must hold exactly one image per figure it makes
 (image/png or image/svg+xml), and no output of any cell may be a ``<Figure ...>``
 text, the sign of a figure that was not rendered.
 """
@@ -17,7 +17,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
-_DRAWS = re.compile(r"plt\.show\(\)|\bplot_[a-z_]+\(|\bblueprint\(|_plot\(|_ecdf\(|_bars\(|_heatmap\(")
+_DRAWS = re.compile(
+    r"plt\.(show|figure|subplots)\(|\bplot_[a-z_]+\(|\bblueprint\(|_plot\(|_ecdf\(|_bars\("
+    r"|_heatmap\(|_grid\(|\b(fig|ax)=|\.figure\b"
+)
 _FIGURE_REPR = re.compile(r"<(Figure|Axes|matplotlib\.[A-Za-z.]+) ")
 
 
