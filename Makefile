@@ -47,9 +47,9 @@ demo: $(STAMP) system-deps
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
+# The notebooks run once, inside the suite (tests/test_notebooks.py checks their figures).
 test: $(STAMP) prosimos system-deps lint
 	$(PY) -m pytest -q
-	$(PY) -m pytest -q --nbmake notebooks
 
 bench: $(STAMP)
 	$(PY) bench/bench_mining.py

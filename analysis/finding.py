@@ -43,6 +43,12 @@ class Finding:
         What a reform team could do about it.
     kind : str
         The rule that made it (see the module docstring).
+    cases : int or None
+        The cases it affects (``None`` where the rule does not count them).
+    per_case : float or None
+        What it adds to each affected case on average, in minutes
+        (``impact / cases``, but for the group rule: the gap in median lead
+        time); the texts give the median and the 90th percentile beside it.
 
     Examples
     --------
@@ -57,6 +63,8 @@ class Finding:
     impact: float = 0.0
     recommendation: str = ""
     kind: str = ""
+    cases: int | None = None
+    per_case: float | None = None
 
     def __post_init__(self) -> None:
         # Evidence holds plain Python values, whatever the tables' dtypes were.
@@ -68,6 +76,7 @@ class Finding:
         out = asdict(self)
         out["evidence"] = {k: _plain(v) for k, v in self.evidence.items()}
         out["impact"] = _plain(self.impact)
+        out["per_case"] = _plain(self.per_case)
         return out
 
 

@@ -93,6 +93,21 @@ _CAUSE_TEXT = {
 }
 
 
+def _adds(
+    per_case: float, cases: int, total: float, *, how: str = "a median", spread: str = ""
+) -> str:
+    """The impact sentence: per affected case first, the total second.
+
+    >>> _adds(5676.96, 240, 1362471.0, how="on average")
+    'It adds on average 3.9 days to each of the 240 cases it touches (946.2 days of case time in total).'
+    """
+    each = "the 1 case" if int(cases) == 1 else f"each of the {_n(cases)} cases"
+    return (
+        f"It adds {how} {format_minutes(per_case)}{spread} to {each} it touches "
+        f"({format_minutes(total)} of case time in total)."
+    )
+
+
 def _named_mask(a: pd.Series, b: pd.Series) -> np.ndarray:
     """Rows whose two agencies are recorded (neither is the placeholder of a missing one)."""
     return (a.astype(str) != UNKNOWN_AGENCY).to_numpy() & (
@@ -109,17 +124,19 @@ def _handoff_findings(h: pd.DataFrame) -> list[Finding]:
         carrier = str(getattr(r, "carrier", "") or "")
         cause = str(getattr(r, "cause", "") or "handoff")
         reason = str(getattr(r, "cause_reason", "") or "")
-        by = f" (carried by: {carrier})" if carrier else ""
+        by = f" (carried by {carrier})" if carrier else ""
         timer = _CAUSE_TEXT["timer"].format(reason=reason) if cause == "timer" else ""
         p90 = getattr(r, "delay_p90", math.nan)
-        p90 = f" (p90 {format_minutes(p90)})" if not math.isnan(p90) else ""
+        p90 = f", p90 {format_minutes(p90)}" if not math.isnan(p90) else ""
+        mean = float(r.delay_total) / max(int(r.cases), 1)
         out.append(
             Finding(
                 title=f"Handoff {r.source} -> {r.target}",
                 text=(
-                    f"Handoff {r.source} -> {r.target}: {_n(r.cases, 'case')}, median "
-                    f"{format_minutes(r.delay_median)}{p90}, {_pct(r.lead_share)} of lead "
-                    f"time{by}.{timer}"
+                    f"{_pct(r.case_share)} of cases pass from {r.source} to {r.target}{by}; "
+                    f"the wait holds {_pct(r.lead_share)} of all lead time.{timer} "
+                    + _adds(mean, r.cases, r.delay_total, how="on average",
+                            spread=f" (median {format_minutes(r.delay_median)}{p90})")
                 ),
                 evidence={
                     "source": r.source,
@@ -136,6 +153,8 @@ def _handoff_findings(h: pd.DataFrame) -> list[Finding]:
                     "cause_reason": reason,
                 },
                 impact=float(r.delay_total),
+                cases=int(r.cases),
+                per_case=mean,
                 recommendation=CAUSE_ADVICE["timer"]
                 if cause == "timer"
                 else _CARRIER_ADVICE.get(carrier, _CARRIER_ADVICE[""]),
@@ -152,10 +171,10 @@ def _pingpong_findings(p: pd.DataFrame) -> list[Finding]:
         Finding(
             title=f"Ping-pong between {r.a} and {r.b}",
             text=(
-                f"Ping-pong between {r.a} and {r.b} in {_pct(r.case_share)} of cases "
-                f"({_n(r.cases, 'case')}, {_n(r.returns, 'return')}, "
-                f"{format_minutes(r.delay_total)} "
-                "in total)."
+                f"Files go from one to the other and straight back in {_pct(r.case_share)} of "
+                f"cases ({_n(r.returns, 'return')}). "
+                + _adds(r.delay_total / max(int(r.cases), 1), r.cases, r.delay_total,
+                        how="on average")
             ),
             evidence={
                 "a": r.a,
@@ -166,6 +185,8 @@ def _pingpong_findings(p: pd.DataFrame) -> list[Finding]:
                 "delay_total_minutes": r.delay_total,
             },
             impact=float(r.delay_total),
+            cases=int(r.cases),
+            per_case=float(r.delay_total) / max(int(r.cases), 1),
             recommendation=(
                 "Files bounce between these agencies: check dossiers for completeness once, "
                 "at intake, and give each case one owner who gathers the agencies' inputs."
@@ -191,9 +212,10 @@ def _waiting_findings(a: pd.DataFrame, has_start: bool) -> list[Finding]:
             Finding(
                 title=f"Waiting before {r.activity}",
                 text=(
-                    f"Activity {r.activity}: p90 {what} {format_minutes(r.waiting_p90)}, "
-                    f"{_pct(r.waiting_share)} of all waiting ({_n(r.events, 'event')}, median "
-                    f"{format_minutes(r.waiting_median)}).{said}"
+                    f"Each time it runs ({_n(r.events, 'time')}) the {what} is a median "
+                    f"{format_minutes(r.waiting_median)} (p90 {format_minutes(r.waiting_p90)}): "
+                    f"{_pct(r.waiting_share)} of all waiting, "
+                    f"{format_minutes(r.waiting_total)} in total.{said}"
                 ),
                 evidence={
                     "activity": r.activity,
@@ -206,6 +228,8 @@ def _waiting_findings(a: pd.DataFrame, has_start: bool) -> list[Finding]:
                     "cause_reason": reason,
                 },
                 impact=float(r.waiting_total),
+                cases=int(getattr(r, "cases", r.events)),
+                per_case=float(r.waiting_total) / max(int(getattr(r, "cases", r.events)), 1),
                 recommendation=CAUSE_ADVICE[cause or "backlog"],
                 kind="waiting",
             )
@@ -214,30 +238,50 @@ def _waiting_findings(a: pd.DataFrame, has_start: bool) -> list[Finding]:
 
 
 def _rework_findings(rw: pd.DataFrame, activities: pd.DataFrame | None) -> list[Finding]:
-    hit = rw[rw["rework_share"] >= REWORK_MIN_CASE_SHARE].head(MAX_PER_RULE)
+    """One finding per rework loop.
+
+    The steps of one loop repeat together: activities with the same number of
+    rework cases and of extra executions are taken to be one loop (the table
+    has no case lists to tell two loops of equal size apart, which the shared
+    counts make unlikely on real logs), reported once with the cost of a whole
+    extra round (the sum of its steps' median wait and work).
+    """
+    hit = rw[rw["rework_share"] >= REWORK_MIN_CASE_SHARE]
     unit = pd.Series(dtype=float)
     if activities is not None and not activities.empty:
         a = activities.set_index("activity")
         unit = a["waiting_median"].fillna(0) + a["processing_median"].fillna(0)
-    out = []
+    loops: dict[tuple[int, int], list[Any]] = {}
     for r in hit.itertuples(index=False):
-        each = float(unit.get(r.activity, 0.0)) if len(unit) else 0.0
+        loops.setdefault((int(r.rework_cases), int(r.extra_executions)), []).append(r)
+    out = []
+    for (cases, extra), members in list(loops.items())[:MAX_PER_RULE]:
+        names = [str(r.activity) for r in members]
+        each = math.fsum(float(unit.get(n, 0.0)) if len(unit) else 0.0 for n in names)
+        impact = extra * each
+        share = float(members[0].rework_share)
+        steps = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+        rounds = extra / max(cases, 1)
         out.append(
             Finding(
-                title=f"Rework: {r.activity}",
+                title=f"Rework: {steps}",
                 text=(
-                    f"Rework: {r.activity} repeated in {_pct(r.rework_share)} of cases "
-                    f"({_n(r.rework_cases, 'case')}, "
-                    f"{_n(r.extra_executions, 'extra execution')})."
+                    f"Repeated in {_pct(share)} of cases ({_n(extra, 'extra round')} in "
+                    f"{_n(cases, 'case')}); a round costs a median {format_minutes(each)} of "
+                    "waiting and work. "
+                    + _adds(impact / max(cases, 1), cases, impact, how="on average")
+                    + (f" That is {rounds:.1f} extra rounds per reworked case." if rounds >= 1.05 else "")
                 ),
                 evidence={
-                    "activity": r.activity,
-                    "rework_cases": r.rework_cases,
-                    "rework_share": r.rework_share,
-                    "extra_executions": r.extra_executions,
+                    "activity": steps,
+                    "rework_cases": cases,
+                    "rework_share": share,
+                    "extra_executions": extra,
                     "minutes_per_execution": each,
                 },
-                impact=float(r.extra_executions) * each,
+                impact=impact,
+                cases=cases,
+                per_case=impact / max(cases, 1),
                 recommendation=(
                     "Work done twice: publish a checklist of documents, check the dossier "
                     "completely the first time, and run cheap knock-out checks first."
@@ -291,12 +335,14 @@ def _conformance_findings(c: Any, kpis: pd.DataFrame | None) -> list[Finding]:
     if not c.cases or c.share >= CONFORMANCE_MIN_SHARE:
         return []
     impact = 0.0
+    longer = None
     if kpis is not None and "lead_minutes" in kpis.columns:
         flags = c.per_case["conforms"].reindex(kpis.index)
         good = kpis.loc[flags.fillna(False).astype(bool), "lead_minutes"]
         bad = kpis.loc[~flags.fillna(False).astype(bool), "lead_minutes"]
         if len(good) and len(bad):
             impact = max(float(bad.median() - good.median()), 0.0) * len(bad)
+            longer = impact / len(bad)
     top = ""
     evidence: dict[str, Any] = {"cases": c.cases, "conforming": c.conforming, "share": c.share}
     if len(c.deviations):
@@ -311,9 +357,16 @@ def _conformance_findings(c: Any, kpis: pd.DataFrame | None) -> list[Finding]:
             text=(
                 f"Only {_pct(c.share)} of cases ({_n(c.conforming)} of {_n(c.cases)}) follow the journey "
                 f"{c.journey}.{top}"
+                + (
+                    f" The other cases take a median {format_minutes(longer)} longer each."
+                    if longer
+                    else ""
+                )
             ),
             evidence=evidence,
             impact=impact,
+            cases=int(c.cases - c.conforming),
+            per_case=longer,
             recommendation=(
                 "Either the journey on paper is not the one lived, or offices improvise: "
                 "update the journey map with the real path, then standardise it."
@@ -336,7 +389,11 @@ def _tail_findings(kpis: pd.DataFrame) -> list[Finding]:
             title="A long tail of slow cases",
             text=(
                 f"Half the cases finish within {format_minutes(med)}; a tenth take more than "
-                f"{format_minutes(p90)} ({p90 / max(med, 1.0):.0f} times the median)."
+                f"{format_minutes(p90)} ({p90 / max(med, 1.0):.0f} times the median). "
+                + _adds(float(np.mean(slow - p90)) if len(slow) else 0.0, len(slow),
+                        float(np.sum(slow - p90)), how="on average")
+                .replace("It adds", "Beyond the 90th percentile, the slowest cases add")
+                .replace(" it touches", "")
             ),
             evidence={
                 "cases": len(lead),
@@ -345,6 +402,8 @@ def _tail_findings(kpis: pd.DataFrame) -> list[Finding]:
                 "slow_cases": len(slow),
             },
             impact=float(np.sum(slow - p90)),
+            cases=len(slow),
+            per_case=float(np.mean(slow - p90)) if len(slow) else None,
             recommendation=(
                 "Study the slowest tenth (their variants and handoffs): what they share is "
                 "usually a missing document or a waiting external party; triage them early."
@@ -370,8 +429,10 @@ def _group_findings(groups: pd.DataFrame) -> list[Finding]:
             Finding(
                 title=f"{name} is slower than {best_name}",
                 text=(
-                    f"{name}: median lead time {format_minutes(r['lead_median'])} over "
-                    f"{_n(r['cases'], 'case')}, against {format_minutes(best)} for {best_name}."
+                    f"Its median lead time is {format_minutes(r['lead_median'])} over "
+                    f"{_n(r['cases'], 'case')}, against {format_minutes(best)} for {best_name}: "
+                    f"{format_minutes(gap)} more for each application "
+                    f"({format_minutes(gap * float(r['cases']))} of case time in total)."
                 ),
                 evidence={
                     "group": str(name),
@@ -381,6 +442,8 @@ def _group_findings(groups: pd.DataFrame) -> list[Finding]:
                     "best_lead_median_minutes": best,
                 },
                 impact=gap * float(r["cases"]),
+                cases=int(r["cases"]),
+                per_case=gap,
                 recommendation=(
                     f"Peer learning: compare how {best_name} handles these files "
                     "(steps, handoffs, staffing) and transfer what works."

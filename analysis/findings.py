@@ -3,7 +3,9 @@
 Findings come from fixed rules over the mining tables; a rule that does not
 fire says nothing, and no finding is ever made without its evidence. The
 *impact* of a finding is the case time it accounts for, in minutes summed
-over cases, so findings of different kinds rank on one scale.
+over cases, so findings of different kinds rank on one scale. Each finding also
+says what it adds to each case it affects (``per_case``, over ``cases``): its
+text gives that first and the total second, and does not repeat its title.
 
 The rules and their thresholds (module constants, so a reader can check them;
 the rules themselves are in :mod:`analysis.finding_rules`):
@@ -35,8 +37,10 @@ the rules themselves are in :mod:`analysis.finding_rules`):
    delay within 0.5%), it is not reported twice: the handoff finding says
    that it is all the waiting before the activity.
 4. **Rework** (``kind="rework"``): an activity repeated within a case in at
-   least :data:`REWORK_MIN_CASE_SHARE` (5%) of cases. Impact: its extra
-   executions times the median waiting plus processing of the activity.
+   least :data:`REWORK_MIN_CASE_SHARE` (5%) of cases. The steps of one loop
+   repeat together, so activities with the same rework cases and extra
+   executions make one finding (one cause, one finding). Impact: the extra
+   rounds times the summed median waiting plus processing of the loop's steps.
 5. **Queue standard** (``kind="sla"``): fewer than :data:`SERVICE_LEVEL`
    (85%) of the citizens' *desk queues* last at most ``sla_minutes`` (15),
    the one-stop-shop standard "85% served within 15 minutes". A desk queue
@@ -166,8 +170,8 @@ def find(
     ...     "cases": [412], "case_share": [0.4], "delay_median": [3.1 * 1440],
     ...     "delay_total": [2.0e6], "lead_share": [0.38], "pingpongs": [0], "carrier": [""]})
     >>> f = find(handoffs=h)[0]
-    >>> f.text
-    'Handoff Tax -> Commerce: 412 cases, median 3.1 days, 38% of lead time.'
+    >>> print(f.text)
+    40% of cases pass from Tax to Commerce; the wait holds 38% of all lead time. It adds on average 3.4 days (median 3.1 days) to each of the 412 cases it touches (1,388.9 days of case time in total).
     >>> f.impact
     2000000.0
     """

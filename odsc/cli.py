@@ -47,9 +47,10 @@ def _register() -> None:
                    cli_monitor):  # fmt: skip
         for command in module.COMMANDS:
             main.add_command(command)
-    from odsc import cli_bpmn  # BPMN export and import live in the journey group
+    # BPMN export and import, and the one-page TCV table, live in the journey group
+    from odsc import cli_bpmn, cli_tcv
 
-    for command in cli_bpmn.JOURNEY_COMMANDS:
+    for command in (*cli_bpmn.JOURNEY_COMMANDS, *cli_tcv.JOURNEY_COMMANDS):
         cli_journey.journey.add_command(command)
 
 

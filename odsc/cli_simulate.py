@@ -290,7 +290,7 @@ def compare(
     if output is None and fmt in ("md", "json"):
         click.echo(render_comparison(result, journeys, fmt=fmt), nl=False)
         return
-    click.echo(comparison_table_text(result))
+    click.echo(comparison_table_text(result, journeys))
     if output is not None:
         body = render_comparison(result, journeys, fmt=fmt or "html")
         write_atomic(Path(output), body.encode("utf-8"))

@@ -119,7 +119,16 @@ def observed_log(journey: Journey, *, days: int = OBSERVED_DAYS, seed: int = 1) 
     cases = res.cases
     keep = cases.loc[(cases["arrival"] < arrival_cutoff(journey, days)) & cases["finished"]]
     log = res.log[res.log["case:concept:name"].isin(keep["case:concept:name"])]
-    return log.loc[:, [c for c in _EXPORT if c in log.columns]].reset_index(drop=True)
+    log = log.loc[:, [c for c in _EXPORT if c in log.columns]].reset_index(drop=True)
+    # a case system exports the names people use, not the journey file's ids
+    names = {
+        "org:group": {a.id: a.name or a.id for a in journey.agencies},
+        "odsc:door": {d.id: d.name or d.id for d in journey.doors},
+    }
+    for col, mapping in names.items():
+        if col in log.columns:
+            log[col] = log[col].map(lambda v, m=mapping: m.get(v, v) if isinstance(v, str) else v)
+    return log
 
 
 def demo_pipeline(
@@ -217,6 +226,8 @@ def _summary(r: DemoResult, files: list[Path]) -> Iterator[str]:
         ("visits", "visits per case"),
         ("within_sla", "served within 15 min at the first desk"),
     ):
+        if kpi not in t.index:
+            continue
         row = t.loc[kpi]
         if kpi == "within_sla":
             a, b = f"{100 * row['baseline']:.0f}%", f"{100 * row['value']:.0f}%"
@@ -236,6 +247,11 @@ def _summary(r: DemoResult, files: list[Path]) -> Iterator[str]:
     )
     for line in table.splitlines():
         yield "  " + line
+    from odsc.conclusions import change_conclusions
+    from odsc.report_compare import comparison_rows
+
+    worse = change_conclusions(comparison_rows(r.comparison), ex.scenarios[1])["worse"]
+    yield "Got worse: " + ("; ".join(worse) if worse else "nothing significant") + "."
     yield "Wrote: " + ", ".join(str(p) for p in files)
 
 

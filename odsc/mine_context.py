@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from analysis.queues import NO_QUEUE
+from odsc.conclusions import mine_conclusions
 from odsc.mine_format import (
     count,
     duration,
@@ -57,6 +58,9 @@ class ReportMeta:
     keyed: bool = False
     tz: str | None = None
     currency: str | None = None
+
+
+_NOT_RECORDED = "not recorded"
 
 
 def report_context(result: MiningResult, meta: ReportMeta) -> dict[str, Any]:
@@ -95,12 +99,14 @@ def report_context(result: MiningResult, meta: ReportMeta) -> dict[str, Any]:
     tiles += [
         _tile(
             "Handoffs per case",
-            number(_get(s, "handoffs_per_case"), 1),
-            "not known: the log names no agency"
+            _NOT_RECORDED if no_agency else number(_get(s, "handoffs_per_case"), 1),
+            "the log names no agency"
             if no_agency
             else f"{percent(_get(s, 'handoff_delay_share'))} of lead time spent in handoffs",
         ),
     ]
+    # The three TCV tiles (Time, Cost, Visits) are always there: a figure the log does
+    # not hold is "not recorded", with the reason, never 0.
     visits = _col_mean(k, "visits")
     if not math.isnan(visits):
         tiles.append(
@@ -108,6 +114,16 @@ def report_context(result: MiningResult, meta: ReportMeta) -> dict[str, Any]:
                 "Visits per case",
                 number(visits, 1),
                 f"up to {number(_col_q(k, 'visits', 0.9), 0)} for 1 case in 10",
+            )
+        )
+    else:
+        tiles.append(
+            _tile(
+                "Visits per case",
+                _NOT_RECORDED,
+                "the log does not say when the citizen had to be present"
+                " (declare it with --citizen-steps or --present)",
+                tone="unknown",
             )
         )
     served, queues = _queue_standard(s)
@@ -128,6 +144,15 @@ def report_context(result: MiningResult, meta: ReportMeta) -> dict[str, Any]:
                 "Citizen cost per case",
                 f"{cost:,.0f}{unit}",
                 "mean of fees, travel and time off work",
+            )
+        )
+    else:
+        tiles.append(
+            _tile(
+                "Citizen cost per case",
+                _NOT_RECORDED,
+                "the log holds no fees or travel costs (give a priced --journey)",
+                tone="unknown",
             )
         )
     if result.conformance is not None:
@@ -212,6 +237,7 @@ def report_context(result: MiningResult, meta: ReportMeta) -> dict[str, Any]:
         "tiles": tiles,
         "headlines": findings[:3],
         "findings": findings,
+        "conclusions": mine_conclusions(list(result.findings)),
         "key_notes": key_notes,
         "notes": notes,
         "sla": duration(sla),

@@ -137,9 +137,25 @@ def finding_view(f: Any) -> dict[str, Any]:
         "title": f.title,
         "text": f.text,
         "recommendation": f.recommendation,
-        "impact": f"{duration(f.impact)} of case time",
+        "impact": _impact(f),
         "evidence": evidence,
     }
+
+
+def _impact(f: Any) -> str:
+    """The impact line: per affected case first, the total second.
+
+    >>> from analysis.findings import Finding
+    >>> _impact(Finding("t", "x", {}, 1362471.0, cases=240, per_case=5556.5))
+    '+3.9 days per case (240 cases; 946.2 days in total)'
+    >>> _impact(Finding("t", "x", {}, 120.0))
+    '2.0 h of case time in total'
+    """
+    per, n = getattr(f, "per_case", None), getattr(f, "cases", None)
+    if per is None:
+        return f"{duration(f.impact)} of case time in total"
+    who = f"{count(n)} {'case' if n == 1 else 'cases'}; " if n else ""
+    return f"+{duration(per)} per case ({who}{duration(f.impact)} in total)"
 
 
 def _evidence_value(key: str, value: Any) -> str:

@@ -18,6 +18,7 @@ import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from odsc.conclusions import change_conclusions
 from odsc.figures import figure_svg
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -48,12 +49,21 @@ _NEUTRAL = frozenset({"cases", "unfinished"})
 #: No SVG metadata: no date (same run, same page) and no RDF block with outside links.
 
 #: Headline figures: KPI, what, unit.
+#: The three TCV tiles (Time, Cost, Visits) are always shown, "not recorded" when the
+#: journeys do not hold the figure; the queue standard follows.
 _HEADLINE: tuple[tuple[str, str, str], ...] = (
-    ("lead_median", "Lead time (median)", "days"),
-    ("waiting_median", "Waiting between steps (median)", "days"),
+    ("lead_median", "Time: lead time (median)", "days"),
+    ("citizen_cost", "Cost to the citizen", "per case"),
     ("visits", "Visits to offices", "per case"),
-    ("citizen_cost", "Citizen cost", "per case"),
+    ("within_sla", "Served at the first desk within the standard", ""),
 )
+
+_NOT_RECORDED = {
+    "citizen_cost": "the journeys hold no fees, travel costs or value of time",
+    "within_sla": "no desk queue of a citizen was measured",
+    "lead_median": "no measured case finished",
+    "visits": "no measured case finished, or no step needs the citizen in person",
+}
 
 
 def _nan(v: Any) -> bool:
@@ -62,11 +72,14 @@ def _nan(v: Any) -> bool:
 
 def _fmt(kpi: str, v: float) -> str:
     if _nan(v):
-        return "not recorded" if kpi in ("citizen_cost", "staff_cost") else "–"
+        known = ("citizen_cost", "staff_cost", "visits", "doors", "within_sla")
+        return "not recorded" if kpi in known else "–"
     if kpi == "within_sla" or kpi.startswith("util:"):
         return f"{100 * v:.0f}%"
     if kpi in ("citizen_cost", "staff_cost", "cases", "unfinished"):
         return f"{v:,.0f}" if abs(v) >= 10 or kpi != "unfinished" else f"{v:.2g}"
+    if kpi in ("visits", "doors", "handoffs") and float(v).is_integer():
+        return f"{v:,.0f}"  # a whole count: no decimals
     return f"{v:,.2f}" if abs(v) < 10 else f"{v:,.1f}"
 
 
@@ -119,6 +132,44 @@ def comparison_rows(result: Comparison) -> list[dict[str, Any]]:
     return rows
 
 
+def _named(rows: list[dict[str, Any]], journeys: Sequence[Journey]) -> list[dict[str, Any]]:
+    """Rows with the currency on money and desk-pool names instead of ids."""
+    currency = journeys[0].currency if journeys else ""
+    pools = _pool_names(journeys)
+    for r in rows:
+        if r["kpi"] in ("citizen_cost", "staff_cost") and currency:
+            r["label"] = f"{r['label']} ({currency})"
+        if r["kpi"].startswith("util:"):
+            pool = r["kpi"].split(":", 1)[1]
+            r["label"] = f"Utilisation of {pools.get(pool, pool)}"
+    return rows
+
+
+def _pool_names(journeys: Sequence[Journey]) -> dict[str, str]:
+    """Pool id -> display name over all the journeys; a pool whose role differs between
+    them (front desk before, back office after) is named by its agency alone."""
+    seen: dict[str, set[str]] = {}
+    plain: dict[str, str] = {}
+    for j in journeys:
+        for p in j.pools:
+            seen.setdefault(p.id, set()).add(_pool_name(j, p))
+            plain.setdefault(p.id, _pool_name(j, p, role=False))
+    return {k: next(iter(v)) if len(v) == 1 else plain[k] for k, v in seen.items()}
+
+
+def _pool_name(j: Journey, p: Any, *, role: bool = True) -> str:
+    """A desk pool as people call it: its name, else its agency's desks, else its id."""
+    if p.name:
+        return str(p.name)
+    agency = next((a for a in j.agencies if a.id == p.agency), None)
+    if agency is not None:
+        facing = any(s.pool == p.id and s.citizen_present for s in j.steps)
+        where = (", front desk" if facing else ", back office") if role else ""
+        desks = "1 desk" if p.capacity == 1 else f"{p.capacity} desks"
+        return f"{agency.name or agency.id}{where} ({desks})"
+    return str(p.id)
+
+
 def _setup_line(result: Comparison) -> str:
     ex = result.experiment
     pct = f"{100 * result.level:g}%"
@@ -130,7 +181,7 @@ def _setup_line(result: Comparison) -> str:
     )
 
 
-def comparison_table_text(result: Comparison) -> str:
+def comparison_table_text(result: Comparison, journeys: Sequence[Journey] = ()) -> str:
     """The before/after table for a terminal, one block per alternative.
 
     Examples
@@ -147,7 +198,7 @@ def comparison_table_text(result: Comparison) -> str:
     """
     ex = result.experiment
     out = [_setup_line(result)]
-    rows = comparison_rows(result)
+    rows = _named(comparison_rows(result), journeys)
     pct = f"{100 * result.level:g}%"
     for alt in ex.scenarios[1:]:
         part = [r for r in rows if r["scenario"] == alt]
@@ -179,6 +230,12 @@ def comparison_table_text(result: Comparison) -> str:
             "",
             f"Note: {' and '.join(costs)} not recorded: the journeys hold no fees, travel costs,"
             " value of time or desk costs to price them with (not 0).",
+        ]
+    if "visits" in ex.runs and ex.runs["visits"].isna().all():
+        out += [
+            "",
+            "Note: visits, offices and the first-desk queue not recorded: no step of the"
+            " journeys needs the citizen in person (not 0).",
         ]
     few = _few_cases_note(result)
     if few:
@@ -235,7 +292,22 @@ def _headline(rows: list[dict[str, Any]], alt: str, currency: str = "") -> list[
     for kpi, what, unit in _HEADLINE:
         r = by.get(kpi)
         if r is None or _nan(r["baseline"]) or _nan(r["value"]):
+            cards.append(
+                {
+                    "what": what,
+                    "unit": "",
+                    "before": "not recorded",
+                    "after": "not recorded",
+                    "change": "",
+                    "ci": _NOT_RECORDED.get(kpi, "the run does not hold it"),
+                    "verdict": "",
+                    "significant": "no",
+                    "unknown": "yes",
+                }
+            )
             continue
+        if kpi == "within_sla":
+            what = r["label"]
         ci = f"{r['ci_text']}" if r["ci_text"] else "no interval (one replication)"
         before, after = r["baseline_text"], r["value_text"]
         if kpi == "citizen_cost":
@@ -249,10 +321,12 @@ def _headline(rows: list[dict[str, Any]], alt: str, currency: str = "") -> list[
                 "unit": unit,
                 "before": before,
                 "after": after,
-                "change": r["change_text"] or r["diff_text"],
+                # a share changes in points, as the table says it
+                "change": r["diff_text"] if kpi == "within_sla" else r["change_text"] or r["diff_text"],
                 "ci": ci,
                 "verdict": r["verdict"],
                 "significant": "yes" if r["significant"] else "no",
+                "unknown": "",
             }
         )
     return cards
@@ -263,6 +337,9 @@ def _headline_lines(
 ) -> list[str]:
     out = []
     for c in _headline(rows, alt, currency):
+        if c["unknown"]:
+            out.append(f"{c['what']}: not recorded ({c['ci']})")
+            continue
         sig = "" if c["significant"] == "yes" else "; not significant"
         out.append(
             f"{c['what']}: {c['before']} -> {c['after']} {c['unit']} ({c['change']}; "
@@ -297,11 +374,8 @@ def render_comparison(
     """
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}")
-    rows = comparison_rows(result)
+    rows = _named(comparison_rows(result), journeys)
     currency = journeys[0].currency if journeys else ""
-    for r in rows:
-        if r["kpi"] in ("citizen_cost", "staff_cost") and currency:
-            r["label"] = f"{r['label']} ({currency})"
     ex = result.experiment
     if fmt == "json":
         return json.dumps(
@@ -322,7 +396,7 @@ def render_comparison(
             indent=2,
         )
     if fmt == "md":
-        return _markdown(result, rows, currency)
+        return _markdown(result, rows, currency) + _tcv_markdown(journeys, ex.scenarios)
     return _html(result, rows, journeys, currency)
 
 
@@ -345,6 +419,9 @@ def _markdown(result: Comparison, rows: list[dict[str, Any]], currency: str) -> 
     for alt in ex.scenarios[1:]:
         out += ["", f"## {_md(result.baseline)} -> {_md(alt)}", ""]
         out += [f"- {_md(h)}" for h in _headline_lines(rows, alt, result.level, currency)]
+        verdicts = change_conclusions(rows, alt)
+        for what, key in (("Improved", "better"), ("Got worse", "worse")):
+            out.append(f"- {what}: {_md('; '.join(verdicts[key]) or 'nothing significant')}")
         out += ["", f"| KPI | {_md(result.baseline)} | {_md(alt)} | change | {pct} CI | % |"]
         out.append("|---|---:|---:|---:|---:|---:|")
         for r in rows:
@@ -354,7 +431,26 @@ def _markdown(result: Comparison, rows: list[dict[str, Any]], currency: str) -> 
                 out.append("| " + " | ".join(_md(c) for c in cells) + " |")
     if ex.runs["unfinished"].sum():
         out += ["", _md(_unfinished_note(result))]
+    out += ["", "## Conclusions and recommendations", ""]
+    for alt in ex.scenarios[1:]:
+        v = change_conclusions(rows, alt)
+        out.append(f"- {_md(alt)}: " + _md(_conclusion_sentence(v)))
+        out += [f"  - {_md(x)}" for x in v["remedies"]]
     return "\n".join(out) + "\n"
+
+
+def _conclusion_sentence(v: dict[str, list[str]]) -> str:
+    """One paragraph: what improved, what got worse, what to do.
+
+    >>> _conclusion_sentence({"better": ["a: 1 -> 0"], "worse": [], "remedies": [], "unchanged": []})
+    'Improved: a: 1 -> 0. Nothing got significantly worse.'
+    """
+    parts = [f"Improved: {'; '.join(v['better'])}." if v["better"] else "Nothing improved significantly."]
+    if v["worse"]:
+        parts.append(f"Got worse: {'; '.join(v['worse'])}. Test a remedy before going live.")
+    else:
+        parts.append("Nothing got significantly worse.")
+    return " ".join(parts)
 
 
 def _plain(obj: Any) -> Any:
@@ -374,7 +470,7 @@ def _svg(fig: Any) -> str:
     return figure_svg(fig, salt="odsc-compare")
 
 
-def _plots(result: Comparison) -> list[tuple[str, str, str]]:
+def _plots(result: Comparison, journeys: Sequence[Journey] = ()) -> list[tuple[str, str, str]]:
     """(title, caption, svg) of every plot of the report."""
     import matplotlib.pyplot as plt
 
@@ -395,7 +491,8 @@ def _plots(result: Comparison) -> list[tuple[str, str, str]]:
         ),
         (
             "Queue at the first desk",
-            f"Minutes from arrival to the start of service; dotted: the {sla:g}-minute standard.",
+            f"Minutes from arrival to the start of service at the first desk (the tile's"
+            f" measure); dotted: the {sla:g}-minute standard.",
             lambda ax: plot_ecdf(
                 ex,
                 "first_queue_minutes",
@@ -413,7 +510,9 @@ def _plots(result: Comparison) -> list[tuple[str, str, str]]:
         ),
         (
             "Citizens queuing by hour of day",
-            "Mean number of citizens waiting at the desks that serve them in person.",
+            "Mean number waiting, all day long, at every desk pool that serves citizens in"
+            " person (a pool's back-office files included): not the first-desk queue of the"
+            " tile and the table.",
             lambda ax: plot_queue_by_hour(ex, ax=ax),
         ),
     )
@@ -423,7 +522,10 @@ def _plots(result: Comparison) -> list[tuple[str, str, str]]:
         draw(ax)
         ax.set_title(title, loc="left", fontsize=12, fontweight="bold")
         out.append((title, caption, _svg(fig)))
-    ax = plot_utilisation(ex)
+    import textwrap
+
+    names = {k: "\n".join(textwrap.wrap(v, 34)) for k, v in _pool_names(journeys).items()}
+    ax = plot_utilisation(ex, names=names)
     ax.set_title("Staff utilisation per desk pool", loc="left", fontsize=12, fontweight="bold")
     caption = "Busy share of open desk time, mean and 95% interval over replications."
     out.append(("Staff utilisation per desk pool", caption, _svg(ax.figure)))
@@ -460,8 +562,46 @@ def _html(
         rows=rows,
         groups=groups,
         headlines={alt: _headline(rows, alt, currency) for alt in ex.scenarios[1:]},
-        plots=_plots(result),
+        verdicts={alt: change_conclusions(rows, alt) for alt in ex.scenarios[1:]},
+        tcv=_tcv_blocks(journeys, ex.scenarios),
+        tcv_note=_tcv_note(),
+        plots=_plots(result, journeys),
         maps=maps,
         names=names,
         unfinished=_unfinished_note(result) if ex.runs["unfinished"].sum() else "",
     )
+
+
+def _tcv_blocks(journeys: Sequence[Journey], scenarios: Sequence[str]) -> dict[str, Any]:
+    """The one-page TCV table of the baseline against each alternative (HTML context)."""
+    from journeys.tcv import tcv_table
+    from odsc.tcv_format import tcv_context
+
+    if len(journeys) != len(scenarios) or len(journeys) < 2:
+        return {}
+    out = {}
+    for alt, j in zip(scenarios[1:], journeys[1:]):
+        if j.currency == journeys[0].currency:
+            out[alt] = tcv_context(tcv_table(journeys[0], j))
+    return out
+
+
+def _tcv_note() -> str:
+    from odsc.tcv_format import _NOTE
+
+    return _NOTE
+
+
+def _tcv_markdown(journeys: Sequence[Journey], scenarios: Sequence[str]) -> str:
+    """The step-by-step TCV tables of the Markdown report, one per alternative."""
+    from journeys.tcv import tcv_table
+    from odsc.tcv_format import render_tcv
+
+    if len(journeys) != len(scenarios) or len(journeys) < 2:
+        return ""
+    out = []
+    for j in journeys[1:]:
+        if j.currency == journeys[0].currency:
+            body = render_tcv(tcv_table(journeys[0], j), fmt="md")
+            out.append("\n#" + body)  # one level down: a section of this report
+    return "".join(out)

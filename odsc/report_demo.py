@@ -23,15 +23,6 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["render_demo"]
 
-#: Headline cards: KPI, what, unit (from the comparison table).
-_CARDS = (
-    ("lead_median", "Lead time, median", "days"),
-    ("visits", "Visits to offices", "per case"),
-    ("doors", "Offices the citizen deals with", "per case"),
-    ("within_sla", "Served within 15 min at the first desk", ""),
-)
-
-
 _COSTS = frozenset({"citizen_cost", "staff_cost"})
 _AS_IS = re.compile(r"\s*\(as[- ]is\b[^)]*\)\s*$", re.IGNORECASE)  # "(as-is, four offices)"
 
@@ -41,27 +32,6 @@ def _svg(fig: Any) -> str:
 
     with matplotlib.rc_context({"svg.fonttype": "none"}):  # text stays text: a smaller page
         return figure_svg(fig, salt="odsc-demo")
-
-
-def _cards(rows: list[dict[str, Any]], alt: str) -> list[dict[str, str]]:
-    by = {r["kpi"]: r for r in rows if r["scenario"] == alt}
-    out = []
-    for kpi, what, unit in _CARDS:
-        r = by.get(kpi)
-        if r is None:
-            continue
-        out.append(
-            {
-                "what": what,
-                "unit": unit,
-                "before": r["baseline_text"],
-                "after": r["value_text"],
-                "change": r["change_text"] or r["diff_text"],
-                "ci": r["ci_text"],
-                "verdict": r["verdict"],
-            }
-        )
-    return out
 
 
 def _fidelity_rows(r: DemoResult) -> list[dict[str, str]]:
@@ -143,14 +113,17 @@ def render_demo(r: DemoResult) -> str:
     from analysis.calibrate import calibration_notes
     from analysis.findings import format_minutes
     from journeys.blueprint import blueprint_pair
-    from odsc.report_compare import comparison_rows
+    from journeys.tcv import tcv_table
+    from odsc.conclusions import change_conclusions
+    from odsc.report_compare import _headline, _named, comparison_rows
+    from odsc.tcv_format import _NOTE, tcv_context
 
     c = r.comparison
     ex = c.experiment
     alt = ex.scenarios[1]
     rows = [
         row
-        for row in comparison_rows(c)
+        for row in _named(comparison_rows(c), (r.as_is, r.to_be))
         if row["scenario"] == alt
         # the log holds no fees, travel costs or salaries: cost rows would read 0 -> 0
         and not (row["kpi"] in _COSTS and row["baseline"] == 0 and row["value"] == 0)
@@ -182,7 +155,10 @@ def render_demo(r: DemoResult) -> str:
         notes=calibration_notes(r.as_is),
         fidelity=_fidelity_rows(r),
         fidelity_ok=r.fidelity.passed(),
-        cards=_cards(rows, alt),
+        cards=_headline(rows, alt, r.as_is.currency),
+        verdicts=change_conclusions(rows, alt),
+        tcv=tcv_context(tcv_table(r.as_is, r.to_be)),
+        tcv_note=_NOTE,
         rows=rows,
         groups=[g for g in dict.fromkeys(row["group"] for row in rows)],
         plots=_plots(r),

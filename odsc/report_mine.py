@@ -367,7 +367,16 @@ def render_markdown(
             out += ["", _md(c["transitions_overlap"])]
         out.append("")
     out += causes_markdown(causes_context(result), _md, _md_table)
-    out += ["## Method and notes", ""]
+    out += ["## Conclusions and recommendations", ""]
+    for i, item in enumerate(c["conclusions"], 1):
+        because = "; ".join(item["because"])
+        out.append(
+            f"{i}. **{_md(item['action'])}** Because of: {_md(because)}."
+            f" Largest effect: {_md(item['effect'])}."
+        )
+    if not c["conclusions"]:
+        out.append("No rule found a problem large enough to act on.")
+    out += ["", "## Method and notes", ""]
     out += [f"- {_md(n)}" for n in c["notes"]]
     out += ["", c["footer"], ""]
     return "\n".join(out)

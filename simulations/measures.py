@@ -90,6 +90,8 @@ def measure_replication(
 
     Simulates ``days + tail_days`` working days and measures the cases that
     arrived on the days after the warm-up (see :mod:`simulations.experiments`).
+    A journey in which no step needs the citizen present records no presence:
+    its ``visits``, ``doors`` and ``within_sla`` are NaN ("not recorded").
     The synthetic ``Case start`` and ``Case end`` steps of a calibrated journey
     (:func:`analysis.calibrate.boundary_steps`) are left out of the measured
     log: they are no agency's work, so they make no handoff and no first desk.
@@ -152,6 +154,12 @@ def measure_replication(
         row["staff_cost"] = math.nan
     first_queue = ev.loc[~ev[CASE].duplicated(), "waiting"].to_numpy(dtype=float)
     row["within_sla"] = float((first_queue <= sla_minutes).mean()) if n else math.nan
+    # A model in which no step needs the citizen says nothing about presence (a log
+    # without it calibrates to one): its visits, offices and desk queues are not
+    # recorded, not 0 and not 100% served within the standard.
+    if not any(s.citizen_present for s in journey.steps):
+        for col in ("visits", "doors", "within_sla"):
+            row[col] = math.nan
     row["cases"] = float(len(measured))
     row["unfinished"] = float(len(measured) - len(done))
     for pool, u in res.utilisation.items():

@@ -154,12 +154,15 @@ def plot_visits(experiment: Experiment, *, ax: Axes | None = None) -> Axes:
     return ax
 
 
-def plot_utilisation(experiment: Experiment, *, ax: Axes | None = None) -> Axes:
+def plot_utilisation(
+    experiment: Experiment, *, names: dict[str, str] | None = None, ax: Axes | None = None
+) -> Axes:
     """Mean utilisation of each desk pool with its 95% CI, one bar per scenario.
 
     A pool that a scenario does not have gets no bar. The dotted line marks
     85%, above which queues grow fast. Utilisation can pass 100%: a service
-    started before closing runs to its end (overtime).
+    started before closing runs to its end (overtime). ``names`` maps pool
+    ids to the names the axis shows (ids where a pool has none).
 
     Returns
     -------
@@ -190,7 +193,7 @@ def plot_utilisation(experiment: Experiment, *, ax: Axes | None = None) -> Axes:
             label=sc,
             error_kw={"lw": 1, "capsize": 2},
         )
-    ax.set_yticks(y, pools)
+    ax.set_yticks(y, [(names or {}).get(p, p) for p in pools])
     ax.invert_yaxis()
     # busy time can pass open time: a service started before closing runs to its end
     top = float(np.nanmax(util["ci_high"].fillna(util["mean"]).to_numpy(dtype=float)))

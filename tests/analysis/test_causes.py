@@ -136,10 +136,10 @@ def _activity_row(cause: str | None, **extra: object) -> pd.DataFrame:
 @pytest.mark.parametrize(
     ("cause", "starts", "tail"),
     [
-        ("backlog", "A bottleneck step: add desk capacity", "(100 events, median 24.0 h)."),
+        ("backlog", "A bottleneck step: add desk capacity", "of all waiting, 100.0 days in total."),
         ("handoff", "Most of this waiting follows a handoff", "70% of it follows a handoff "
          "from another agency."),
-        (None, "A bottleneck step: add desk capacity", "(100 events, median 24.0 h)."),
+        (None, "A bottleneck step: add desk capacity", "of all waiting, 100.0 days in total."),
     ],
 )  # fmt: skip
 def test_waiting_recommendation_differs_by_cause(cause, starts, tail):
@@ -165,10 +165,10 @@ def _handoff_table(cause: str) -> pd.DataFrame:
 def test_a_timer_handoff_is_not_sent_to_data_exchange():
     (timer,) = find(handoffs=_handoff_table("timer"))
     assert timer.evidence["cause"] == "timer"
-    assert timer.text.endswith(
+    assert (
         "The waits look set by a rule, not by a desk (regular: half of the waits within "
         "0.5 days of the median 60.0 days)."
-    )
+    ) in timer.text
     assert timer.recommendation.startswith("The wait looks set by a rule")
     (paper,) = find(handoffs=_handoff_table("handoff"))
     assert paper.recommendation.startswith("Candidate for back-office data exchange")

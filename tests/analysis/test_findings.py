@@ -48,10 +48,13 @@ def test_format_minutes():
 def test_handoff_rule_text_threshold_and_carrier_advice():
     (f,) = find(handoffs=_handoffs(0.38, carrier="citizen"))
     assert f.kind == "handoff"
+    # the title is not repeated; the impact per case first, the total second
     assert f.text == (
-        "Handoff Tax -> Commerce: 412 cases, median 3.1 days (p90 9.0 days), 38% of lead "
-        "time (carried by: citizen)."
+        "40% of cases pass from Tax to Commerce (carried by citizen); the wait holds 38% of all"
+        " lead time. It adds on average 40.5 h (median 3.1 days, p90 9.0 days) to each of the"
+        " 412 cases it touches (694.4 days of case time in total)."
     )
+    assert (f.cases, f.per_case) == (412, pytest.approx(1.0e6 / 412))
     assert f.evidence["cases"] == 412 and f.evidence["lead_share"] == 0.38
     assert f.impact == 1.0e6
     assert "back office" in f.recommendation
@@ -72,7 +75,11 @@ def test_pingpong_rule():
         }
     )
     (f,) = find(pingpongs=p)
-    assert f.text.startswith("Ping-pong between A and B in 12% of cases (120 cases, 200 returns")
+    assert f.text.startswith(
+        "Files go from one to the other and straight back in 12% of cases (200 returns). It adds"
+        " on average 42 min to each of the 120 cases it touches (3.5 days of case time in total)."
+    )
+    assert f.per_case == pytest.approx(5000.0 / 120)
     assert f.impact == 5000.0
     low = p.assign(case_share=F.PINGPONG_MIN_CASE_SHARE - 0.01)
     assert find(pingpongs=low) == []
@@ -94,7 +101,10 @@ def _activities(share: float) -> pd.DataFrame:
 
 def test_waiting_rule_and_wording_without_start_times():
     (f,) = find(activities=_activities(0.31))
-    assert f.text.startswith("Activity X: p90 waiting 4.2 days, 31% of all waiting")
+    assert f.text.startswith(
+        "Each time it runs (500 times) the waiting is a median 24.0 h (p90 4.2 days): 31% of all"
+        " waiting, 6.2 days in total."
+    )
     (g,) = find(activities=_activities(0.31), has_start=False)
     assert "time since the previous step" in g.text
     assert find(activities=_activities(F.WAITING_MIN_SHARE - 0.01)) == []
@@ -106,7 +116,12 @@ def test_rework_rule_impact_uses_waiting_plus_processing():
     )
     fs = find(rework=rw, activities=_activities(0.0))
     (f,) = [x for x in fs if x.kind == "rework"]
-    assert f.text == "Rework: X repeated in 18% of cases (18 cases, 25 extra executions)."
+    assert f.title == "Rework: X"
+    assert f.text == (
+        "Repeated in 18% of cases (25 extra rounds in 18 cases); a round costs a median 24.5 h"
+        " of waiting and work. It adds on average 34.0 h to each of the 18 cases it touches"
+        " (25.5 days of case time in total). That is 1.4 extra rounds per reworked case."
+    )
     assert f.impact == pytest.approx(25 * (DAY + 30.0))
     assert find(rework=rw.assign(rework_share=0.04)) == []
 
@@ -134,11 +149,32 @@ def test_sla_rule():
 def test_texts_write_counts_with_thousands_separators():
     a = _activities(0.31).assign(events=1416)
     (f,) = find(activities=a)
-    assert "(1,416 events, median 24.0 h)" in f.text
+    assert "Each time it runs (1,416 times)" in f.text
     (h,) = find(handoffs=_handoffs(0.38).assign(cases=12345))
-    assert h.text.startswith("Handoff Tax -> Commerce: 12,345 cases,")
+    assert "to each of the 12,345 cases it touches" in h.text
     (one,) = find(handoffs=_handoffs(0.38).assign(cases=1))
-    assert one.text.startswith("Handoff Tax -> Commerce: 1 case,")
+    assert "to the 1 case it touches" in one.text
+
+
+def test_one_rework_loop_is_one_finding():
+    # submit and review repeat together in the same 38 cases: one loop, one finding
+    rw = pd.DataFrame(
+        {
+            "activity": ["X", "Y", "Z"],
+            "rework_cases": [38, 38, 10],
+            "rework_share": [0.16, 0.16, 0.06],
+            "extra_executions": [49, 49, 12],
+        }
+    )
+    act = pd.concat(
+        [_activities(0.0).assign(activity=a, waiting_median=w, processing_median=30.0)
+         for a, w in (("X", 100.0), ("Y", 200.0), ("Z", 10.0))]
+    )
+    fs = [f for f in find(rework=rw, activities=act) if f.kind == "rework"]
+    assert [f.title for f in fs] == ["Rework: X and Y", "Rework: Z"]
+    # a whole extra round costs both steps' median wait and work: 130 + 230 minutes
+    assert fs[0].impact == pytest.approx(49 * 360.0)
+    assert fs[0].per_case == pytest.approx(49 * 360.0 / 38)
 
 
 def test_no_finding_on_handoffs_with_an_unrecorded_agency():

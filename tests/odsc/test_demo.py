@@ -37,8 +37,18 @@ def test_demo_writes_the_report_the_log_and_both_journeys(tmp_path):
         "3. The redesign, and why",
         "4. The journey before and after",
         "5. Before and after, simulated",
+        "6. Time, Cost and Visits, step by step",
+        "7. Conclusions and recommendations",
     ):
         assert f"<h2>{heading}</h2>" in html
+    # no script of any kind, no inline handler (the old "full width" button)
+    assert "<script" not in html and not re.search(r"\son[a-z]+=", html)
+    # the three TCV tiles are always there; the log holds no costs: not recorded, never 0
+    for tile in ("Time: lead time (median)", "Cost to the citizen", "Visits to offices"):
+        assert tile in html
+    assert "the journeys hold no fees, travel costs or value of time" in html
+    assert "District Tax Office" in html and "-> tax" not in html  # names, not ids
+    assert "Got worse (" in html and "Improved (" in html
     assert html.count("<svg") >= 4  # two blueprints, two plots
     # self-contained: no resource fetched from the network
     assert not re.search(r"""(src|href)=["']https?:""", html)

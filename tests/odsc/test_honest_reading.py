@@ -137,6 +137,6 @@ def test_no_agency_named_means_handoffs_unknown():
     log = _overlap_log().drop(columns=["org:group"])
     md = mine_report(log, fmt="md", key="k")
     assert "| Cases | 2 | 4 events, 2 steps, no agency named |" in md
-    assert "| Handoffs per case | n/a | not known: the log names no agency |" in md
+    assert "| Handoffs per case | not recorded | the log names no agency |" in md
     d = json.loads(mine_report(log, fmt="json", key="k"))
     assert d["summary"]["handoffs_per_case"] is None and d["summary"]["agencies_named"] == 0

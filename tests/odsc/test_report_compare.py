@@ -101,7 +101,9 @@ def test_html_escapes_names_and_shows_headline_and_plots():
     assert "as-is &lt;b&gt;&amp;" in page and "as-is <b>&" not in page
     assert page.count("<svg") == 6  # no journeys given: the plots only
     assert "<metadata" not in page and "creativecommons" not in page  # no RDF, no date
-    assert "Lead time (median)" in page and "Citizens queuing by hour of day" in page
+    assert "Time: lead time (median)" in page and "Citizens queuing by hour of day" in page
+    # the three TCV tiles are always there: a cost the journeys do not hold is not recorded
+    assert "Cost to the citizen" in page and "Visits to offices" in page
     assert 'class="card better"' in page
     assert "A longer tail (--tail-days) lets them finish." in page
 
@@ -112,7 +114,8 @@ def test_markdown_escapes_table_cells_and_json_has_nulls():
     assert "| KPI | as-is &lt;b>& | one\\|door |" in md
     assert "<b>" not in md and "&gt;" not in md
     # The headline reads in a terminal too: an arrow, not an HTML entity.
-    assert "- Lead time (median): 22.0 -> 5.00 days" in md
+    assert "- Time: lead time (median): 22.0 -> 5.00 days" in md
+    assert "## Conclusions and recommendations" in md
     doc = json.loads(render_comparison(_comparison(), fmt="json"))
     util = next(r for r in doc["comparison"] if r["kpi"] == "util:front")
     assert util["baseline"] is None and util["value"] == 0.55

@@ -193,7 +193,12 @@ def test_example_log_with_league_table_and_journey():
     assert "| Get residence certificate | 240 | 240 | n/a | n/a | n/a | n/a |" in md
     # The courier handoff and the waiting before the site check are one delay, told once.
     findings = md.split("## Findings, ranked by impact")[1].split("## Where cases wait")[0]
-    assert findings.count("946.2 days") == 1
+    assert findings.count("946.2 days of case time in total") == 1
+    assert "Waiting before Environmental site check" not in findings
+    # impact per affected case first, the total second; the title is not repeated
+    assert "+3.9 days per case (240 cases; 946.2 days in total)" in md
+    assert "\n\nHandoff Police -> Environment" not in findings
+    assert "## Conclusions and recommendations" in md
     assert "It is all the waiting before Environmental site check" in md
 
 
@@ -210,5 +215,5 @@ def test_receipt_report_headline_figures():
     assert "is not checked: without start times" in md and "Desk queues" not in md
     findings = md.split("## Findings, ranked by impact")[1].split("## Where cases wait")[0]
     assert "unknown" not in findings
-    assert "(1,416 events, median 1 min)" in findings
+    assert "Each time it runs (1,416 times) the waiting (time since the previous step) is a median 1 min" in findings
     assert "## Lead time per case" in md

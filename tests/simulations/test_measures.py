@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from analysis.calibrate import BOUNDARY_STAGE
-from journeys.model import Agency, Arrivals, Calendar, Distribution, Journey, Pool, Step, Transition
+from journeys.model import (
+    Agency,
+    Arrivals,
+    Calendar,
+    Distribution,
+    Door,
+    Journey,
+    Pool,
+    Step,
+    Transition,
+)
 from journeys.validate import validate
 from simulations.measures import measure_replication
 
@@ -20,11 +32,12 @@ def _two_door_start() -> Journey:
         start="case_start",
         steps=(
             Step("case_start", "x", Distribution.fixed(0), "Case start", stage=BOUNDARY_STAGE),
-            Step("a", "x", five, "A", pool="x_desks"),
-            Step("b", "y", five, "B", pool="y_desks"),
+            Step("a", "x", five, "A", pool="x_desks", citizen_present=True, door="da"),
+            Step("b", "y", five, "B", pool="y_desks", citizen_present=True, door="db"),
         ),
         transitions=(Transition("case_start", "a", 0.5), Transition("case_start", "b", 0.5)),
         agencies=(Agency("x"), Agency("y")),
+        doors=(Door("da"), Door("db")),
         pools=(Pool("x_desks", 1, "office"), Pool("y_desks", 1, "office")),
         calendars=(Calendar("office"),),
         arrivals=Arrivals(per_day=20),
@@ -44,3 +57,18 @@ def test_boundary_steps_make_no_handoff_and_are_not_the_first_desk() -> None:
     # the synthetic start has no desk and would have put everyone at 0 minutes
     assert cases["first_queue_minutes"].max() > 0
     assert row["within_sla"] == pytest.approx((cases["first_queue_minutes"] <= 15).mean())
+
+
+def test_a_model_without_presence_records_no_visits_nor_desk_queue() -> None:
+    """A log that never says the citizen was there calibrates to a model without presence:
+    its visits, offices and first-desk queue are not recorded (NaN), never 0 or 100%."""
+    from dataclasses import replace
+
+    j = _two_door_start()
+    j = replace(j, steps=tuple(replace(s, citizen_present=False, door=None) for s in j.steps))
+    row, _, _ = measure_replication(
+        j, name="toy", replication=0, days=5, warmup_days=1, tail_days=5, seed=1
+    )
+    assert math.isnan(row["visits"]) and math.isnan(row["doors"])
+    assert math.isnan(row["within_sla"])
+    assert row["lead_median"] > 0  # time is still measured
