@@ -21,7 +21,7 @@ What BPMN has no element for travels in extension elements of the namespace
 journey back: on each task the step's id, door, pool, fee, documents, stage,
 whether the citizen is present and its duration distribution; on each timer
 the carrier, the delay and backlog distributions and courier batch times; on
-each lane the agency; on the process the doors, pools, calendars, arrivals and
+each lane the agency; on the process the doors, pools, calendars, arrivals, charter and
 money settings (as YAML text of the journey file's sections). Other tools
 ignore them (the BPMN schema lets any foreign element sit in
 ``extensionElements``). BPSim also gets each task's processing time, in
@@ -409,7 +409,7 @@ def _settings_yaml(journey: Journey) -> str:
 
     d = journey_to_dict(journey)
     keep = ("currency", "time_value_per_hour", "agencies", "doors", "calendars", "pools",
-            "arrivals")
+            "arrivals", "charter")
     return "\n" + dump_yaml({k: d[k] for k in keep if k in d})
 
 
