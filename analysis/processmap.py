@@ -35,6 +35,7 @@ True
 from __future__ import annotations
 
 import math
+import re
 import shutil
 from typing import TYPE_CHECKING, Any
 
@@ -65,6 +66,7 @@ def process_map(
     max_arcs: int = 40,
     activity: str = ACTIVITY,
     title: str | None = None,
+    min_share: float = 0.0,
 ) -> graphviz.Digraph:
     """Draw the performance DFG as a Graphviz digraph.
 
@@ -81,6 +83,9 @@ def process_map(
         The activity column (when ``source`` is a log).
     title : str, optional
         A caption under the map.
+    min_share : float
+        Leave out the start and end arcs that carry fewer than this share of
+        the cases (the caption says how many); 0 draws them all.
 
     Returns
     -------
@@ -167,7 +172,12 @@ def process_map(
             color=_ARC_COLOURS[lv],
             fontcolor="#333333",
         )
+    cases = max(float(acts["starts"].sum()), 1.0)
+    hidden = 0
     for name, starts, ends in acts[["activity", "starts", "ends"]].itertuples(index=False):
+        rare = [n for n in (starts, ends) if 0 < n < min_share * cases]
+        hidden += len(rare)
+        starts, ends = (0 if n in rare else n for n in (starts, ends))
         if starts > 0:
             g.edge(
                 "start",
@@ -193,6 +203,11 @@ def process_map(
         f"Arcs: number of transitions and median time between the steps; thicker = more "
         f"frequent, red = slower. Showing {len(arcs)} of {shown_total} arcs.\\l"
     )
+    if hidden:
+        caption += (
+            f"{hidden} start and end arcs of under {min_share:.0%} of the cases are not "
+            "drawn.\\l"
+        )
     if int(overlaps.sum()):
         caption += (
             "'overlap': the next step started before this one ended (work at the same time); "
@@ -204,15 +219,23 @@ def process_map(
     return g
 
 
-def process_map_svg(source: Any, **options: Any) -> str | None:
+def process_map_svg(
+    source: Any, *, max_width: float | None = None, **options: Any
+) -> str | None:
     """The process map as SVG text, or ``None`` when Graphviz's ``dot`` is missing.
 
     Parameters
     ----------
     source : pandas.DataFrame or MiningResult
         As for :func:`process_map`.
+    max_width : float, optional
+        The widest drawing wanted, in points. A wider map is drawn again with
+        the start and end arcs of under 1% of the cases left out, then with
+        fewer arcs (down to 6), until it fits: a map scaled down to a page
+        would have unreadable text. The narrowest try is returned when none fits.
     **options
-        Passed to :func:`process_map` (``max_arcs``, ``activity``, ``title``).
+        Passed to :func:`process_map` (``max_arcs``, ``activity``, ``title``,
+        ``min_share``).
 
     Examples
     --------
@@ -230,11 +253,30 @@ def process_map_svg(source: Any, **options: Any) -> str | None:
 
     import graphviz
 
-    g = process_map(source, **options)
-    try:
-        return g.pipe(format="svg", encoding="utf-8")
-    except (graphviz.ExecutableNotFound, graphviz.CalledProcessError, subprocess.SubprocessError):
-        return None
+    arcs = int(options.pop("max_arcs", 40))
+    tries = [(arcs, float(options.pop("min_share", 0.0)))]
+    if max_width is not None:
+        tries += [(n, 0.01) for n in (arcs, 30, 24, 18, 12, 6) if n <= arcs]
+    svg = None
+    for max_arcs, share in tries:
+        g = process_map(source, max_arcs=max_arcs, min_share=share, **options)
+        try:
+            svg = g.pipe(format="svg", encoding="utf-8")
+        except (
+            graphviz.ExecutableNotFound,
+            graphviz.CalledProcessError,
+            subprocess.SubprocessError,
+        ):
+            return None
+        if max_width is None or _width_pt(svg) <= max_width:
+            break
+    return svg
+
+
+def _width_pt(svg: str) -> float:
+    """The width Graphviz gives its drawing (``<svg width="612pt"``), in points."""
+    found = re.search(r'<svg[^>]*\swidth="([0-9.]+)pt"', svg)
+    return float(found.group(1)) if found else 0.0
 
 
 def _tables(source: Any, activity: str) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -525,7 +525,8 @@ def _process_map(result: MiningResult) -> str:
     try:
         from analysis.processmap import process_map_svg
 
-        svg = process_map_svg(result, max_arcs=30)
+        # 1,000 pt at the page width (1,040 px) keeps 9-pt arc labels above 9 px
+        svg = process_map_svg(result, max_arcs=30, max_width=1000)
     except ImportError:  # the graphviz package is optional for the report
         return ""
     if not svg:
