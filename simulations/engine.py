@@ -246,6 +246,7 @@ def simulate(
         journey,
         events=run.events,
         queue_changes=run.qlog,
+        joins=run.joins,
         done=run.done,
         hours={d.id: d.hours for d in run.desks.values()},
         times=times,

@@ -48,7 +48,8 @@ class _Desks:
         self.id = pool.id
         self.pool = pool
         self.free = list(range(pool.capacity))
-        # entries [priority class, arrival at the step, sequence, event, present, visit]
+        # entries [priority class, arrival at the step, sequence, event, present, visit,
+        # joined the line of the open desks]
         self.waiting: list[list[Any]] = []
         self.hours = hours
         self.always = hours.always
@@ -76,6 +77,8 @@ class Run:
         self.n_days = n_days
         self.events: list[tuple[int, int, float, float, int, int]] = []
         self.qlog: list[tuple[int, float, int]] = []
+        # (index in events, joined the open desks' line, reached the step) of services that queued
+        self.joins: list[tuple[int, float, float]] = []
         self.tokens: dict[tuple[int, int], int] = {}
         self.seq = 0
         cal = {c.id: c for c in journey.calendars}
@@ -202,6 +205,7 @@ class Run:
                     desk = yield entry[3]
                     visit = entry[5]
                     self.qlog.append((desks.index, env.now, -1))
+                    self.joins.append((len(self.events), entry[6], entry[1]))
                 now = env.now
                 d = step.work(c)
                 record((c, step.index, now, now + d, desks.base + desk, visit))
@@ -246,12 +250,12 @@ class Run:
     def enqueue(self, desks: _Desks, c: int, present: bool) -> list[Any]:
         """Put case ``c`` in the waiting line of ``desks``; the entry's event gives a desk."""
         now = self.env.now
-        entry = [self.prio[c], now, self.seq, self.env.event(), present, 1]
-        self.seq += 1
-        heappush(desks.waiting, entry)
         is_open = desks.always or desks.hours.is_open(now)
         # a citizen at a closed door joins the line when the desks open
         joined = now if is_open or not present else desks.hours.next_open(now)
+        entry = [self.prio[c], now, self.seq, self.env.event(), present, 1, joined]
+        self.seq += 1
+        heappush(desks.waiting, entry)
         if joined < _INF:
             self.qlog.append((desks.index, joined, 1))
         if is_open and desks.free:
