@@ -156,22 +156,23 @@ def pool_rates(journey: Journey) -> dict[str, tuple[float, float, float]]:
     return out
 
 
+def _fewest(rate: float, mu: float, standard: Standard, serve: bool) -> int:
+    """Fewest desks that keep up with ``rate`` (and, if ``serve``, meet the standard)."""
+    if rate <= 0 or math.isinf(mu):
+        return 1
+    c = max(1, math.floor(rate / mu) + 1)
+    while serve and service_level(rate, mu, c, standard.minutes) < standard.share:
+        c += 1
+    return c
+
+
 def erlang_bounds(journey: Journey, standard: Standard) -> dict[str, tuple[int, int]]:
     """Per pool ``(lower bound, start)`` of the desks, from Erlang C (module docstring)."""
     facing = set(facing_pools(journey))
     out = {}
     for pool, (lam, peak, mu) in pool_rates(journey).items():
-
-        def fewest(rate: float, serve: bool) -> int:
-            if rate <= 0 or math.isinf(mu):
-                return 1
-            c = max(1, math.floor(rate / mu) + 1)
-            while serve and service_level(rate, mu, c, standard.minutes) < standard.share:
-                c += 1
-            return c
-
-        low = fewest(lam, False)
-        out[pool] = (low, max(low, fewest(peak, pool in facing)))
+        low = _fewest(lam, mu, standard, False)
+        out[pool] = (low, max(low, _fewest(peak, mu, standard, pool in facing)))
     return out
 
 
