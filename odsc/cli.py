@@ -33,9 +33,18 @@ def main() -> None:
 
 
 def _register() -> None:
-    from odsc import cli_calibrate, cli_demo, cli_journey, cli_mine, cli_redesign, cli_simulate
+    from odsc import (
+        cli_calibrate,
+        cli_demo,
+        cli_journey,
+        cli_mine,
+        cli_optimize,
+        cli_redesign,
+        cli_simulate,
+    )
 
-    for module in (cli_journey, cli_mine, cli_simulate, cli_demo, cli_calibrate, cli_redesign):
+    modules = (cli_journey, cli_mine, cli_simulate, cli_demo, cli_calibrate, cli_redesign)
+    for module in (*modules, cli_optimize):
         for command in module.COMMANDS:
             main.add_command(command)
 
