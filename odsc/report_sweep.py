@@ -109,7 +109,7 @@ def kpi_plot(sw: Sweep, key: str, *, ax: Any = None) -> Any:
         ax.annotate(f"target {target:.0%}", (0, target * 100), xycoords=("axes fraction", "data"),
                     xytext=(4, 3), textcoords="offset points", fontsize=8, color="#333333")
     ax.set_xlabel(_axis(sw))
-    ax.set_ylabel(("%" if share else "days"))
+    ax.set_ylabel("%" if share else "days")
     ax.set_title(label, fontsize=10, loc="left")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, frameon=False)
