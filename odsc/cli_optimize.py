@@ -47,6 +47,19 @@ def _run_options(replications: int, days, warmup_days: int, tail_days, seed: int
     _check_whole("--dask-local", dask_local, 1, MAX_JOBS)
 
 
+def _measurable(spec: str, journey, std, lead) -> None:  # type: ignore[no-untyped-def]
+    """Refuse, naming the file, a journey where neither target can be measured."""
+    from journeys.errors import InputError
+    from simulations.probes import facing_pools
+
+    if journey.pools and not facing_pools(journey) and lead is None:
+        raise InputError(
+            f"{spec}: no step needs the citizen at a desk (citizen_present), so the queue"
+            f" standard {std.text!r} has nothing to measure; give --lead-time, or mark the"
+            " citizen-facing steps (odsc calibrate --citizen-steps)"
+        )
+
+
 @click.command()
 @click.argument("spec", metavar="JOURNEY")
 @click.option("--standard", default="85% within 15 min", show_default=True,
@@ -90,6 +103,7 @@ def optimize(spec: str, standard: str, lead_time: str | None, desk_cost: float |
     plans = [tuple(x.strip() for x in h.split(",")) for h in hours]
     _run_options(replications, days, warmup_days, tail_days, seed, jobs, dask_local)
     j = resolve(spec)
+    _measurable(spec, j, std, lead)
     plan = optimize_staffing(
         j, standard=std, lead_target=lead, desk_cost=desk_cost, hours=plans,
         replications=replications, days=days, warmup_days=warmup_days, tail_days=tail_days,
