@@ -26,6 +26,8 @@ def _pct(ci: tuple[float, float, float]) -> str:
     m, lo, hi = ci
     if math.isnan(m):
         return NOT_RECORDED
+    if 0 < m < 0.005:
+        return "<1%"
     if math.isnan(lo):
         return f"{m:.0%}"
     return f"{m:.0%} ({max(lo, 0):.0%}-{min(hi, 1):.0%})"
@@ -112,7 +114,7 @@ def staffing_text(plan: StaffingPlan) -> str:
         + [_cost(plan, x) for x in cols],
         ["desks"] + [str(x.total_desks) for x in cols],
         [f"worst desk: served within {std.text.split(' within ')[1]}"]
-        + [_pct(x.summary.figures.get("worst", (math.nan,) * 3)) for x in cols],
+        + [_worst(x) for x in cols],
         ["lead time, median (days)"] + [_num(x.summary.figures["lead_median"]) for x in cols],
         ["lead time, p90 (days)"] + [_num(x.summary.figures["lead_p90"]) for x in cols],
     ]
@@ -127,6 +129,11 @@ def staffing_text(plan: StaffingPlan) -> str:
         lines.append("")
         lines.append("No staffing met every target: " + "; ".join(plan.notes))
     return "\n".join(lines) + "\n"
+
+
+def _worst(c: Candidate) -> str:
+    ci = c.summary.figures.get("worst", (math.nan,) * 3)
+    return _pct(ci) if not math.isnan(ci[0]) else f"{NOT_RECORDED} (no citizen queues at a desk)"
 
 
 def _label(plan: StaffingPlan, c: Candidate) -> str:
@@ -146,12 +153,15 @@ def tradeoff_plot(plan: StaffingPlan, *, ax: Any = None) -> Any:
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 5.2))
     std = plan.standard
+    key = "worst"
+    if all(math.isnan(c.summary.mean("worst")) for c in plan.candidates) and plan.lead_target:
+        key, std = "lead_within", plan.lead_target  # no citizen-facing desk: the lead time
     xs = [c.cost if plan.money else c.desk_hours for c in plan.candidates]
     scale = 1e6 if plan.money and max(xs) >= 1e6 else (1e3 if plan.money and max(xs) >= 1e4 else 1)
     unit = {1e6: " (millions)", 1e3: " (thousands)", 1: ""}[scale]
     placed: list[tuple[float, float]] = []
     for c, x in zip(plan.candidates, xs):
-        m, lo, hi = c.summary.figures.get("worst", (math.nan,) * 3)
+        m, lo, hi = c.summary.figures.get(key, (math.nan,) * 3)
         if math.isnan(m):
             continue
         colour = "#009E73" if c.meets else "#D55E00"
@@ -171,15 +181,18 @@ def tradeoff_plot(plan: StaffingPlan, *, ax: Any = None) -> Any:
         if c is None:
             continue
         x = (c.cost if plan.money else c.desk_hours) / scale
-        y = c.summary.mean("worst") * 100
+        y = c.summary.mean(key) * 100
         ax.scatter([x], [y], s=260 if marker == "*" else 130, marker=marker,
                    facecolors="none" if marker == "s" else "#0072B2",
                    edgecolors="#0072B2", linewidths=2, zorder=4)  # fmt: skip
+        right = x >= (min(xs) + 0.75 * (max(xs) - min(xs))) / scale
         ax.annotate(f"{name}: {c.total_desks} desks", (x, y), textcoords="offset points",
-                    xytext=(8, 8), fontsize=10, fontweight="bold", color="#0072B2")  # fmt: skip
+                    xytext=(-8 if right else 8, 8), ha="right" if right else "left",
+                    fontsize=10, fontweight="bold", color="#0072B2")  # fmt: skip
     ax.set_xlabel(("Staff cost a week, " + plan.journey.currency + unit) if plan.money
                   else "Open desk-hours a week (money not recorded)")  # fmt: skip
-    ax.set_ylabel(f"Served within {std.text.split(' within ')[1]} at the worst desk (%)")
+    where = "at the worst desk" if key == "worst" else "(cases, lead time)"
+    ax.set_ylabel(f"Within {std.text.split(' within ')[1]} {where} (%)")
     ax.set_title("Each staffing simulated: green meets the standard, orange does not",
                  fontsize=11, loc="left")  # fmt: skip
     ax.grid(alpha=0.3)
@@ -203,7 +216,7 @@ def _context(plan: StaffingPlan, journey_name: str) -> dict[str, Any]:
                 "label": _label(plan, c),
                 "desks": c.total_desks,
                 "cost": _cost(plan, c),
-                "worst": _pct(c.summary.figures.get("worst", (math.nan,) * 3)),
+                "worst": _worst(c),
                 "lead_p90": _num(c.summary.figures["lead_p90"]),
                 "meets": c.meets,
                 "misses": ", ".join(c.misses),
