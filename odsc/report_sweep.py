@@ -108,6 +108,10 @@ def kpi_plot(sw: Sweep, key: str, *, ax: Any = None) -> Any:
         ax.axhline(target * 100, color="#555555", ls="--", lw=1)
         ax.annotate(f"target {target:.0%}", (0, target * 100), xycoords=("axes fraction", "data"),
                     xytext=(4, 3), textcoords="offset points", fontsize=8, color="#333333")
+    if sw.variable != "arrivals":
+        from matplotlib.ticker import MaxNLocator
+
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel(_axis(sw))
     ax.set_ylabel("%" if share else "days")
     ax.set_title(label, fontsize=10, loc="left")

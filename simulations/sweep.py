@@ -174,6 +174,8 @@ class Sweep:
             return f"{design} misses the targets already at {fmt(first)}."
         if design in self.beyond:
             return f"{design} meets the targets over the whole range, up to {fmt(last)}."
+        if self.values[-1] < self.values[0]:  # a decreasing range: how few will do
+            return f"{design} holds down to {fmt(v)}; fewer miss the targets."
         return f"{design} holds up to {fmt(v)}."
 
 
