@@ -120,3 +120,28 @@ def test_probe_is_the_same_on_every_backend():
     (a,) = probe_all([j], jobs=1, **kw)
     (b,) = probe_all([j], jobs=2, **kw)
     assert a.figures == b.figures
+
+
+def test_hours_plans_are_searched_and_the_cheapest_wins():
+    """A morning counter against a full day: the same demand over twice the hours."""
+    from dataclasses import replace
+
+    from journeys.model import Arrivals, Calendar
+
+    j = one_pool_journey(0.2, 10.0, desks=6)
+    week = ("mon", "tue", "wed", "thu", "fri")
+    j = replace(j, calendars=(Calendar("all", (("08:00", "12:00"),), week),),
+                arrivals=Arrivals(per_day=0.2 * 240))  # fmt: skip
+    plan = optimize_staffing(j, standard=STANDARD, hours=[("08:00-16:00",)], replications=3,
+                             days=10, warmup_days=1, tail_days=1, seed=2, jobs=1)  # fmt: skip
+    plans = {c.hours for c in plan.candidates}
+    assert plans == {"as is", "08:00-16:00"}
+    # Erlang C on the mornings: 0.2 a minute needs 4 desks (0.936); over the day 0.1 a
+    # minute: 2 desks give 1 - e^{-0.5}/3 = 0.798 (a = 1, C = 1/3), 3 give 0.967
+    assert erlang_bounds(j, STANDARD)["desk"] == (3, 4)
+    assert service_level(0.1, 0.1, 2, 5.0) < 0.8 < service_level(0.1, 0.1, 3, 5.0)
+    meets = [c for c in plan.candidates if c.meets]
+    assert plan.chosen.cost == min(c.cost for c in meets)
+    for c in plan.candidates:  # desks x open hours a week x 10 a desk-hour
+        h = 20 if c.hours == "as is" else 40
+        assert c.cost == dict(c.desks)["desk"] * h * 10.0
