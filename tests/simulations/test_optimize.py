@@ -120,6 +120,9 @@ def test_probe_is_the_same_on_every_backend():
     (a,) = probe_all([j], jobs=1, **kw)
     (b,) = probe_all([j], jobs=2, **kw)
     assert a.figures == b.figures
+    pytest.importorskip("distributed")
+    (c,) = probe_all([j], dask_local=2, **kw)  # an in-process Dask cluster
+    assert a.figures == c.figures
 
 
 def test_hours_plans_are_searched_and_the_cheapest_wins():
