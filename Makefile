@@ -38,6 +38,7 @@ test: $(STAMP) system-deps lint
 bench: $(STAMP)
 	$(PY) bench/bench_mining.py
 	$(PY) bench/bench_simulation.py
+	$(PY) bench/bench_optimize.py
 
 clean:
 	rm -rf out build *.egg-info

@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import math
+import sys
 import time
 
 CATALOGUE = (
@@ -64,6 +65,7 @@ def main() -> None:
     ap.add_argument("--jobs", type=int, default=None)
     ap.add_argument("--journeys", default=",".join(CATALOGUE))
     a = ap.parse_args()
+    sys.stdout.reconfigure(line_buffering=True)  # figures as they come, also into a file
 
     from journeys import load_catalog
     from simulations.optimize import optimize_staffing
