@@ -170,3 +170,19 @@ def test_sweep_courier_runs_shorten_the_lead_time():
                warmup_days=2, tail_days=40, seed=2, jobs=1)  # fmt: skip
     one, three = (p.summary.mean("lead_median") for p in sw.points)
     assert three < one
+
+
+def test_reports_escape_the_journeys_text(tmp_path):
+    j = replace(one_pool_journey(0.2, 10.0, desks=4), name="<script>alert(1)</script> & co")
+    path = tmp_path / "odd.yaml"
+    save(j, path)
+    for cmd, extra in (("optimize", ["--standard", "80% within 5 min"]),
+                       ("sweep", ["--desks", "desk=4:3"])):  # fmt: skip
+        out = tmp_path / f"{cmd}.html"
+        r = _run(cmd, str(path), *extra, *SMALL, "-o", str(out))
+        assert r.exit_code == 0, r.output
+        html = out.read_text(encoding="utf-8")
+        assert "<script" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in (tmp_path / "optimize.html").read_text(
+        encoding="utf-8"
+    )
