@@ -8,7 +8,6 @@ print one line and exit with status 2, writing nothing.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
@@ -115,8 +114,6 @@ def optimize(spec: str, standard: str, lead_time: str | None, desk_cost: float |
         body = render_staffing(plan, journey_name=j.name, fmt=fmt or "html")
         write_atomic(Path(output), body.encode("utf-8"))
         click.echo(f"wrote {output}")
-    if plan.chosen is None:
-        sys.exit(0)
 
 
 @click.command()
