@@ -4,13 +4,26 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench system-deps clean
+.PHONY: demo test lint bench system-deps clean prosimos
 
 $(STAMP): setup.cfg pyproject.toml
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[dev]'
 	touch $(STAMP)
+
+# Prosimos (the BPMN simulator the interoperability tests run our exports in) pins its
+# own numpy and pandas, so it lives in a venv of its own; tests/interop finds it here.
+PROSIMOS_VENV ?= .venv-prosimos
+PROSIMOS_VERSION = 2.1.0
+
+$(PROSIMOS_VENV)/.installed:
+	python3 -m venv $(PROSIMOS_VENV)
+	$(PROSIMOS_VENV)/bin/python -m pip install -q --upgrade pip
+	$(PROSIMOS_VENV)/bin/python -m pip install -q prosimos==$(PROSIMOS_VERSION)
+	touch $@
+
+prosimos: $(PROSIMOS_VENV)/.installed
 
 # Graphviz draws the process maps of the mining report, and a font with Lao glyphs
 # other than DejaVu Sans (Debian's fonts-lao: Phetsarath OT) lets browsers and
@@ -31,7 +44,7 @@ demo: $(STAMP) system-deps
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
-test: $(STAMP) system-deps lint
+test: $(STAMP) prosimos system-deps lint
 	$(PY) -m pytest -q
 	$(PY) -m pytest -q --nbmake notebooks
 

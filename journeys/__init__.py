@@ -1,6 +1,8 @@
 """Service journeys: the model of a government service as a citizen lives it."""
 
 from journeys.blueprint import blueprint
+from journeys.bpmn_export import to_bpmn
+from journeys.bpmn_import import from_bpmn
 from journeys.catalog import catalog_names, load_catalog, resolve
 from journeys.diff import diff
 from journeys.display import journey_html, walk_html
@@ -18,6 +20,7 @@ from journeys.model import (
     Step,
     Transition,
 )
+from journeys.prosimos import to_prosimos
 from journeys.redesign import (
     Redesign,
     RedesignError,
@@ -50,6 +53,7 @@ __all__ = [
     "catalog_names",
     "dumps",
     "format_walk",
+    "from_bpmn",
     "journey_html",
     "load",
     "load_catalog",
@@ -58,6 +62,8 @@ __all__ = [
     "resolve",
     "save",
     "static_metrics",
+    "to_bpmn",
+    "to_prosimos",
     "validate",
     "walk_html",
     "walk_summary",

@@ -47,6 +47,10 @@ def _register() -> None:
     for module in (*modules, cli_optimize):
         for command in module.COMMANDS:
             main.add_command(command)
+    from odsc import cli_bpmn  # BPMN export and import live in the journey group
+
+    for command in cli_bpmn.JOURNEY_COMMANDS:
+        cli_journey.journey.add_command(command)
 
 
 _register()
