@@ -305,6 +305,22 @@ def optimize_staffing(
     """
     from simulations.horizon import fit_horizon
 
+    if dask_local is not None and scheduler is None:
+        # one in-process cluster for the whole search, not one per candidate
+        from simulations.executors import ExecutorError
+
+        if isinstance(dask_local, bool) or not isinstance(dask_local, int) or dask_local < 1:
+            raise ExecutorError(f"dask_local must be a whole number >= 1, got {dask_local!r}")
+        from distributed import LocalCluster
+
+        with LocalCluster(n_workers=dask_local, threads_per_worker=1, processes=True,
+                          dashboard_address=None, silence_logs=40) as cluster:  # fmt: skip
+            return optimize_staffing(
+                journey, standard=standard, lead_target=lead_target, desk_cost=desk_cost,
+                hours=hours, replications=replications, days=days, warmup_days=warmup_days,
+                tail_days=tail_days, seed=seed, max_rounds=max_rounds, jobs=jobs,
+                scheduler=cluster.scheduler_address,
+            )  # fmt: skip
     std = parse_standard(standard) if isinstance(standard, str) else standard
     lead = (
         parse_standard(lead_target, option="--lead-time")
