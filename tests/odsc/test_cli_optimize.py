@@ -186,3 +186,16 @@ def test_reports_escape_the_journeys_text(tmp_path):
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in (tmp_path / "optimize.html").read_text(
         encoding="utf-8"
     )
+
+
+def test_optimize_gives_the_same_answer_on_dask(tmp_path, counter):
+    pytest.importorskip("distributed")
+    small = SMALL[:-2]  # without --jobs 1
+    outs = []
+    for backend in (["--jobs", "1"], ["--dask-local", "2"]):
+        out = tmp_path / f"{backend[0][2:]}.json"
+        r = _run("optimize", str(counter), "--standard", "80% within 5 min", *small, *backend,
+                 "-o", str(out))  # fmt: skip
+        assert r.exit_code == 0, r.output
+        outs.append(out.read_bytes())
+    assert outs[0] == outs[1]
