@@ -55,6 +55,7 @@ bench: $(STAMP)
 	$(PY) bench/bench_mining.py
 	$(PY) bench/bench_simulation.py
 	$(PY) bench/bench_waiting_causes.py
+	$(PY) bench/bench_optimize.py
 
 clean:
 	rm -rf out build *.egg-info

@@ -39,12 +39,13 @@ def _register() -> None:
         cli_journey,
         cli_mine,
         cli_monitor,
+        cli_optimize,
         cli_redesign,
         cli_simulate,
     )
 
-    for module in (cli_journey, cli_mine, cli_simulate, cli_demo, cli_calibrate, cli_redesign,
-                   cli_monitor):  # fmt: skip
+    modules = (cli_journey, cli_mine, cli_simulate, cli_demo, cli_calibrate, cli_redesign)
+    for module in (*modules, cli_monitor, cli_optimize):
         for command in module.COMMANDS:
             main.add_command(command)
     # BPMN export and import, and the one-page TCV table, live in the journey group

@@ -60,8 +60,12 @@ Carriers
 Randomness
     One stream per purpose (:mod:`simulations.rng`): arrivals, appointments,
     each step's work times (drawn at the start of each service), each step's
-    routing and each transition's delays. Same seed and replication, same log,
-    byte for byte; the same citizens in every scenario.
+    routing and each transition's delays. Work times, routing and delays are
+    drawn from each citizen's own substream of the purpose
+    (:class:`simulations.rng.CitizenDraws`), so the same citizen takes the same
+    branches and rework loops and needs the same work times in every scenario,
+    whatever the order in which desks serve citizens. Same seed and
+    replication, same log, byte for byte; the same citizens in every scenario.
 A case is finished
     when every branch of it has ended at a step without successors.
 Utilisation and queues
@@ -242,6 +246,7 @@ def simulate(
         journey,
         events=run.events,
         queue_changes=run.qlog,
+        joins=run.joins,
         done=run.done,
         hours={d.id: d.hours for d in run.desks.values()},
         times=times,

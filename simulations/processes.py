@@ -31,7 +31,7 @@ import numpy as np
 from journeys.graph_rules import join_arrivals
 from journeys.model import Journey
 from simulations.calendar import OpeningHours, always_open
-from simulations.rng import draws, stream
+from simulations.rng import CitizenDraws
 
 __all__ = ["Run"]
 
@@ -48,7 +48,8 @@ class _Desks:
         self.id = pool.id
         self.pool = pool
         self.free = list(range(pool.capacity))
-        # entries [priority class, arrival at the step, sequence, event, present, visit]
+        # entries [priority class, arrival at the step, sequence, event, present, visit,
+        # joined the line of the open desks]
         self.waiting: list[list[Any]] = []
         self.hours = hours
         self.always = hours.always
@@ -76,6 +77,8 @@ class Run:
         self.n_days = n_days
         self.events: list[tuple[int, int, float, float, int, int]] = []
         self.qlog: list[tuple[int, float, int]] = []
+        # (index in events, joined the open desks' line, reached the step) of services that queued
+        self.joins: list[tuple[int, float, float]] = []
         self.tokens: dict[tuple[int, int], int] = {}
         self.seq = 0
         cal = {c.id: c for c in journey.calendars}
@@ -93,8 +96,9 @@ class Run:
             st = _Step()
             st.index = i
             st.desks = self.desks[s.pool] if s.pool is not None else None
-            rng = stream(seed, f"duration:{s.id}", replication=rep)
-            st.work = draws(lambda n, d=s.duration, g=rng: d.sample(g, n)).__next__
+            st.work = CitizenDraws(
+                lambda g, n, d=s.duration: d.sample(g, n), seed, f"duration:{s.id}", replication=rep
+            )
             st.present = bool(s.citizen_present)
             st.split_and = s.split == "and"
             st.join = arrivals_at.get(s.id, 0)  # branches the and-join waits for
@@ -108,7 +112,7 @@ class Run:
             if not st.split_and and len(out) > 1:
                 p = np.cumsum([t.probability for t in out])
                 st.cum = (p[:-1] / p[-1]).tolist()
-                st.route = draws(stream(seed, f"routing:{s.id}", replication=rep).random).__next__
+                st.route = CitizenDraws(_uniform, seed, f"routing:{s.id}", replication=rep)
 
     def _move(self, journey, t, doors, hours, seed, rep) -> _Move:  # type: ignore[no-untyped-def]
         m = _Move()
@@ -117,12 +121,20 @@ class Run:
         m.fixed = 0.0
         if t.backlog is not None:
             # transfer and backlog were measured together: drawn at one probability
-            g = stream(seed, f"backlog:{t.source}->{t.target}", replication=rep)
             parts = [d for d in (t.delay, t.backlog) if d is not None]
-            m.delay = draws(lambda n, parts=parts, g=g: _coupled(parts, g, n)).__next__
+            m.delay = CitizenDraws(
+                lambda g, n, parts=parts: _coupled(parts, g, n),
+                seed,
+                f"backlog:{t.source}->{t.target}",
+                replication=rep,
+            )
         elif t.delay is not None:
-            g = stream(seed, f"delay:{t.source}->{t.target}", replication=rep)
-            m.delay = draws(lambda n, d=t.delay, g=g: d.sample(g, n)).__next__
+            m.delay = CitizenDraws(
+                lambda g, n, d=t.delay: d.sample(g, n),
+                seed,
+                f"delay:{t.source}->{t.target}",
+                replication=rep,
+            )
         elif t.carrier == "citizen":
             door = journey.step(t.target).door
             m.fixed = float(doors[door].travel_minutes) if door in doors else 0.0
@@ -161,7 +173,7 @@ class Run:
         timeout = env.timeout
         record = self.events.append
         if move is not None:
-            wait = self.transit(move)
+            wait = self.transit(move, c)
             if wait > 0:
                 yield timeout(wait)
             step = move.target
@@ -177,7 +189,7 @@ class Run:
             desks = step.desks
             if desks is None:
                 now = env.now
-                d = step.work()
+                d = step.work(c)
                 record((c, step.index, now, now + d, -1, 1))
                 yield timeout(d)
             else:
@@ -193,8 +205,9 @@ class Run:
                     desk = yield entry[3]
                     visit = entry[5]
                     self.qlog.append((desks.index, env.now, -1))
+                    self.joins.append((len(self.events), entry[6], entry[1]))
                 now = env.now
-                d = step.work()
+                d = step.work(c)
                 record((c, step.index, now, now + d, desks.base + desk, visit))
                 yield timeout(d)
                 # release the desk: to the first in line when open, else back to the free ones
@@ -214,15 +227,15 @@ class Run:
             elif step.route is None:
                 move = out[0]
             else:
-                move = out[bisect_right(step.cum, step.route())]
-            wait = self.transit(move)
+                move = out[bisect_right(step.cum, step.route(c))]
+            wait = self.transit(move, c)
             if wait > 0:
                 yield timeout(wait)
             step = move.target
 
-    def transit(self, move: _Move) -> float:
-        """Minutes from the end of a step until the dossier reaches the next one."""
-        d = move.delay() if move.delay is not None else move.fixed
+    def transit(self, move: _Move, c: int) -> float:
+        """Minutes from the end of a step until case ``c``'s dossier reaches the next one."""
+        d = move.delay(c) if move.delay is not None else move.fixed
         if move.batches is None:
             return d
         now = self.env.now
@@ -237,12 +250,12 @@ class Run:
     def enqueue(self, desks: _Desks, c: int, present: bool) -> list[Any]:
         """Put case ``c`` in the waiting line of ``desks``; the entry's event gives a desk."""
         now = self.env.now
-        entry = [self.prio[c], now, self.seq, self.env.event(), present, 1]
-        self.seq += 1
-        heappush(desks.waiting, entry)
         is_open = desks.always or desks.hours.is_open(now)
         # a citizen at a closed door joins the line when the desks open
         joined = now if is_open or not present else desks.hours.next_open(now)
+        entry = [self.prio[c], now, self.seq, self.env.event(), present, 1, joined]
+        self.seq += 1
+        heappush(desks.waiting, entry)
         if joined < _INF:
             self.qlog.append((desks.index, joined, 1))
         if is_open and desks.free:
@@ -274,6 +287,10 @@ class Run:
                             self.qlog.append((desks.index, back, 1))
             else:
                 self.dispatch(desks)
+
+
+def _uniform(g: np.random.Generator, n: int) -> np.ndarray:
+    return g.random(n)
 
 
 def _coupled(parts: Sequence[Any], g: np.random.Generator, n: int) -> np.ndarray:

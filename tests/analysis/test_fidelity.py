@@ -167,11 +167,11 @@ def test_receipt_calibrated_model_reproduces_the_log() -> None:
     assert f.ngram_2 < 0.2
     # ... is missed with this seed: the median (48 min) sits where the real ECDF is flat
     # (49% of cases done within 36 min, 51% within 60), so a few cases finishing a little
-    # faster or slower move it by a third, and first-order routing lets simulated cases skip
+    # faster or slower move it by a quarter, and first-order routing lets simulated cases skip
     # steps, so a few too many finish fast
     assert f.lead_median_error < 0
     # the figures reached (deterministic for this seed)
-    assert f.lead_median_error == pytest.approx(-0.334, abs=0.005)
-    assert f.lead_p90_error == pytest.approx(0.192, abs=0.005)
-    assert f.ngram_2 == pytest.approx(0.011, abs=0.002)
+    assert f.lead_median_error == pytest.approx(-0.264, abs=0.005)
+    assert f.lead_p90_error == pytest.approx(0.183, abs=0.005)
+    assert f.ngram_2 == pytest.approx(0.007, abs=0.002)
     assert np.isfinite(f.cycle_time_hours) and f.arrival_hours < 1.0

@@ -51,6 +51,10 @@ CASES = {
         "roadtraffic100traces.xes",
         ("--citizen-steps", "Payment"),
         ("--one-door", "ODSC front desk", "--digitize", "all"),
+        # 100 cases counted in whole days: with 5 replications the simulated median moves
+        # by +-15 points from one seed to the next (-29%, -12%, -2%, -13% for seeds 1-4);
+        # 20 replications (2,000 simulated cases) hold it near the model's own -18%
+        replications=20,
     ),
     "bpic2012": Case(
         "bpic2012.xes.gz",
@@ -155,7 +159,7 @@ def test_receipt_fidelity_and_redesign(runs: dict[str, Run]) -> None:
     # the median does not: 49% of the real cases are done within 36 minutes, in one sitting
     # of consecutive steps; the model draws each step's delay on its own (first-order), so
     # few simulated cases are fast at every step. The log changed its way of working in
-    # 2011 too (calibrate --period 2011-04-01 brings the median to -33%).
+    # 2011 too (calibrate --period 2011-04-01 brings the median to -26%).
     assert f["lead_median_error"] > 0.25
     # hours read in the municipality's clock, not in UTC
     assert "Opening hours 08:00-17:00 (CET/CEST)" in r.outputs["calibrate"]

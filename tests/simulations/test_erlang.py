@@ -31,7 +31,7 @@ CASES = [
     (9, 1, 10, 0.668732),
 ]
 REPLICATIONS = 10
-CITIZENS = 5000
+CITIZENS = 8000
 
 
 def mmc(lam: float, mu: float, c: int) -> Journey:
