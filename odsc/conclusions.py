@@ -29,6 +29,14 @@ __all__ = ["REMEDIES", "change_conclusions", "change_text", "mine_conclusions"]
 
 #: What to try when a KPI got worse in the redesign.
 REMEDIES: dict[str, str] = {
+    "desk_within_sla": (
+        "Citizens stand longer in desk lines: staff the busiest desks for the peak hours (more "
+        "clerks, appointments or queue tickets), and check it again by simulation."
+    ),
+    "desk_queue": (
+        "Citizens spend longer in desk lines over their visits: staff the busiest desks for the "
+        "peak hours, or take steps off the counter."
+    ),
     "within_sla": (
         "The one front desk becomes the queue: staff it for the peak hours (more clerks, "
         "appointments or queue tickets) before going live, and check it again by simulation."
@@ -52,7 +60,7 @@ REMEDIES: dict[str, str] = {
 def change_text(r: dict[str, Any]) -> str:
     """One change as a headline line: ``label: before -> after (change)``."""
     change = r.get("change_text") or r.get("diff_text") or ""
-    if r["kpi"] == "within_sla" or str(r["kpi"]).startswith("util:"):
+    if r["kpi"] in ("within_sla", "desk_within_sla") or str(r["kpi"]).startswith("util:"):
         change = r.get("diff_text") or change
     tail = f" ({change})" if change else ""
     return f"{r['label']}: {r['baseline_text']} -> {r['value_text']}{tail}"

@@ -75,7 +75,7 @@ def plot_ecdf(
     Parameters
     ----------
     experiment : Experiment
-    column : {"lead_days", "waiting_days", "visits", "first_queue_minutes"}
+    column : {"lead_days", "waiting_days", "visits", "first_queue_minutes", "desk_queue_minutes"}
         A column of ``experiment.cases``.
     xlabel : str, optional
         The x axis label; the column name by default.
