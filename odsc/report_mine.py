@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from odsc.mine_causes import causes_context, causes_markdown
-from odsc.mine_context import ReportMeta, duration, has_start_times, percent, report_context
+from odsc.mine_context import ReportMeta, duration, percent, report_context
 from odsc.mine_format import set_aside_note
 from odsc.mine_plots import _plots, _svg
 from odsc.report_before_after import json_part, markdown_lines, section_view
@@ -448,10 +448,6 @@ def _flattened(source: Any, object_type: str | None, echo: Callable[[str], None]
     if line:
         (echo or _silent)(line)
     return source
-
-
-def _has_start(result: MiningResult) -> bool:
-    return has_start_times(result.summary)
 
 
 def _name(source: Any) -> str:
