@@ -21,7 +21,7 @@ _JOURNEY_HELP = "JOURNEY is a journey YAML file or a catalogue name (see `odsc j
 
 @click.group(cls=OneLineGroup)
 def journey() -> None:
-    """Service journeys: list, validate, show, walk, metrics, plot.
+    """Service journeys: list, validate, show, walk, metrics, plot, tcv, export, import.
 
     JOURNEY is a journey YAML file or a catalogue name (see `odsc journey list`).
     """
