@@ -8,7 +8,9 @@ print one line and exit with status 2, writing nothing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -18,6 +20,26 @@ from odsc.cli_simulate import _backend_options, _check_whole
 __all__ = ["COMMANDS", "optimize", "sweep"]
 
 _REPORT_TYPES = {".html": "html", ".htm": "html", ".json": "json"}
+
+
+def _run_settings(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """The replications, horizon, seed and back-end options optimize and sweep share."""
+    fn = _backend_options(fn)
+    for option in reversed(
+        (
+            click.option("--replications", type=int, default=10, show_default=True),
+            click.option(
+                "--days", type=int, default=None, help="Working days of arrivals [fitted]."
+            ),
+            click.option("--warmup-days", type=int, default=5, show_default=True),
+            click.option(
+                "--tail-days", type=int, default=None, help="Working days of tail [fitted]."
+            ),
+            click.option("--seed", type=int, default=1, show_default=True),
+        )
+    ):
+        fn = option(fn)
+    return fn
 
 
 def _output(output: str | None, inputs: list[str]) -> str | None:
@@ -69,12 +91,7 @@ def _measurable(spec: str, journey, std, lead) -> None:  # type: ignore[no-untyp
               help="Cost of a desk-hour for pools without cost_per_hour [the pools' own].")  # fmt: skip
 @click.option("--hours", multiple=True, metavar="HOURS",
               help='An opening-hours plan to try, e.g. "07:30-12:00,13:00-17:00" (repeatable).')  # fmt: skip
-@click.option("--replications", type=int, default=10, show_default=True)
-@click.option("--days", type=int, default=None, help="Working days of arrivals [fitted].")
-@click.option("--warmup-days", type=int, default=5, show_default=True)
-@click.option("--tail-days", type=int, default=None, help="Working days of tail [fitted].")
-@click.option("--seed", type=int, default=1, show_default=True)
-@_backend_options
+@_run_settings
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
               help="Report: .html (with the trade-off plot) or .json.")  # fmt: skip
 @user_errors
@@ -128,12 +145,7 @@ def optimize(spec: str, standard: str, lead_time: str | None, desk_cost: float |
               help="Queue standard at every citizen-facing desk.")  # fmt: skip
 @click.option("--lead-time", default=None, metavar="TARGET",
               help='Lead-time target, e.g. "90% within 20 days" [none].')  # fmt: skip
-@click.option("--replications", type=int, default=10, show_default=True)
-@click.option("--days", type=int, default=None, help="Working days of arrivals [fitted].")
-@click.option("--warmup-days", type=int, default=5, show_default=True)
-@click.option("--tail-days", type=int, default=None, help="Working days of tail [fitted].")
-@click.option("--seed", type=int, default=1, show_default=True)
-@_backend_options
+@_run_settings
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
               help="Report: .html (one plot per KPI) or .json.")  # fmt: skip
 @user_errors
