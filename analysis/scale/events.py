@@ -48,6 +48,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from analysis.lifecycle import SUSPENDED
+from analysis.scale.source import ScaleLog, quote
 from analysis.schema import (
     ACTIVITY,
     AGENCY,
@@ -60,7 +61,6 @@ from analysis.schema import (
     TIMESTAMP,
     UNKNOWN_AGENCY,
 )
-from analysis.scale.source import ScaleLog, quote
 
 if TYPE_CHECKING:  # pragma: no cover
     import duckdb
