@@ -27,9 +27,29 @@ of consecutive events of a case, for the tables of other modules.
 
 from __future__ import annotations
 
-from analysis.scale.source import quote
+from typing import TYPE_CHECKING
 
-__all__ = ["pairs_sql"]
+import numpy as np
+import pandas as pd
+
+from analysis.scale.events import NS_PER_MINUTE
+from analysis.scale.partials import Partial, quantiles
+from analysis.scale.source import ScaleLog, quote
+from analysis.schema import LogError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import duckdb
+
+__all__ = [
+    "activity_finish",
+    "activity_partials",
+    "pairs_sql",
+    "transition_finish",
+    "transition_partials",
+]
+
+#: Nanoseconds in a day.
+NS_PER_DAY = 86_400_000_000_000
 
 
 def pairs_sql(by: str | None = None) -> str:
@@ -87,3 +107,318 @@ def pairs_sql(by: str | None = None) -> str:
         )
         WHERE fpos > 1
     """
+
+
+def activity_partials(log: ScaleLog, *, by: str | None = None) -> list[Partial]:
+    """The partials of :func:`activity_finish` (per activity, and per ``by`` value).
+
+    Parameters
+    ----------
+    log : ScaleLog
+        The log of the partition (for its columns).
+    by : str, optional
+        A column kept in ``ev`` (``build_events(..., keep=(by,))``): one
+        block of rows per value.
+
+    Returns
+    -------
+    list of Partial
+        ``act`` (counts, integer sums of waiting and processing ns, where
+        each activity first occurs), ``act_wait`` and ``act_proc`` (value
+        counts of waiting and processing ns, for the quantiles).
+    """
+    check_by(log, by)
+    k = lead(by)
+    keys = ((by,) if by else ()) + ("activity",)
+    main = f"""
+        SELECT {k}act AS activity, count(*) AS events, count(DISTINCT ckey) AS cases,
+               count_if(first) AS starts, count_if(last) AS ends,
+               count(wait_ns) AS w_n, sum(wait_ns) AS w_sum,
+               count(work_ns) AS p_n, sum({proc_ns()}) AS p_sum, {seen()}
+        FROM ev GROUP BY ALL
+    """
+    sums = ("events", "cases", "starts", "ends", "w_n", "w_sum", "p_n", "p_sum")
+    return [
+        Partial("act", main, keys=keys, sums=sums, mins=("seen",)),
+        Partial(
+            "act_wait",
+            f"SELECT {k}act AS activity, wait_ns AS value, count(*) AS n "
+            "FROM ev WHERE wait_ns IS NOT NULL GROUP BY ALL",
+            keys=(*keys, "value"),
+            sums=("n",),
+        ),
+        Partial(
+            "act_proc",
+            f"SELECT {k}act AS activity, {proc_ns()} AS value, count(*) AS n "
+            "FROM ev WHERE work_ns IS NOT NULL GROUP BY ALL",
+            keys=(*keys, "value"),
+            sums=("n",),
+        ),
+    ]
+
+
+def activity_finish(
+    con: duckdb.DuckDBPyConnection, log: ScaleLog, *, by: str | None = None
+) -> pd.DataFrame:
+    """Per activity: volume, waiting before it, processing; :func:`analysis.bottlenecks.activity_stats`.
+
+    Reads the tables ``c_act``, ``c_act_wait`` and ``c_act_proc`` that
+    :func:`analysis.scale.partials.combine` made from :func:`activity_partials`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``[by], activity, events, cases, starts, ends, waiting_median,
+        waiting_mean, waiting_p90, waiting_total, waiting_share,
+        processing_median, processing_mean, processing_p90,
+        processing_total``, sorted by ``waiting_total`` (the exact sum),
+        largest first, then ``events``, then where the activity first occurs;
+        processing columns NaN without start times.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, pandas as pd
+    >>> from analysis.scale import build_events, open_log
+    >>> from analysis.scale.partials import combine, run_partials
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> pd.DataFrame({"case:concept:name": ["c1", "c1", "c2", "c2"],
+    ...     "concept:name": ["submit", "approve", "submit", "approve"],
+    ...     "time:timestamp": pd.to_datetime(["2024-01-01 08:00", "2024-01-01 09:00",
+    ...                                       "2024-01-01 08:30", "2024-01-01 08:40"], utc=True),
+    ...     "org:group": ["front", "back", "front", "back"]}).to_parquet(folder / "l.parquet")
+    >>> con, log = open_log(folder)
+    >>> build_events(con, log)
+    >>> parts = activity_partials(log)
+    >>> combine(con, [run_partials(con, parts)], parts)
+    >>> activity_finish(con, log)[["activity", "events", "waiting_median", "waiting_total"]]
+      activity  events  waiting_median  waiting_total
+    0  approve       2            35.0           70.0
+    1   submit       2             NaN            0.0
+    """
+    keys = ([by] if by else []) + ["activity"]
+    frame = con.execute(
+        f"""
+        SELECT {lead(by)}activity, CAST(events AS BIGINT) AS events,
+               CAST(cases AS BIGINT) AS cases, CAST(starts AS BIGINT) AS starts,
+               CAST(ends AS BIGINT) AS ends,
+               {minutes("w_sum")} / w_n AS waiting_mean,
+               coalesce({minutes("w_sum")}, 0.0) AS waiting_total,
+               {minutes("p_sum")} / p_n AS processing_mean,
+               {minutes("p_sum")} AS processing_total
+        FROM c_act
+        ORDER BY {_group_order(by)}coalesce(w_sum, 0) DESC, events DESC, seen
+        """
+    ).df()
+    frame = with_quantiles(con, frame, "c_act_wait", keys, ("waiting_median", "waiting_p90"))
+    frame = with_quantiles(con, frame, "c_act_proc", keys, ("processing_median", "processing_p90"))
+    total = frame["waiting_total"]
+    if by:
+        totals = frame.groupby(by, sort=False, dropna=False)["waiting_total"].transform("sum")
+    else:
+        totals = pd.Series(total.sum(), index=frame.index)
+    frame["waiting_share"] = np.where(totals > 0, total / totals.where(totals > 0, 1.0), 0.0)
+    columns = [*keys, "events", "cases", "starts", "ends", "waiting_median", "waiting_mean"]
+    columns += ["waiting_p90", "waiting_total", "waiting_share", "processing_median"]
+    columns += ["processing_mean", "processing_p90", "processing_total"]
+    return frame[columns].reset_index(drop=True)
+
+
+def transition_partials(log: ScaleLog, *, by: str | None = None) -> list[Partial]:
+    """The partials of :func:`transition_finish` (per directly-follows pair of activities).
+
+    Parameters
+    ----------
+    log : ScaleLog
+    by : str, optional
+        A column kept in ``ev``; each pair takes the value of its later event.
+
+    Returns
+    -------
+    list of Partial
+        ``trans`` (counts, overlaps, integer sums of the transition ns of
+        all pairs and of those that did not overlap, where each pair first
+        occurs) and ``trans_gap`` (value counts of the non-negative
+        transition ns).
+    """
+    check_by(log, by)
+    k = lead(by)
+    keys = ((by,) if by else ()) + ("source", "target")
+    pairs = pairs_sql(by)
+    main = f"""
+        SELECT {k}source, target, count(*) AS "count", count(DISTINCT ckey) AS cases,
+               count_if(transition_ns < 0) AS "overlaps",
+               count_if(transition_ns >= 0) AS a_n,
+               sum(transition_ns) FILTER (WHERE transition_ns >= 0) AS a_sum,
+               sum(transition_ns) AS t_sum, {seen("fpos")}
+        FROM ({pairs}) GROUP BY ALL
+    """
+    return [
+        Partial(
+            "trans",
+            main,
+            keys=keys,
+            sums=("count", "cases", "overlaps", "a_n", "a_sum", "t_sum"),
+            mins=("seen",),
+        ),
+        Partial(
+            "trans_gap",
+            f"SELECT {k}source, target, transition_ns AS value, count(*) AS n "
+            f"FROM ({pairs}) WHERE transition_ns >= 0 GROUP BY ALL",
+            keys=(*keys, "value"),
+            sums=("n",),
+        ),
+    ]
+
+
+def transition_finish(
+    con: duckdb.DuckDBPyConnection, log: ScaleLog, *, by: str | None = None
+) -> pd.DataFrame:
+    """The performance directly-follows graph; :func:`analysis.bottlenecks.transition_stats`.
+
+    Reads ``c_trans`` and ``c_trans_gap`` (:func:`transition_partials`).
+    Overlapping pairs (the later step began before the earlier one ended)
+    are counted in ``overlaps`` and left out of ``median``, ``mean``,
+    ``p90`` and ``total`` (NaN when every pair overlapped);
+    ``signed_mean`` is pm4py's mean over all pairs.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``[by], source, target, count, cases, overlaps, median,
+        mean, p90, total, signed_mean`` (minutes), sorted by ``total``
+        (exact), largest first, then ``count``, then first occurrence.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, pandas as pd
+    >>> from analysis.scale import build_events, open_log
+    >>> from analysis.scale.partials import combine, run_partials
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> pd.DataFrame({"case:concept:name": ["c1", "c1", "c1"],
+    ...     "concept:name": ["a", "b", "a"],
+    ...     "time:timestamp": pd.to_datetime(["2024-01-01 08:00", "2024-01-01 08:30",
+    ...                                       "2024-01-01 10:00"], utc=True),
+    ...     "start_timestamp": pd.to_datetime(["2024-01-01 07:50", "2024-01-01 07:55",
+    ...                                        "2024-01-01 09:00"], utc=True),
+    ...     "org:group": ["x", "y", "x"]}).to_parquet(folder / "l.parquet")
+    >>> con, log = open_log(folder)
+    >>> build_events(con, log)
+    >>> parts = transition_partials(log)
+    >>> combine(con, [run_partials(con, parts)], parts)
+    >>> transition_finish(con, log)[["source", "target", "overlaps", "median", "signed_mean"]]
+      source target  overlaps  median  signed_mean
+    0      b      a         0    30.0         30.0
+    1      a      b         1     NaN         -5.0
+    """
+    keys = ([by] if by else []) + ["source", "target"]
+    frame = con.execute(
+        f"""
+        SELECT {lead(by)}source, target, CAST("count" AS BIGINT) AS "count",
+               CAST(cases AS BIGINT) AS cases, CAST("overlaps" AS BIGINT) AS "overlaps",
+               {minutes("a_sum")} / a_n AS mean, {minutes("a_sum")} AS total,
+               {minutes("t_sum")} / "count" AS signed_mean
+        FROM c_trans
+        ORDER BY {_group_order(by)}a_sum DESC NULLS LAST, "count" DESC, seen
+        """
+    ).df()
+    frame = with_quantiles(con, frame, "c_trans_gap", keys, ("median", "p90"))
+    columns = [*keys, "count", "cases", "overlaps", "median", "mean", "p90", "total"]
+    return frame[[*columns, "signed_mean"]].reset_index(drop=True)
+
+
+def _group_order(by: str | None) -> str:
+    """SQL ORDER BY prefix: groups in ascending order, missing values last (as pandas)."""
+    return f"{quote(by)} ASC NULLS LAST, " if by else ""
+
+
+# ----- SQL pieces shared with analysis.scale.workload ---------------------------------
+
+
+def check_by(log: ScaleLog, by: str | None) -> None:
+    """Raise a one-line :class:`LogError` when ``by`` is not a column of the log."""
+    if by and by not in log.columns:
+        have = ", ".join(log.columns)
+        raise LogError(f"{log.name}: by: column {by!r} is not in the log (columns: {have})")
+
+
+def check_tz(tz: str | None) -> None:
+    """Raise a one-line :class:`LogError` for a time zone that is not an IANA name."""
+    if tz is None:
+        return
+    import zoneinfo
+
+    try:
+        zoneinfo.ZoneInfo(tz)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise LogError(
+            f"tz: unknown time zone {tz!r} (an IANA name such as Asia/Vientiane)"
+        ) from None
+
+
+def lead(by: str | None) -> str:
+    """``"<by>, "`` as a quoted SQL column list prefix, empty without ``by``."""
+    return f"{quote(by)}, " if by else ""
+
+
+def floor_div(expr: str, unit: int) -> str:
+    """SQL for ``floor(expr / unit)`` on BIGINTs (DuckDB's ``//`` rounds toward zero)."""
+    return f"(CASE WHEN ({expr}) >= 0 THEN ({expr}) // {unit} ELSE -((-({expr}) - 1) // {unit}) - 1 END)"
+
+
+def clock_ns(expr: str, tz: str | None) -> str:
+    """SQL for the wall-clock time of ``expr`` (ns since the epoch, UTC) in ``tz``.
+
+    The result counts nanoseconds since 1970-01-01 00:00 *of that clock*, so
+    that its day and hour follow by integer arithmetic. Without ``tz`` it is
+    ``expr`` itself (UTC); with it, DuckDB's ICU time zones convert the
+    microsecond (floored), which keeps every day and hour boundary.
+    """
+    if not tz:
+        return expr
+    zone = "'" + tz.replace("'", "''") + "'"
+    micro = floor_div(expr, 1000)
+    return f"epoch_ns(timezone({zone}, timezone('UTC', make_timestamp({micro}))))"
+
+
+def day_of(expr: str) -> str:
+    """SQL for the day number (days since 1970-01-01) of a clock time in ns."""
+    return floor_div(expr, NS_PER_DAY)
+
+
+def seen(order: str = "pos") -> str:
+    """SQL aggregate: where a group first occurs in the case-sorted log (a mergeable minimum)."""
+    return f"min({{'c': ckey, 'p': {order}}}) AS seen"
+
+
+def proc_ns() -> str:
+    """SQL for an event's processing in integer ns (NULL without start).
+
+    ``work_ns`` less the suspended time the float ``processing`` of ``ev``
+    has taken off (zero unless the log records suspensions).
+    """
+    return (
+        f"work_ns - CAST(round((work_ns / {float(NS_PER_MINUTE)!r} - processing) "
+        f"* {float(NS_PER_MINUTE)!r}) AS BIGINT)"
+    )
+
+
+def minutes(expr: str) -> str:
+    """SQL: an exact integer sum of ns (NULL stays NULL) as float minutes."""
+    return f"CAST({expr} AS DOUBLE) / {float(NS_PER_MINUTE)!r}"
+
+
+def with_quantiles(
+    con: duckdb.DuckDBPyConnection,
+    frame: pd.DataFrame,
+    table: str,
+    keys: list[str],
+    names: tuple[str, str],
+) -> pd.DataFrame:
+    """``frame`` with the median and p90 of ``table`` (value counts) as columns ``names``."""
+    q = quantiles(con, table, keys=tuple(keys), levels=(0.5, 0.9), scale=float(NS_PER_MINUTE))
+    q = q.rename(columns={"q0.5": names[0], "q0.9": names[1]}).drop(columns="count")
+    if not keys:
+        return frame.assign(**{n: q[n].iloc[0] if len(q) else np.nan for n in names})
+    out = frame.merge(q, on=keys, how="left", sort=False)
+    out.index = frame.index
+    return out
