@@ -206,7 +206,7 @@ def activity_finish(
                {minutes("p_sum")} / p_n AS processing_mean,
                {minutes("p_sum")} AS processing_total
         FROM c_act
-        ORDER BY {_group_order(by)}coalesce(w_sum, 0) DESC, events DESC, seen
+        ORDER BY {group_order(by)}coalesce(w_sum, 0) DESC, events DESC, seen
         """
     ).df()
     frame = with_quantiles(con, frame, "c_act_wait", keys, ("waiting_median", "waiting_p90"))
@@ -318,7 +318,7 @@ def transition_finish(
                {minutes("a_sum")} / a_n AS mean, {minutes("a_sum")} AS total,
                {minutes("t_sum")} / "count" AS signed_mean
         FROM c_trans
-        ORDER BY {_group_order(by)}a_sum DESC NULLS LAST, "count" DESC, seen
+        ORDER BY {group_order(by)}a_sum DESC NULLS LAST, "count" DESC, seen
         """
     ).df()
     frame = with_quantiles(con, frame, "c_trans_gap", keys, ("median", "p90"))
@@ -326,9 +326,9 @@ def transition_finish(
     return frame[[*columns, "signed_mean"]].reset_index(drop=True)
 
 
-def _group_order(by: str | None) -> str:
+def group_order(by: str | None, alias: str = "") -> str:
     """SQL ORDER BY prefix: groups in ascending order, missing values last (as pandas)."""
-    return f"{quote(by)} ASC NULLS LAST, " if by else ""
+    return f"{alias}{quote(by)} ASC NULLS LAST, " if by else ""
 
 
 # ----- SQL pieces shared with analysis.scale.workload ---------------------------------
