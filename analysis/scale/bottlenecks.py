@@ -41,11 +41,11 @@ if TYPE_CHECKING:  # pragma: no cover
     import duckdb
 
 __all__ = [
-    "activity_finish",
-    "activity_partials",
+    "activity_stats_finish",
+    "activity_stats_partials",
     "pairs_sql",
-    "transition_finish",
-    "transition_partials",
+    "transition_stats_finish",
+    "transition_stats_partials",
 ]
 
 #: Nanoseconds in a day.
@@ -109,8 +109,8 @@ def pairs_sql(by: str | None = None) -> str:
     """
 
 
-def activity_partials(log: ScaleLog, *, by: str | None = None) -> list[Partial]:
-    """The partials of :func:`activity_finish` (per activity, and per ``by`` value).
+def activity_stats_partials(log: ScaleLog, *, by: str | None = None) -> list[Partial]:
+    """The partials of :func:`activity_stats_finish` (per activity, and per ``by`` value).
 
     Parameters
     ----------
@@ -157,13 +157,13 @@ def activity_partials(log: ScaleLog, *, by: str | None = None) -> list[Partial]:
     ]
 
 
-def activity_finish(
+def activity_stats_finish(
     con: duckdb.DuckDBPyConnection, log: ScaleLog, *, by: str | None = None
 ) -> pd.DataFrame:
     """Per activity: volume, waiting before it, processing; :func:`analysis.bottlenecks.activity_stats`.
 
     Reads the tables ``c_act``, ``c_act_wait`` and ``c_act_proc`` that
-    :func:`analysis.scale.partials.combine` made from :func:`activity_partials`.
+    :func:`analysis.scale.partials.combine` made from :func:`activity_stats_partials`.
 
     Returns
     -------
@@ -188,9 +188,9 @@ def activity_finish(
     ...     "org:group": ["front", "back", "front", "back"]}).to_parquet(folder / "l.parquet")
     >>> con, log = open_log(folder)
     >>> build_events(con, log)
-    >>> parts = activity_partials(log)
+    >>> parts = activity_stats_partials(log)
     >>> combine(con, [run_partials(con, parts)], parts)
-    >>> activity_finish(con, log)[["activity", "events", "waiting_median", "waiting_total"]]
+    >>> activity_stats_finish(con, log)[["activity", "events", "waiting_median", "waiting_total"]]
       activity  events  waiting_median  waiting_total
     0  approve       2            35.0           70.0
     1   submit       2             NaN            0.0
@@ -220,11 +220,11 @@ def activity_finish(
     columns = [*keys, "events", "cases", "starts", "ends", "waiting_median", "waiting_mean"]
     columns += ["waiting_p90", "waiting_total", "waiting_share", "processing_median"]
     columns += ["processing_mean", "processing_p90", "processing_total"]
-    return frame[columns].reset_index(drop=True)
+    return labels(frame[columns].reset_index(drop=True))
 
 
-def transition_partials(log: ScaleLog, *, by: str | None = None) -> list[Partial]:
-    """The partials of :func:`transition_finish` (per directly-follows pair of activities).
+def transition_stats_partials(log: ScaleLog, *, by: str | None = None) -> list[Partial]:
+    """The partials of :func:`transition_stats_finish` (per directly-follows pair of activities).
 
     Parameters
     ----------
@@ -270,12 +270,12 @@ def transition_partials(log: ScaleLog, *, by: str | None = None) -> list[Partial
     ]
 
 
-def transition_finish(
+def transition_stats_finish(
     con: duckdb.DuckDBPyConnection, log: ScaleLog, *, by: str | None = None
 ) -> pd.DataFrame:
     """The performance directly-follows graph; :func:`analysis.bottlenecks.transition_stats`.
 
-    Reads ``c_trans`` and ``c_trans_gap`` (:func:`transition_partials`).
+    Reads ``c_trans`` and ``c_trans_gap`` (:func:`transition_stats_partials`).
     Overlapping pairs (the later step began before the earlier one ended)
     are counted in ``overlaps`` and left out of ``median``, ``mean``,
     ``p90`` and ``total`` (NaN when every pair overlapped);
@@ -303,9 +303,9 @@ def transition_finish(
     ...     "org:group": ["x", "y", "x"]}).to_parquet(folder / "l.parquet")
     >>> con, log = open_log(folder)
     >>> build_events(con, log)
-    >>> parts = transition_partials(log)
+    >>> parts = transition_stats_partials(log)
     >>> combine(con, [run_partials(con, parts)], parts)
-    >>> transition_finish(con, log)[["source", "target", "overlaps", "median", "signed_mean"]]
+    >>> transition_stats_finish(con, log)[["source", "target", "overlaps", "median", "signed_mean"]]
       source target  overlaps  median  signed_mean
     0      b      a         0    30.0         30.0
     1      a      b         1     NaN         -5.0
@@ -323,7 +323,7 @@ def transition_finish(
     ).df()
     frame = with_quantiles(con, frame, "c_trans_gap", keys, ("median", "p90"))
     columns = [*keys, "count", "cases", "overlaps", "median", "mean", "p90", "total"]
-    return frame[[*columns, "signed_mean"]].reset_index(drop=True)
+    return labels(frame[[*columns, "signed_mean"]].reset_index(drop=True))
 
 
 def group_order(by: str | None, alias: str = "") -> str:
@@ -422,3 +422,21 @@ def with_quantiles(
     out = frame.merge(q, on=keys, how="left", sort=False)
     out.index = frame.index
     return out
+
+
+def labels(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its text columns in pandas' default string dtype, as read_log has them.
+
+    DuckDB hands text back as objects where a column holds missing values
+    (and a merge on such keys keeps them so); the pandas tables carry the
+    log's own string dtype.
+    """
+    text = pd.Series(["x"]).dtype
+    for col in frame.columns:
+        values = frame[col]
+        if (
+            values.dtype == object
+            and values.map(lambda v: isinstance(v, str) or v is None or v != v).all()
+        ):
+            frame[col] = values.astype(text)
+    return frame

@@ -34,6 +34,7 @@ from analysis.scale.bottlenecks import (
     clock_ns,
     day_of,
     group_order,
+    labels,
     lead,
     minutes,
     proc_ns,
@@ -49,15 +50,15 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "WORKLOAD_COLUMNS",
-    "profile_finish",
-    "profile_partials",
+    "profiles_finish",
+    "profiles_partials",
     "wip_finish",
     "wip_partials",
-    "workload_finish",
-    "workload_partials",
+    "resource_workload_finish",
+    "resource_workload_partials",
 ]
 
-#: Columns of :func:`workload_finish` after the optional ``by`` column.
+#: Columns of :func:`resource_workload_finish` after the optional ``by`` column.
 WORKLOAD_COLUMNS: tuple[str, ...] = (
     "resource",
     "events",
@@ -83,10 +84,10 @@ def _weekday_hour(clock: str) -> str:
     )
 
 
-def profile_partials(
+def profiles_partials(
     log: ScaleLog, *, by: str | None = None, tz: str | None = None
 ) -> list[Partial]:
-    """The partials of :func:`profile_finish`: counts per weekday and hour.
+    """The partials of :func:`profiles_finish`: counts per weekday and hour.
 
     Parameters
     ----------
@@ -147,7 +148,7 @@ def profile_partials(
     return parts
 
 
-def profile_finish(
+def profiles_finish(
     con: duckdb.DuckDBPyConnection,
     log: ScaleLog,
     *,
@@ -156,7 +157,7 @@ def profile_finish(
 ) -> pd.DataFrame:
     """Arrivals, events and waiting by weekday and hour; :func:`analysis.bottlenecks.profiles`.
 
-    Reads the tables of :func:`profile_partials` (same ``by``; ``tz`` was
+    Reads the tables of :func:`profiles_partials` (same ``by``; ``tz`` was
     used there).
 
     Returns
@@ -180,9 +181,9 @@ def profile_finish(
     ...     "org:group": ["x", "y", "x"]}).to_parquet(folder / "l.parquet")
     >>> con, log = open_log(folder)
     >>> build_events(con, log)
-    >>> parts = profile_partials(log, tz="Asia/Vientiane")
+    >>> parts = profiles_partials(log, tz="Asia/Vientiane")
     >>> combine(con, [run_partials(con, parts)], parts)
-    >>> p = profile_finish(con, log)
+    >>> p = profiles_finish(con, log)
     >>> p[p["events"] > 0][["day", "hour", "arrivals", "events", "waiting_total"]]
         day  hour  arrivals  events  waiting_total
     15  Mon    15         1       1            0.0
@@ -218,9 +219,8 @@ def profile_finish(
     keys = ([by] if by else []) + ["weekday", "hour"]
     frame = with_quantiles(con, frame, "c_prof_wait", keys, ("waiting_median", "p90"))
     frame.insert(len(keys) - 1, "day", np.array(WEEKDAY_NAMES)[frame["weekday"].to_numpy()])
-    return frame[
-        [*keys[:-1], "day", "hour", "arrivals", "events", "waiting_median", "waiting_total"]
-    ]
+    columns = [*keys[:-1], "day", "hour", "arrivals", "events", "waiting_median"]
+    return labels(frame[[*columns, "waiting_total"]])
 
 
 def wip_partials(log: ScaleLog, *, by: str | None = None, tz: str | None = None) -> list[Partial]:
@@ -345,13 +345,13 @@ def wip_finish(
     ).df()
     date = pd.to_datetime(frame.pop("day").to_numpy(dtype=np.int64) * NS_PER_DAY, unit="ns")
     frame.insert(1 if by else 0, "date", date)
-    return frame
+    return labels(frame)
 
 
-def workload_partials(
+def resource_workload_partials(
     log: ScaleLog, *, by: str | None = None, tz: str | None = None
 ) -> list[Partial]:
-    """The partials of :func:`workload_finish`: per resource (clerk, desk).
+    """The partials of :func:`resource_workload_finish`: per resource (clerk, desk).
 
     Returns
     -------
@@ -387,7 +387,7 @@ def workload_partials(
     ]
 
 
-def workload_finish(
+def resource_workload_finish(
     con: duckdb.DuckDBPyConnection,
     log: ScaleLog,
     *,
@@ -396,7 +396,7 @@ def workload_finish(
 ) -> pd.DataFrame:
     """Per resource: events, cases, days, busy minutes; :func:`analysis.handoffs.resource_workload`.
 
-    Reads the tables of :func:`workload_partials` (same ``by``; ``tz`` was
+    Reads the tables of :func:`resource_workload_partials` (same ``by``; ``tz`` was
     used there). ``agency`` is the agency of most of the resource's events
     (the first in label order on a tie); ``busy_minutes`` is NaN without
     start times.
@@ -422,9 +422,9 @@ def workload_finish(
     ...     ).to_parquet(folder / "l.parquet")
     >>> con, log = open_log(folder)
     >>> build_events(con, log)
-    >>> parts = workload_partials(log)
+    >>> parts = resource_workload_partials(log)
     >>> combine(con, [run_partials(con, parts)], parts)
-    >>> workload_finish(con, log)[["resource", "events", "cases", "agency", "active_days"]]
+    >>> resource_workload_finish(con, log)[["resource", "events", "cases", "agency", "active_days"]]
       resource  events  cases agency  active_days
     0      ann       2      2      x            2
     1      bob       1      1      y            1
@@ -463,4 +463,4 @@ def workload_finish(
     else:
         total = frame["events"].sum()
     frame["event_share"] = frame["events"] / total
-    return frame[columns]
+    return labels(frame[columns])
