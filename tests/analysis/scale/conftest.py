@@ -18,7 +18,7 @@ import pytest
 
 from analysis.bottlenecks import prepare
 from analysis.logs import read_log
-from analysis.scale import build_events, open_log
+from analysis.scale import build_events, connect, open_log
 from analysis.scale.partials import combine, run_partials
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -206,16 +206,33 @@ def run_table(
     buckets: int = 0,
     **options: object,
 ) -> pd.DataFrame:
-    """A table by the scale engine, in one partition or in ``buckets`` hash buckets of cases."""
+    """A table by the scale engine, in one partition or in ``buckets`` hash buckets of cases.
+
+    Each partition's ``ev`` is built once per test run (the tables only read
+    it); the partitions' partials are merged on a connection of their own,
+    as a Dask client merges what its workers sent.
+    """
     parts, partials = [], []
     for k in range(buckets) if buckets else [None]:
+        con, log = _partition(path, by, buckets, k)
+        partials = partials_of(log, by=by, **options)
+        parts.append(run_partials(con, partials))
+    merged = connect()
+    combine(merged, parts, partials)
+    return finish(merged, log, by=by, **options)
+
+
+_PARTITIONS: dict[tuple[Path, str | None, int, int | None], tuple] = {}
+
+
+def _partition(path: Path, by: str | None, buckets: int, k: int | None) -> tuple:
+    key = (path, by, buckets, k)
+    if key not in _PARTITIONS:
         where = None if k is None else f'hash("case:concept:name") % {buckets} = {k}'
         con, log = open_log(path, where=where)
         build_events(con, log, keep=(by,) if by else ())
-        partials = partials_of(log, by=by, **options)
-        parts.append(run_partials(con, partials))
-    combine(con, parts, partials)
-    return finish(con, log, by=by, **options)
+        _PARTITIONS[key] = (con, log)
+    return _PARTITIONS[key]
 
 
 @pytest.fixture(scope="session")
