@@ -34,6 +34,7 @@ from analysis.scale.bottlenecks import (
     clock_ns,
     day_of,
     group_order,
+    label_hash,
     labels,
     lead,
     minutes,
@@ -113,20 +114,21 @@ def profiles_partials(
         SELECT {k}first, wait_ns, {_weekday_hour("b")}
         FROM (SELECT *, {clock_ns("begin_ns", tz)} AS b FROM ev)
     """
+    h = label_hash(by, "weekday", "hour")
     done = f"SELECT {k}{_weekday_hour('e')} FROM (SELECT *, {clock_ns('done_ns', tz)} AS e FROM ev)"
     parts = [
         Partial(
             "prof_begin",
-            f"SELECT {k}weekday, hour, count_if(first) AS arrivals, sum(wait_ns) AS w_sum "
-            f"FROM ({began}) GROUP BY ALL",
-            keys=keys,
+            f"SELECT *, {h} AS h FROM (SELECT {k}weekday, hour, count_if(first) AS arrivals, "
+            f"sum(wait_ns) AS w_sum FROM ({began}) GROUP BY ALL)",
+            keys=(*keys, "h"),
             sums=("arrivals", "w_sum"),
         ),
         Partial(
             "prof_wait",
-            f"SELECT {k}weekday, hour, wait_ns AS value, count(*) AS n "
+            f"SELECT {h} AS h, wait_ns AS value, count(*) AS n "
             f"FROM ({began}) WHERE wait_ns IS NOT NULL GROUP BY ALL",
-            keys=(*keys, "value"),
+            keys=("h", "value"),
             sums=("n",),
         ),
         Partial(
@@ -140,7 +142,8 @@ def profiles_partials(
         parts.append(
             Partial(
                 "prof_seen",
-                f"SELECT {quote(by)}, {seen()} FROM ev GROUP BY ALL",
+                f"SELECT {quote(by)}, {seen()} FROM (SELECT {quote(by)}, ckey, min(pos) AS p "
+                "FROM ev GROUP BY ALL) GROUP BY ALL",
                 keys=(by,),
                 mins=("seen",),
             )
@@ -206,7 +209,7 @@ def profiles_finish(
                  (SELECT CAST(range AS BIGINT) AS weekday FROM range(7)) AS w,
                  (SELECT CAST(range AS BIGINT) AS hour FROM range(24)) AS h
         )
-        SELECT {"g." + quote(by) + ", " if by else ""}g.weekday, g.hour,
+        SELECT {"g." + quote(by) + ", " if by else ""}g.weekday, g.hour, b.h,
                CAST(coalesce(b.arrivals, 0) AS BIGINT) AS arrivals,
                CAST(coalesce(d.events, 0) AS BIGINT) AS events,
                coalesce({minutes("b.w_sum")}, 0.0) AS waiting_total
@@ -217,7 +220,7 @@ def profiles_finish(
         """
     ).df()
     keys = ([by] if by else []) + ["weekday", "hour"]
-    frame = with_quantiles(con, frame, "c_prof_wait", keys, ("waiting_median", "p90"))
+    frame = with_quantiles(con, frame, "c_prof_wait", ("waiting_median", "p90"))
     frame.insert(len(keys) - 1, "day", np.array(WEEKDAY_NAMES)[frame["weekday"].to_numpy()])
     columns = [*keys[:-1], "day", "hour", "arrivals", "events", "waiting_median"]
     return labels(frame[[*columns, "waiting_total"]])
@@ -370,9 +373,13 @@ def resource_workload_partials(
     k = lead(by)
     keys = ((by,) if by else ()) + ("resource",)
     main = f"""
-        SELECT {k}res AS resource, count(*) AS events, count(DISTINCT ckey) AS cases,
-               count(work_ns) AS p_n, sum({proc_ns()}) AS p_sum, {seen()}
-        FROM ev GROUP BY ALL
+        SELECT {k}resource, sum(e) AS events, count(*) AS cases, sum(pn) AS p_n,
+               sum(ps) AS p_sum, {seen()}
+        FROM (
+            SELECT {k}res AS resource, ckey, count(*) AS e, count(work_ns) AS pn,
+                   sum({proc_ns()}) AS ps, min(pos) AS p
+            FROM ev GROUP BY ALL
+        ) GROUP BY ALL
     """
 
     def per(name: str, column: str) -> Partial:

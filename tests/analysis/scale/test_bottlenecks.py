@@ -13,18 +13,21 @@ what a Dask run relies on.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from analysis.bottlenecks import activity_stats, directly_follows, transition_stats
-from analysis.scale import build_events, open_log
+from analysis.scale import build_events, connect, open_log
 from analysis.scale.bottlenecks import (
     activity_stats_finish,
     activity_stats_partials,
+    hashed_quantiles,
     pairs_sql,
     transition_stats_finish,
     transition_stats_partials,
 )
+from analysis.scale.partials import quantiles
 from analysis.schema import LogError
 
 TABLES = {
@@ -162,3 +165,30 @@ def test_counts_and_mean_times_equal_pm4py(logs, engine, name):
         assert ours.loc[pair, "mean"] * 60 == pytest.approx(stats["mean"], rel=1e-9, abs=1e-6)
         assert ours.loc[pair, "median"] * 60 == pytest.approx(stats["median"], rel=1e-9, abs=1e-6)
     assert ours["overlaps"].sum() == 0
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_hashed_quantiles_are_the_partials_quantiles(seed):
+    # random value counts: many groups, ties, single values, large ns values
+    rng = np.random.default_rng(seed)
+    size = 5000
+    frame = pd.DataFrame(
+        {
+            "h": rng.integers(-(2**62), 2**62, size=40)[rng.integers(0, 40, size=size)],
+            "value": rng.integers(0, 10**15, size=size) // rng.choice([1, 10**9], size=size),
+            "n": rng.integers(1, 5, size=size),
+        }
+    ).drop_duplicates(["h", "value"])
+    con = connect()
+    con.register("frame", frame)
+    con.execute("CREATE TABLE vc AS SELECT * FROM frame")
+    levels = (0.1, 0.5, 0.9, 0.99)
+    ours = hashed_quantiles(con, "vc", levels=levels, scale=60e9)
+    theirs = quantiles(con, "vc", keys=("h",), levels=levels, scale=60e9)
+    pd.testing.assert_frame_equal(ours, theirs, check_exact=True)
+    # and numpy's own quantiles on the expanded values
+    for row in ours.sample(5, random_state=seed).itertuples():
+        part = frame[frame["h"] == row.h]
+        values = np.repeat(part["value"].to_numpy() / 60e9, part["n"].to_numpy())
+        assert row[2] == np.quantile(values, 0.1)
+        assert row[4] == np.quantile(values, 0.9)
