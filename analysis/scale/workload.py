@@ -27,7 +27,9 @@ import numpy as np
 import pandas as pd
 
 from analysis.bottlenecks import WEEKDAY_NAMES
-from analysis.scale.bottlenecks import (
+from analysis.scale.partials import Partial
+from analysis.scale.source import ScaleLog, quote
+from analysis.scale.sql import (
     NS_PER_DAY,
     check_by,
     check_tz,
@@ -42,8 +44,6 @@ from analysis.scale.bottlenecks import (
     seen,
     with_quantiles,
 )
-from analysis.scale.partials import Partial
-from analysis.scale.source import ScaleLog, quote
 from analysis.schema import RESOURCE
 
 if TYPE_CHECKING:  # pragma: no cover

@@ -22,12 +22,12 @@ from analysis.scale import build_events, connect, open_log
 from analysis.scale.bottlenecks import (
     activity_stats_finish,
     activity_stats_partials,
-    hashed_quantiles,
     pairs_sql,
     transition_stats_finish,
     transition_stats_partials,
 )
 from analysis.scale.partials import quantiles
+from analysis.scale.sql import hashed_quantiles
 from analysis.schema import LogError
 
 TABLES = {

@@ -1,0 +1,244 @@
+"""SQL pieces the scale engine's tables share: groups, clocks, sums, quantiles, labels.
+
+Small functions returning SQL fragments over ``ev`` (or its group rows) and
+the pandas steps every finish function ends with, for
+:mod:`analysis.scale.bottlenecks` and :mod:`analysis.scale.workload`.
+
+Examples
+--------
+>>> floor_div("x", 1000)
+'(CASE WHEN (x) >= 0 THEN (x) // 1000 ELSE -((-(x) - 1) // 1000) - 1 END)'
+>>> label_hash("centre", "act")
+'CAST(hash("centre", act) >> 1 AS BIGINT)'
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from analysis.scale.events import NS_PER_MINUTE
+from analysis.scale.partials import lerp
+from analysis.scale.source import ScaleLog, quote
+from analysis.schema import LogError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import duckdb
+
+__all__ = [
+    "NS_PER_DAY",
+    "check_by",
+    "check_tz",
+    "clock_ns",
+    "day_of",
+    "floor_div",
+    "group_order",
+    "hashed_quantiles",
+    "label_hash",
+    "labels",
+    "lead",
+    "minutes",
+    "proc_ns",
+    "seen",
+    "with_quantiles",
+]
+
+#: Nanoseconds in a day.
+NS_PER_DAY = 86_400_000_000_000
+
+
+def group_order(by: str | None, alias: str = "") -> str:
+    """SQL ORDER BY prefix: groups in ascending order, missing values last (as pandas)."""
+    return f"{alias}{quote(by)} ASC NULLS LAST, " if by else ""
+
+
+def check_by(log: ScaleLog, by: str | None) -> None:
+    """Raise a one-line :class:`LogError` when ``by`` is not a column of the log."""
+    if by and by not in log.columns:
+        have = ", ".join(log.columns)
+        raise LogError(f"{log.name}: by: column {by!r} is not in the log (columns: {have})")
+
+
+def check_tz(tz: str | None) -> None:
+    """Raise a one-line :class:`LogError` for a time zone that is not an IANA name."""
+    if tz is None:
+        return
+    import zoneinfo
+
+    try:
+        zoneinfo.ZoneInfo(tz)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise LogError(
+            f"tz: unknown time zone {tz!r} (an IANA name such as Asia/Vientiane)"
+        ) from None
+
+
+def lead(by: str | None) -> str:
+    """``"<by>, "`` as a quoted SQL column list prefix, empty without ``by``."""
+    return f"{quote(by)}, " if by else ""
+
+
+def floor_div(expr: str, unit: int) -> str:
+    """SQL for ``floor(expr / unit)`` on BIGINTs (DuckDB's ``//`` rounds toward zero)."""
+    return f"(CASE WHEN ({expr}) >= 0 THEN ({expr}) // {unit} ELSE -((-({expr}) - 1) // {unit}) - 1 END)"
+
+
+def clock_ns(expr: str, tz: str | None) -> str:
+    """SQL for the wall-clock time of ``expr`` (ns since the epoch, UTC) in ``tz``.
+
+    The result counts nanoseconds since 1970-01-01 00:00 *of that clock*, so
+    that its day and hour follow by integer arithmetic. Without ``tz`` it is
+    ``expr`` itself (UTC); with it, DuckDB's ICU time zones convert the
+    microsecond (floored), which keeps every day and hour boundary.
+    """
+    if not tz:
+        return expr
+    zone = "'" + tz.replace("'", "''") + "'"
+    micro = floor_div(expr, 1000)
+    return f"epoch_ns(timezone({zone}, make_timestamptz({micro})))"
+
+
+def day_of(expr: str) -> str:
+    """SQL for the day number (days since 1970-01-01) of a clock time in ns."""
+    return floor_div(expr, NS_PER_DAY)
+
+
+def seen() -> str:
+    """SQL aggregate: where a group first occurs in the case-sorted log (a mergeable minimum).
+
+    Over rows of one group and case with ``p``, the case's first place in it.
+    """
+    return "min({'c': ckey, 'p': p}) AS seen"
+
+
+def proc_ns() -> str:
+    """SQL for an event's processing in integer ns (NULL without start).
+
+    ``work_ns`` less the suspended time the float ``processing`` of ``ev``
+    has taken off (zero unless the log records suspensions).
+    """
+    return (
+        f"work_ns - CAST(round((work_ns / {float(NS_PER_MINUTE)!r} - processing) "
+        f"* {float(NS_PER_MINUTE)!r}) AS BIGINT)"
+    )
+
+
+def minutes(expr: str) -> str:
+    """SQL: an exact integer sum of ns (NULL stays NULL) as float minutes."""
+    return f"CAST({expr} AS DOUBLE) / {float(NS_PER_MINUTE)!r}"
+
+
+def label_hash(by: str | None, *columns: str) -> str:
+    """SQL: a BIGINT standing for a group's labels (``by`` and ``columns``), the key of value counts.
+
+    Value counts are as long as the distinct times they hold (near one row per
+    event when times are recorded to the millisecond); keying them by one
+    integer instead of the labels makes merging and sorting them several times
+    faster. DuckDB's ``hash`` is the same in every partition (every partition
+    must run the same DuckDB version); the main partial of the table carries
+    the labels beside it, and the finish functions check that no two groups
+    share one (:func:`with_quantiles`).
+    """
+    cols = ([quote(by)] if by else []) + list(columns)
+    return f"CAST(hash({', '.join(cols)}) >> 1 AS BIGINT)"
+
+
+def hashed_quantiles(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    *,
+    levels: tuple[float, ...] = (0.5, 0.9),
+    scale: float = 1.0,
+) -> pd.DataFrame:
+    """:func:`analysis.scale.partials.quantiles` of value counts keyed by one integer ``h``.
+
+    The same exact (numpy "linear") quantiles, the same columns (``h``, one
+    ``q<level>`` per level, ``count``), read with one running sum over the
+    whole table in ``(h, value)`` order instead of one per group: DuckDB's
+    partitioned ordered window was three times slower on a million value
+    counts, the size of a national log's waiting times.
+
+    Examples
+    --------
+    >>> import duckdb
+    >>> con = duckdb.connect()
+    >>> _ = con.execute("CREATE TABLE vc AS SELECT * FROM (VALUES (1, 10, 2), (1, 40, 1), "
+    ...                 "(2, 5, 1)) AS t(h, value, n)")
+    >>> hashed_quantiles(con, "vc", levels=(0.5, 0.9)).values.tolist()
+    [[1.0, 10.0, 34.0, 3.0], [2.0, 5.0, 5.0, 1.0]]
+    """
+    picks = []
+    for i, q in enumerate(levels):
+        at = f"floor((b.total - 1) * {q!r})"
+        picks.append(f"min(c.value) FILTER (WHERE c.upto - b.base > {at}) AS a{i}")
+        nxt = f"least({at} + 1, b.total - 1)"
+        picks.append(f"min(c.value) FILTER (WHERE c.upto - b.base > {nxt}) AS b{i}")
+    raw = con.execute(
+        f"""
+        WITH c AS (
+            SELECT h, value, sum(n) OVER (ORDER BY h, value ROWS UNBOUNDED PRECEDING) AS upto
+            FROM {table}
+        ), t AS (
+            SELECT h, sum(n) AS total FROM {table} GROUP BY h
+        ), b AS (
+            SELECT h, total, sum(total) OVER (ORDER BY h ROWS UNBOUNDED PRECEDING) - total AS base
+            FROM t
+        )
+        SELECT b.h, any_value(b.total) AS total, {", ".join(picks)}
+        FROM c JOIN b USING (h) GROUP BY b.h ORDER BY b.h
+        """
+    ).df()
+    out = raw[["h"]].copy()
+    total = raw["total"].to_numpy(dtype=np.int64)
+    for i, q in enumerate(levels):
+        a = raw[f"a{i}"].to_numpy(dtype=float) / scale
+        b = raw[f"b{i}"].to_numpy(dtype=float) / scale
+        h = (total - 1) * q
+        out[f"q{q}"] = lerp(a, b, h - np.floor(h))
+    out["count"] = total
+    return out
+
+
+def with_quantiles(
+    con: duckdb.DuckDBPyConnection,
+    frame: pd.DataFrame,
+    table: str,
+    names: tuple[str, str],
+) -> pd.DataFrame:
+    """``frame`` with the median and p90 of ``table`` (value counts by ``h``) as ``names``.
+
+    ``frame`` holds one row per group and its key ``h`` (:func:`label_hash`);
+    groups without values get NaN.
+    """
+    if frame["h"].dropna().duplicated().any():  # pragma: no cover - 64-bit hash collision
+        raise RuntimeError(f"{table}: two groups share one label hash; quantiles not computed")
+    q = hashed_quantiles(con, table, levels=(0.5, 0.9), scale=float(NS_PER_MINUTE))
+    q = q.rename(columns={"q0.5": names[0], "q0.9": names[1]}).drop(columns="count")
+    key = frame["h"].astype("Int64")
+    merged = pd.DataFrame({"h": key}).merge(
+        q.astype({"h": "Int64"}), on="h", how="left", sort=False
+    )
+    out = frame.copy()
+    for n in names:
+        out[n] = merged[n].to_numpy(dtype=float)
+    return out
+
+
+def labels(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its text columns in pandas' default string dtype, as read_log has them.
+
+    DuckDB hands text back as objects where a column holds missing values
+    (and a merge on such keys keeps them so); the pandas tables carry the
+    log's own string dtype.
+    """
+    text = pd.Series(["x"]).dtype
+    for col in frame.columns:
+        values = frame[col]
+        if (
+            values.dtype == object
+            and values.map(lambda v: isinstance(v, str) or v is None or v != v).all()
+        ):
+            frame[col] = values.astype(text)
+    return frame
