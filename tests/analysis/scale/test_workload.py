@@ -162,3 +162,13 @@ def test_bad_options_are_one_line(logs, partials_of):
     assert "\n" not in str(err.value)
     with pytest.raises(LogError, match=r"by: column 'centre2' is not in the log"):
         partials_of(log, by="centre2")
+
+
+@pytest.mark.parametrize("tz", ["Asia/Kathmandu", "Etc/GMT-7", "CET"])
+@pytest.mark.parametrize("table", list(TABLES))
+def test_other_zones_equal_pandas(logs, engine, table_equal, table, tz):
+    # a +05:45 zone, the fixed-offset names read_log infers, a rule zone with DST
+    ev, path = logs("receipt.csv")
+    got = _engine(engine, path, table, tz=tz)
+    expected = TABLES[table][2](ev, tz=tz)
+    table_equal(got, expected, keys=TABLES[table][3], rank=[])
