@@ -64,6 +64,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import duckdb
 
 __all__ = [
+    "case_groups",
     "case_kpi_finish",
     "case_kpi_partials",
     "check_zone",
@@ -223,6 +224,10 @@ def case_kpi_finish(
 ) -> pd.DataFrame:
     """The table of :func:`analysis.kpis.case_kpis` (no journey) from ``c_case_kpis``.
 
+    ``by`` does not change this table (as in :func:`analysis.mining.mine`,
+    the per-case table has no group column); :func:`case_groups` reads each
+    case's group.
+
     Returns
     -------
     pandas.DataFrame
@@ -230,13 +235,10 @@ def case_kpi_finish(
         Columns :data:`analysis.kpis.KPI_COLUMNS`; ``citizen_cost`` is NaN
         (it needs a journey, which the scale engine does not take), and
         ``visits`` and ``doors`` are NaN when the log has no presence column.
-        With ``by``, the group of each case is in ``attrs["groups"]`` (a
-        Series on the same index).
     """
-    grp = ", grp" if by else ""
     raw = con.execute(
         "SELECT ckey, first_ns, last_ns, wait_ns, work_ns, work_known, paused, "
-        f"{', '.join(_COUNTS)}, visits, doors{grp} FROM c_case_kpis ORDER BY ckey"
+        f"{', '.join(_COUNTS)}, visits, doors FROM c_case_kpis ORDER BY ckey"
     ).df()
     ids = pd.Index(raw["ckey"].to_numpy(dtype=object), name=CASE)
     first = raw["first_ns"].to_numpy(dtype=np.int64)
@@ -256,9 +258,17 @@ def case_kpi_finish(
     out["citizen_cost"] = np.nan
     out["first"] = pd.to_datetime(first, utc=True)
     out["last"] = pd.to_datetime(last, utc=True)
-    if by:
-        out.attrs["groups"] = pd.Series(raw["grp"].to_numpy(), index=ids, name=by)
     return out
+
+
+def case_groups(con: duckdb.DuckDBPyConnection, *, by: str) -> pd.Series:
+    """The ``by`` group of each case (of its first event in path order), in case-id order."""
+    raw = con.execute("SELECT ckey, grp FROM c_case_kpis ORDER BY ckey").df()
+    return pd.Series(
+        raw["grp"].to_numpy(),
+        index=pd.Index(raw["ckey"].to_numpy(dtype=object), name=CASE),
+        name=by,
+    )
 
 
 def queue_partials(
