@@ -126,12 +126,14 @@ def check_zone(tz: str | None) -> str | None:
     return str(tz)
 
 
-def _visit_ctes(tz: str | None) -> str:
-    """CTEs ``visit_flag(ckey, pos, new_visit)``: the citizen-present events of ``ev``.
+def _visit_ctes(tz: str | None, carry: str = "") -> str:
+    """CTEs ``visit_flag(ckey, pos, new_visit, <carry>)``: the citizen-present events of ``ev``.
 
     An event opens a new visit unless the case's citizen-present event before
     it (in completion order) was at the same door (a missing door equals a
     missing door) on the same calendar day of its start, else completion.
+    ``carry`` lists further columns of ``ev`` to keep (SQL, each with a
+    leading comma).
     """
     # floor division to microseconds (midnight is a whole microsecond in every zone)
     micros = "(begin_ns - ((begin_ns % 1000) + 1000) % 1000) // 1000"
@@ -141,9 +143,9 @@ def _visit_ctes(tz: str | None) -> str:
         moment = f"timezone('{zone}', timezone('UTC', {moment}))"
     return f"""
         visit AS (
-            SELECT ckey, pos, door, CAST({moment} AS DATE) AS vday FROM ev WHERE present
+            SELECT ckey, pos, door, CAST({moment} AS DATE) AS vday{carry} FROM ev WHERE present
         ), visit_flag AS (
-            SELECT ckey, pos,
+            SELECT * EXCLUDE (door, vday),
                    lag(pos) OVER w IS NULL OR door IS DISTINCT FROM lag(door) OVER w
                        OR vday <> lag(vday) OVER w AS new_visit
             FROM visit
@@ -287,14 +289,19 @@ def queue_partials(
         return []
     key = f"{quote(by)}, " if by else ""
     group = f" GROUP BY {quote(by)}" if by else ""
+    carry = f", waiting, start_ns{', ' + quote(by) if by else ''}"
+    # a citizen-present step that continues a visit (never a case's first: that one opens
+    # its visit), and every first step from a recorded arrival: disjoint sets, no join
     sql = f"""
-        WITH {_visit_ctes(tz)}
-        SELECT {key}count(e.waiting) AS queued,
-               count(*) FILTER (WHERE e.waiting <= {float(sla_minutes)!r}) AS within
-        FROM ev AS e LEFT JOIN visit_flag AS v ON v.ckey = e.ckey AND v.pos = e.pos
-        WHERE e.start_ns IS NOT NULL
-          AND ((e.present AND NOT v.new_visit) OR e.first)
-          AND (NOT e.first OR e.arrival_ns IS NOT NULL){group}
+        WITH {_visit_ctes(tz, carry)}, queue AS (
+            SELECT {key}waiting FROM visit_flag WHERE NOT new_visit AND start_ns IS NOT NULL
+            UNION ALL
+            SELECT {key}waiting FROM ev
+            WHERE first AND arrival_ns IS NOT NULL AND start_ns IS NOT NULL
+        )
+        SELECT {key}count(waiting) AS queued,
+               count(*) FILTER (WHERE waiting <= {float(sla_minutes)!r}) AS within
+        FROM queue{group}
     """
     return [Partial("queues", sql, keys=(by,) if by else (), sums=("queued", "within"))]
 
