@@ -219,3 +219,17 @@ def test_bad_inputs_are_one_line(tmp_path):
         mine_source(path, tz="Lao/Vientiane")
     with pytest.raises(LogError, match=r"no such file or folder"):
         mine_source(tmp_path / "missing")
+
+
+@pytest.mark.parametrize("kind", ["text with gaps", "numbers"])
+def test_league_table_with_missing_or_numeric_groups(kind, tmp_path):
+    log = _read("one-door").copy()
+    codes = pd.factorize(log["case:concept:name"])[0]
+    if kind == "numbers":
+        log["centre"] = codes % 3
+    else:  # a fifth of the cases name no centre: a group of their own, as in pandas
+        log["centre"] = pd.Series(codes % 2).map({0: "south", 1: "north"}).where(codes % 5 > 0)
+    want = mine(log, by="centre", causes=False).groups
+    got = mine_source(_parquet(log, tmp_path), by="centre", parts=2).groups
+    pd.testing.assert_frame_equal(got, want, rtol=1e-9)
+    assert len(got) == 3 and got["sla_share"].notna().all()
