@@ -233,3 +233,67 @@ def test_league_table_with_missing_or_numeric_groups(kind, tmp_path):
     got = mine_source(_parquet(log, tmp_path), by="centre", parts=2).groups
     pd.testing.assert_frame_equal(got, want, rtol=1e-9)
     assert len(got) == 3 and got["sla_share"].notna().all()
+
+
+def _hand_built() -> dict[str, tuple[pd.DataFrame, str | None]]:
+    """The tiny logs of the pandas tests (test_mining, test_kpis), with exact answers there."""
+    t = lambda v: pd.to_datetime(pd.Series(v), utc=True)  # noqa: E731
+    rows = [
+        ("c1", "apply", "2024-01-01 08:00", "2024-01-01 08:10", "front", "ann", "A"),
+        ("c1", "check", "2024-01-01 08:40", "2024-01-01 09:00", "tax", "bob", "A"),
+        ("c1", "fix", "2024-01-01 10:00", "2024-01-01 10:05", "front", "ann", "A"),
+        ("c1", "check", "2024-01-01 10:05", "2024-01-01 10:20", "tax", "bob", "A"),
+        ("c2", "apply", "2024-01-02 09:00", "2024-01-02 09:20", "front", "cat", "B"),
+        ("c2", "check", "2024-01-02 09:20", "2024-01-02 09:50", "tax", "bob", "B"),
+    ]
+    case, act, start, end, group, res, centre = zip(*rows)
+    mining = pd.DataFrame(
+        {
+            "case:concept:name": case,
+            "concept:name": act,
+            "time:timestamp": t(list(end)),
+            "start_timestamp": t(list(start)),
+            "org:group": group,
+            "org:resource": res,
+            "centre": centre,
+        }
+    )
+    rows = [
+        ("A", "submit", "front", "03-04 08:00", "03-04 08:10", "odsc", True),
+        ("A", "check", "tax", "03-04 08:40", "03-04 09:00", None, False),
+        ("A", "collect", "front", "03-04 10:00", "03-04 10:05", "odsc", True),
+        ("B", "submit", "front", "03-04 08:00", "03-04 08:15", "odsc", True),
+        ("B", "submit", "front", "03-05 09:00", "03-05 09:20", "odsc", True),
+        ("B", "pay", "treasury", "03-05 09:30", "03-05 09:35", "treasury", True),
+        ("C", "submit", "front", None, "03-04 11:00", "odsc", True),
+    ]
+    kpis = pd.DataFrame(
+        rows,
+        columns=[
+            "case:concept:name",
+            "concept:name",
+            "org:group",
+            "start_timestamp",
+            "time:timestamp",
+            "odsc:door",
+            "odsc:citizen_present",
+        ],
+    )
+    for col in ("start_timestamp", "time:timestamp"):
+        kpis[col] = pd.to_datetime("2024-" + kpis[col], utc=True)
+    return {"mining": (mining, "centre"), "kpis": (kpis, "odsc:door")}
+
+
+@pytest.mark.parametrize("name", ["mining", "kpis"])
+def test_hand_built_logs_equal_mine(name, tmp_path):
+    frame, by = _hand_built()[name]
+    log = read_log(frame)
+    for group in (None, by):
+        want = mine(log, by=group, causes=False)
+        got = mine_source(_parquet(log, tmp_path), by=group, parts=2)
+        for key in want.summary.index:
+            if key not in FROM_FLOWS:
+                assert _same_figure(got.summary[key], want.summary[key]), key
+        pd.testing.assert_frame_equal(got.case_kpis, want.case_kpis, rtol=1e-9)
+        if group:
+            pd.testing.assert_frame_equal(got.groups, want.groups, rtol=1e-9)
