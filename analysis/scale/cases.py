@@ -145,7 +145,7 @@ def _visit_ctes(tz: str | None, carry: str = "") -> str:
         visit AS (
             SELECT ckey, pos, door, CAST({moment} AS DATE) AS vday{carry} FROM ev WHERE present
         ), visit_flag AS (
-            SELECT * EXCLUDE (door, vday),
+            SELECT * EXCLUDE (vday),
                    lag(pos) OVER w IS NULL OR door IS DISTINCT FROM lag(door) OVER w
                        OR vday <> lag(vday) OVER w AS new_visit
             FROM visit
@@ -185,14 +185,15 @@ def case_kpi_partials(
     )
     grp = f", min({quote(by)}) FILTER (WHERE fpos = 1) AS grp" if by else ""
     if log.has_present:
-        # without a door column every event of a case is at one (unnamed) door
+        # visits and doors from the citizen-present events alone; without a door column
+        # every event of a case is at one (unnamed) door
         door = "door" if log.has_door else "''"
         ctes = _visit_ctes(tz) + ", "
-        doors = f"CAST(count(DISTINCT CASE WHEN present THEN {door} END) AS BIGINT)"
         visits = "CAST(coalesce(v.visits, 0) AS BIGINT)"
+        doors = "CAST(coalesce(v.doors, 0) AS BIGINT)"
         per_visit = (
-            "per_visit AS (SELECT ckey, count(*) FILTER (WHERE new_visit) AS visits "
-            "FROM visit_flag GROUP BY ckey), "
+            "per_visit AS (SELECT ckey, count(*) FILTER (WHERE new_visit) AS visits, "
+            f"count(DISTINCT {door}) AS doors FROM visit_flag GROUP BY ckey), "
         )
         join = "LEFT JOIN per_visit AS v USING (ckey)"
     else:
@@ -212,11 +213,10 @@ def case_kpi_partials(
                    count(DISTINCT act) AS activities,
                    count(DISTINCT agency) AS agencies,
                    count(*) FILTER (WHERE handoff) AS handoffs,
-                   count(*) FILTER (WHERE pingpong) AS pingpongs,
-                   {doors} AS doors{grp}
+                   count(*) FILTER (WHERE pingpong) AS pingpongs{grp}
             FROM ev GROUP BY ckey
         )
-        SELECT per_case.*, {visits} AS visits FROM per_case {join}
+        SELECT per_case.*, {visits} AS visits, {doors} AS doors FROM per_case {join}
     """
     return [Partial("case_kpis", sql, keys=("ckey",), concat=True)]
 
