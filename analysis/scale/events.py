@@ -74,14 +74,18 @@ if TYPE_CHECKING:  # pragma: no cover
     import duckdb
     import polars as pl
 
-__all__ = ["NS_PER_MINUTE", "build_events", "event_frame"]
+__all__ = ["NS_PER_MINUTE", "build_events", "case_bucket", "event_frame"]
 
 #: Nanoseconds in a minute (a DOUBLE in SQL, as numpy divides).
 NS_PER_MINUTE = 60_000_000_000
 
 
 def build_events(
-    con: duckdb.DuckDBPyConnection, log: ScaleLog, *, keep: tuple[str, ...] = ()
+    con: duckdb.DuckDBPyConnection,
+    log: ScaleLog,
+    *,
+    keep: tuple[str, ...] = (),
+    bucket: tuple[int, int] | None = None,
 ) -> None:
     """Register the table ``ev`` in ``con`` from the log (see the module docstring).
 
@@ -96,6 +100,10 @@ def build_events(
     keep : tuple of str
         Further log columns to carry along under their own names (a ``by``
         column, a centre).
+    bucket : (int, int), optional
+        ``(k, n)``: keep only the cases whose id hashes to ``k`` modulo ``n``
+        (:func:`case_bucket`), so that a log larger than memory is worked
+        through ``n`` buckets, one at a time or on as many workers.
 
     Notes
     -----
@@ -103,16 +111,39 @@ def build_events(
     as read_log sorts them), ``act``, ``agency``, ``res`` (NULL without
     resources), ``door``, ``present`` (NULL when the log has none),
     ``start_ns``, ``done_ns``, ``begin_ns`` (start, else completion),
-    ``arrival_ns``, ``rid``, ``pos``, ``fpos``, ``first``, ``last``,
+    ``arrival_ns``, ````pos``, ``fpos``, ``first``, ``last``,
     ``wait_ns``, ``work_ns``, ``waiting``, ``processing``, ``prev_agency``,
     ``handoff``, ``pingpong``, and the ``keep`` columns.
     """
-    frame = event_frame(con, log, keep=keep)
+    frame = event_frame(con, log, keep=keep, bucket=bucket)
     con.register("ev", frame)
 
 
+def case_bucket(case: pl.Expr, buckets: int) -> pl.Expr:
+    """The bucket of each case id: a fixed-seed hash of its text modulo ``buckets``.
+
+    The same in every process and on every run with one polars version, so
+    that the workers of a cluster, which must run the same versions, agree.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> ids = pl.DataFrame({"c": ["case-1", "case-2", "case-1"]})
+    >>> b = ids.select(case_bucket(pl.col("c"), 4))["c"].to_list()
+    >>> b[0] == b[2] and all(0 <= x < 4 for x in b)
+    True
+    """
+    import polars as pl
+
+    return case.cast(pl.String).hash(seed=20_261_202) % buckets
+
+
 def event_frame(
-    con: duckdb.DuckDBPyConnection, log: ScaleLog, *, keep: tuple[str, ...] = ()
+    con: duckdb.DuckDBPyConnection,
+    log: ScaleLog,
+    *,
+    keep: tuple[str, ...] = (),
+    bucket: tuple[int, int] | None = None,
 ) -> pl.DataFrame:
     """The table ``ev`` as a polars DataFrame (what :func:`build_events` registers)."""
     import numpy as np
@@ -151,6 +182,8 @@ def event_frame(
         *[pl.col(c) for c in keep],
     ]
     if log.where:
+        if bucket is not None:
+            raise ValueError("give either a where condition or a bucket, not both")
         # one bucket of cases, filtered by DuckDB, in reading order
         sql = "SELECT * FROM log ORDER BY odsc_rid"
         scan = pl.from_arrow(con.sql(sql).to_arrow_table()).lazy()
@@ -159,8 +192,14 @@ def event_frame(
         scan = pl.scan_parquet(
             list(log.files), hive_partitioning=True, missing_columns="insert"
         ).with_row_index("rid")
+    if bucket is not None:
+        k, n_buckets = bucket
+        scan = scan.filter(case_bucket(pl.col(CASE), n_buckets) == k)
     base = scan.select(*exprs, pl.col("rid").cast(pl.Int64))
-    df = base.sort(["ckey", "done_ns", "start_ns", "rid"], nulls_last=False).collect()
+    df = base.collect()
+    if not _in_order(df):
+        df = df.sort(["ckey", "done_ns", "start_ns", "rid"], nulls_last=False)
+    df = df.drop("rid")
     n = df.height
     same = pl.col("ckey") == pl.col("ckey").shift(1)
     idx = pl.int_range(0, pl.len(), dtype=pl.Int64)
@@ -229,3 +268,23 @@ def event_frame(
     return df.drop("prev_done", "paused").with_columns(
         pl.Series("pingpong", pingpong), pl.Series("fpos", fpos, dtype=pl.Int64)
     )
+
+
+def _in_order(df: pl.DataFrame) -> bool:
+    """Whether the rows are already in read_log's order (case, completion, start, row).
+
+    A log written by read_log (``odsc convert``) is, file by file; checking
+    costs a few vectorised comparisons where sorting costs a copy of the table.
+    """
+    import polars as pl
+
+    if df.height < 2:
+        return True
+    case, prev_case = pl.col("ckey"), pl.col("ckey").shift(1)
+    done, prev_done = pl.col("done_ns"), pl.col("done_ns").shift(1)
+    start, prev_start = pl.col("start_ns"), pl.col("start_ns").shift(1)
+    start_ok = prev_start.is_null() | (start.is_not_null() & (start >= prev_start))
+    ok = (case > prev_case) | (
+        (case == prev_case) & ((done > prev_done) | ((done == prev_done) & start_ok))
+    )
+    return bool(df.select(ok.slice(1).all()).item())
