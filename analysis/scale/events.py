@@ -199,7 +199,7 @@ def event_frame(
     df = base.collect()
     if not _in_order(df):
         df = df.sort(["ckey", "done_ns", "start_ns", "rid"], nulls_last=False)
-    df = df.drop("rid")
+
     n = df.height
     same = pl.col("ckey") == pl.col("ckey").shift(1)
     idx = pl.int_range(0, pl.len(), dtype=pl.Int64)
