@@ -111,7 +111,7 @@ def build_events(
     as read_log sorts them), ``act``, ``agency``, ``res`` (NULL without
     resources), ``door``, ``present`` (NULL when the log has none),
     ``start_ns``, ``done_ns``, ``begin_ns`` (start, else completion),
-    ``arrival_ns``, ````pos``, ``fpos``, ``first``, ``last``,
+    ``arrival_ns``, ``rid``, ``pos``, ``fpos``, ``first``, ``last``,
     ``wait_ns``, ``work_ns``, ``waiting``, ``processing``, ``prev_agency``,
     ``handoff``, ``pingpong``, and the ``keep`` columns.
     """
