@@ -56,6 +56,7 @@ from analysis.scale.summary import (
 from analysis.schema import CASE, LogError
 
 if TYPE_CHECKING:  # pragma: no cover
+    import duckdb
     import pyarrow as pa
 
     from analysis.mining import MiningResult
@@ -75,6 +76,10 @@ NOT_AT_SCALE = (
 
 def bucket_where(k: int, n: int) -> str:
     """The SQL condition keeping hash bucket ``k`` of ``n`` (by case id) of the log.
+
+    For a runner that opens each bucket on its own
+    (``open_log(source, where=bucket_where(k, n))``); :func:`mine_source` itself
+    splits with ``build_events(..., bucket=(k, n))``.
 
     Examples
     --------
@@ -106,22 +111,20 @@ def scale_partials(
     return out
 
 
-def _local_parts(n: int, memory_limit: str | None) -> PartsRunner:
-    """Run the partials bucket after bucket on this machine (one connection each)."""
+def _local_parts(n: int, con: duckdb.DuckDBPyConnection, log: ScaleLog) -> PartsRunner:
+    """Run the partials bucket after bucket on this machine, on the open connection.
+
+    Each bucket's ``ev`` (:func:`build_events` with ``bucket=(k, n)``) replaces the
+    previous one, so only one bucket of events is in memory at a time.
+    """
 
     def run(
         source: str, partials: Sequence[Partial], keep: tuple[str, ...]
     ) -> list[dict[str, pa.Table]]:
         results = []
         for k in range(n):
-            con, log = open_log(
-                source, con=connect(memory_limit=memory_limit), where=bucket_where(k, n)
-            )
-            try:
-                build_events(con, log, keep=keep)
-                results.append(run_partials(con, partials))
-            finally:
-                con.close()
+            build_events(con, log, keep=keep, bucket=(k, n))
+            results.append(run_partials(con, partials))
         return results
 
     return run
@@ -186,11 +189,8 @@ def mine_source(
         build_events(con, log, keep=keep)
         results: Sequence[dict[str, pa.Table]] = [run_partials(con, partials)]
     else:
-        runner = _local_parts(int(parts), memory_limit) if isinstance(parts, int) else parts
+        runner = _local_parts(int(parts), con, log) if isinstance(parts, int) else parts
         results = runner(name, partials, keep)
-        # open_log's last query was read with fetchone(); DuckDB 2 refuses to register
-        # the partitions' tables on a connection with an unfinished result
-        con.execute("SELECT 1").fetchall()
     combine(con, results, partials)
 
     kpis = case_kpi_finish(con, log, by=by)

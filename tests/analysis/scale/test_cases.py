@@ -114,7 +114,6 @@ def _engine(
             bcon, blog = open_log(path, where=bucket_where(k, buckets))
             build_events(bcon, blog, keep=ev_columns(log, by=by))
             parts.append(run_partials(bcon, partials))
-        con.execute("SELECT 1").fetchall()
     combine(con, parts, partials)
     return con, log
 
