@@ -78,6 +78,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -314,11 +315,11 @@ def make_log(
 
 
 def _months(chunk: pd.DataFrame) -> np.ndarray:
-    """``YYYY-MM`` of the first start of each event's case (the case's partition)."""
-    case = chunk[CASE].to_numpy()
-    new = np.concatenate([[True], case[1:] != case[:-1]])
-    begun = chunk[START][new].dt.strftime("%Y-%m").to_numpy(dtype=str)
-    return np.repeat(begun, np.diff(np.append(np.flatnonzero(new), len(chunk))))
+    """``YYYY-MM`` of the first start (or completion) of each event's case: its partition."""
+    col = START if START in chunk else COMPLETE
+    first = chunk.groupby(CASE, sort=False)[col].min()
+    label = first.dt.strftime("%Y-%m").fillna("no-time")
+    return chunk[CASE].map(label).to_numpy(dtype=str)
 
 
 def write_dataset(
@@ -345,23 +346,29 @@ def write_dataset(
         ``single_file``, ``seconds`` (generation and writing) and
         ``peak_mb`` (of this process so far).
     """
+    t = time.perf_counter()
+    chunks = iter_chunks(events, seed=seed, chunk_events=chunk_events, block_cases=block_cases)
+    info = _write_chunks(Path(folder), chunks, single_file=single_file)
+    return {**info, "seconds": time.perf_counter() - t, "peak_mb": _peak_mb()}
+
+
+def _write_chunks(out: Path, chunks: Iterator[pd.DataFrame], *, single_file: bool) -> dict:
+    """Write case-contiguous chunks (no case in two chunks) as a hive folder and one file."""
     import pyarrow as pa
     import pyarrow.dataset as ds
     import pyarrow.parquet as pq
 
-    t = time.perf_counter()
-    out = Path(folder)
     hive = out / "hive"
     hive.mkdir(parents=True)
     writer = None
-    cases = files = 0
+    events = cases = files = 0
     months: set[str] = set()
-    chunks = iter_chunks(events, seed=seed, chunk_events=chunk_events, block_cases=block_cases)
     for k, chunk in enumerate(chunks):
         table = pa.Table.from_pandas(chunk, preserve_index=False)
         month = _months(chunk)
         months.update(np.unique(month).tolist())
         cases += int(chunk[CASE].nunique())
+        events += len(chunk)
         del chunk
         if single_file:
             if writer is None:
@@ -380,15 +387,26 @@ def write_dataset(
         files += len(np.unique(month))
     if writer is not None:
         writer.close()
-    return {
-        "events": events,
-        "cases": cases,
-        "files": files,
-        "months": len(months),
-        "single_file": single_file,
-        "seconds": time.perf_counter() - t,
-        "peak_mb": _peak_mb(),
-    }
+    return {"events": events, "cases": cases, "files": files, "months": len(months),
+            "single_file": single_file}  # fmt: skip
+
+
+def write_log_dataset(
+    folder: str | os.PathLike[str], log: str | os.PathLike[str], *, single_file: bool = True
+) -> dict[str, object]:
+    """Write a real log (read by ``analysis.logs.read_log``) as :func:`write_dataset` does.
+
+    The log's events are grouped by case (in their order in the file), so
+    each case is in one partition and one file.
+    """
+    from analysis.logs import read_log
+
+    t = time.perf_counter()
+    frame = read_log(log)  # before any folder is made: a bad log leaves nothing behind
+    frame = frame.sort_values(CASE, kind="stable", ignore_index=True)
+    frame.attrs = {}
+    info = _write_chunks(Path(folder), iter([frame]), single_file=single_file)
+    return {**info, "seconds": time.perf_counter() - t, "peak_mb": _peak_mb()}
 
 
 # --- the sides (each runs in a fresh child process) ------------------------------------
@@ -496,8 +514,9 @@ def duckdb_dfg(source: str, *, check: bool = True) -> dict[str, object]:
     """The performance DFG in one DuckDB query (the practical lower bound).
 
     Transition time: the start of the later event minus the completion of
-    the earlier one, events ordered by start, then completion (pm4py's
-    definition); completion to completion when there is no start column.
+    the earlier one, events ordered by start, then completion, then their
+    order in the file (pm4py's definition and its stable sort; a case is in
+    one file); completion to completion when there is no start column.
 
     Examples
     --------
@@ -524,8 +543,9 @@ def duckdb_dfg(source: str, *, check: bool = True) -> dict[str, object]:
         WITH e AS (
             SELECT LAG("{ACTIVITY}") OVER w AS a, "{ACTIVITY}" AS b,
                    epoch_ns("{start}") - epoch_ns(LAG("{COMPLETE}") OVER w) AS ns
-            FROM read_parquet(?)
-            WINDOW w AS (PARTITION BY "{CASE}" ORDER BY "{start}", "{COMPLETE}"))
+            FROM read_parquet(?, file_row_number = true)
+            WINDOW w AS (PARTITION BY "{CASE}"
+                         ORDER BY "{start}", "{COMPLETE}", file_row_number))
         SELECT a, b, count(*), avg(ns) / 1e9, median(ns) / 1e9
         FROM e WHERE a IS NOT NULL GROUP BY a, b
         """,
@@ -533,7 +553,10 @@ def duckdb_dfg(source: str, *, check: bool = True) -> dict[str, object]:
     ).fetchall()
     out: dict[str, object] = {"seconds": time.perf_counter() - t, "peak_mb": _peak_mb()}
     if check:
-        out["dfg"] = {(a, b): (int(n), float(mean), float(med)) for a, b, n, mean, med in rows}
+        nan = math.nan  # a pair whose every transition time is missing (pm4py: NaN)
+        out["dfg"] = {(a, b): (int(n), nan if mean is None else float(mean),
+                               nan if med is None else float(med))
+                      for a, b, n, mean, med in rows}  # fmt: skip
     return out
 
 
@@ -580,9 +603,9 @@ def _child(side: str, source: str, check: bool) -> None:
     out = _RUN[side](source, check=check)
     kids = _children_mb()
     out["children_mb"] = kids
-    out["peak_mb"] = float(out["peak_mb"]) + kids  # type: ignore[arg-type]
+    out["peak_mb"] = float(out["peak_mb"]) + kids
     if "dfg" in out:
-        out["dfg"] = [[a, b, *v] for (a, b), v in out["dfg"].items()]  # type: ignore[union-attr]
+        out["dfg"] = [[a, b, *v] for (a, b), v in out["dfg"].items()]
     print("RESULT " + json.dumps(out))
 
 
@@ -628,8 +651,13 @@ def agreement(reference: Dfg, other: Dfg, *, medians: bool = True) -> dict[str, 
     common = set(reference) & set(other)
 
     def gap(i: int) -> float:
-        rel = [abs(other[k][i] - reference[k][i]) / max(abs(reference[k][i]), 1e-300)
-               for k in common if reference[k][i] != other[k][i]]  # fmt: skip
+        rel = []
+        for k in common:
+            a, b = reference[k][i], other[k][i]
+            if a == b or (math.isnan(a) and math.isnan(b)):  # both missing: the same
+                continue
+            one_missing = math.isnan(a) or math.isnan(b)
+            rel.append(math.inf if one_missing or a == 0 else abs(b - a) / abs(a))
         return float(max(rel, default=0.0))
 
     return {
@@ -764,7 +792,9 @@ class _Parser(argparse.ArgumentParser):
 
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
     p = _Parser(prog="bench_mining.py", description=__doc__.split("\n\n")[0])
-    p.add_argument("--events", default="1e6", help="sizes, a comma list (default 1e6)")
+    p.add_argument("--events", help="sizes, a comma list (default 1e6)")
+    p.add_argument("--log", metavar="FILE", help="benchmark this event log (any file "
+                   "read_log reads) instead of the synthetic one")  # fmt: skip
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--data", metavar="DIR", help="keep the generated Parquet here (a cache)")
     p.add_argument("--json", metavar="FILE", help="also write the figures to FILE.json")
@@ -780,16 +810,20 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
-def _validate(args: argparse.Namespace) -> dict[str, object]:
+def _validate(args: argparse.Namespace) -> dict[str, Any]:
     """The options, checked before any work (InputError names the option)."""
     from journeys.errors import InputError
     from odsc.files import check_folder, check_output
 
-    sizes = parse_events(args.events)
+    if args.log is not None and args.events is not None:
+        raise InputError("--log and --events: give one of them (a real log has its own size)")
+    sizes = parse_events(args.events or "1e6")
+    if args.log is not None and not Path(args.log).is_file():
+        raise InputError(f"--log: {args.log}: no such file")
     check_up_to = parse_events(args.check_up_to, option="--check-up-to")
     if len(check_up_to) != 1:
         raise InputError(f"--check-up-to: {args.check_up_to!r}: give one number")
-    sides = [s.strip() for s in args.sides.split(",")]
+    sides = [x.strip() for x in args.sides.split(",")]
     unknown = [s for s in sides if s not in _SIDE_KEYS]
     if unknown or "ours" not in sides:
         raise InputError(f"--sides: {args.sides!r}: give ours and any of pandas, polars, duckdb")
@@ -808,11 +842,17 @@ def _validate(args: argparse.Namespace) -> dict[str, object]:
     return {"sizes": sizes, "check_up_to": check_up_to[0], "sides": wanted, "memory_mb": memory}
 
 
-def _dataset(root: Path, events: int, seed: int, single_file: bool) -> tuple[Path, dict, bool]:
-    """The cached Parquet of one size (generated when missing): folder, manifest, reused."""
+def _dataset(root: Path, events: int | None, seed: int, single_file: bool,
+             log: Path | None = None) -> tuple[Path, dict, bool]:  # fmt: skip
+    """The cached Parquet of one size or log (written when missing): folder, manifest, reused."""
     from journeys.errors import InputError
 
-    key = root / f"mining-events{events}-seed{seed}-v{GENERATOR_VERSION}"
+    if log is None:
+        key = root / f"mining-events{events}-seed{seed}-v{GENERATOR_VERSION}"
+    else:  # a real log: keyed by its name, size and modification time
+        st = log.stat()
+        name = "".join(c if c.isalnum() or c in "-_." else "_" for c in log.name)
+        key = root / f"log-{name}-{st.st_size}-{st.st_mtime_ns}-v{GENERATOR_VERSION}"
     manifest = key / "manifest.json"
     if manifest.exists():
         info = json.loads(manifest.read_text(encoding="utf-8"))
@@ -822,7 +862,14 @@ def _dataset(root: Path, events: int, seed: int, single_file: bool) -> tuple[Pat
         raise InputError(f"--data: {key} exists and is not this benchmark's data; remove it")
     partial = key.with_name(key.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)  # an interrupted run's leftovers
-    info = write_dataset(partial, events, seed=seed, single_file=single_file)
+    try:
+        if log is None:
+            info = write_dataset(partial, events, seed=seed, single_file=single_file)
+        else:
+            info = write_log_dataset(partial, log, single_file=single_file)
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)  # nothing half-written is left
+        raise
     (partial / "manifest.json").write_text(json.dumps(info), encoding="utf-8")
     if key.exists():  # reused before without the single file
         shutil.rmtree(key)
@@ -839,28 +886,41 @@ def _engine() -> bool:
         return False
 
 
-def _run_size(events: int, root: Path, opts: dict, args: argparse.Namespace,
-              measured: dict[str, tuple[int, float]]) -> dict[str, object]:  # fmt: skip
-    engine = _engine()
+def _skips(events: int, opts: dict, engine: bool, measured: dict) -> dict[str, dict]:
+    """The sides that would not fit in memory at ``events``, with the reason."""
     sides: dict[str, dict] = {}
-    for side in opts["sides"]:  # type: ignore[attr-defined]
+    for side in opts["sides"]:
         key = "ours (fallback)" if side == "ours" and not engine else side
         need = _estimate_mb(key, events, measured)
-        if need is not None and need > opts["memory_mb"]:  # type: ignore[operator]
+        if need is not None and need > opts["memory_mb"]:
             sides[side] = {"status": f"not run: needs ~{need / 1024:.0f} GB, "
-                           f"{opts['memory_mb'] / 1024:.0f} GB available"}  # type: ignore[operator]  # fmt: skip
-    # one file for pm4py pandas, and for our fallback (read_log reads one file)
-    single = ("pm4py pandas" in opts["sides"] and "pm4py pandas" not in sides) or (  # type: ignore[operator]
-        not engine and "ours" not in sides
-    )
-    folder, info, reused = _dataset(root, events, args.seed, single)
-    print(f"log {events:,} events, {info['cases']:,} cases: hive folder of {info['files']} "
+                           f"{opts['memory_mb'] / 1024:.0f} GB may be used (--memory)"}  # fmt: skip
+    return sides
+
+
+def _run_size(events: int | None, root: Path, opts: dict, args: argparse.Namespace,
+              measured: dict[str, tuple[int, float]], log: Path | None = None) -> dict:  # fmt: skip
+    engine = _engine()
+    if log is None:
+        sides = _skips(events, opts, engine, measured)
+        # one file for pm4py pandas, and for our fallback (read_log reads one file)
+        single = ("pm4py pandas" in opts["sides"] and "pm4py pandas" not in sides) or (
+            not engine and "ours" not in sides
+        )
+        folder, info, reused = _dataset(root, events, args.seed, single)
+        what = "log"
+    else:
+        folder, info, reused = _dataset(root, None, args.seed, True, log=log)
+        events = int(info["events"])
+        sides = _skips(events, opts, engine, measured)
+        what = f"log {log.name}:"
+    print(f"{what} {events:,} events, {info['cases']:,} cases: hive folder of {info['files']} "
           f"files over {info['months']} months" + (" and one file" if info["single_file"] else "")
           + (", reused from " if reused else f", generated in {info['seconds']:.1f} s "
              f"(peak {info['peak_mb']:,.0f} MB) in ") + str(folder), flush=True)  # fmt: skip
     file = folder / "log.parquet"
-    check = events <= opts["check_up_to"]  # type: ignore[operator]
-    for side in opts["sides"]:  # type: ignore[attr-defined]
+    check = events <= opts["check_up_to"]
+    for side in opts["sides"]:
         if side in sides:
             continue
         if side == "ours":
@@ -879,6 +939,7 @@ def _run_size(events: int, root: Path, opts: dict, args: argparse.Namespace,
               else ""), flush=True)  # fmt: skip
     ok = {s: v for s, v in sides.items() if v["status"] == "ok"}
     run: dict[str, object] = {"events": events, "cases": info["cases"],
+                              "log": None if log is None else str(log),
                               "generation_seconds": None if reused else info["seconds"],
                               "sides": sides, "ratios": verdicts(events, ok)}  # fmt: skip
     if check:
@@ -898,8 +959,21 @@ def _agreements(ok: dict[str, dict]) -> dict[str, dict]:
         a["reference"] = ref
         a["verdict"] = "PASS" if a["same_counts"] and a["mean_rel"] <= 1e-6 and (
             a["median_rel"] is None or a["median_rel"] <= 1e-6) else "MISS"  # fmt: skip
+        if a["verdict"] == "MISS":
+            a["why"] = _why(side, a)
         out[side] = a
     return out
+
+
+def _why(side: str, a: dict) -> str:
+    """The likely cause of a disagreement, for the printed check."""
+    if not a["same_counts"]:
+        return ("the sides order some events of a case differently: equal times, or start "
+                "times missing on some events (pm4py sorts them last on pandas, first on "
+                "polars)")  # fmt: skip
+    if side == "pm4py polars":
+        return "pm4py's polars DFG truncates each transition time to whole seconds"
+    return "the transition times differ"
 
 
 def _fmt(value: object, spec: str) -> str:
@@ -944,7 +1018,8 @@ def _print_agreement(run: dict) -> None:
         print(f"DFG check at {run['events']:,} events, {side} against {a['reference']}: "
               f"{a['pairs']} pairs, {'same' if a['same_pairs'] else 'different'} pairs, "
               f"{'same' if a['same_counts'] else 'different'} counts, means within "
-              f"{a['mean_rel']:.1e}{median} (relative; target 1e-6): {a['verdict']}")  # fmt: skip
+              f"{a['mean_rel']:.1e}{median} (relative; target 1e-6): {a['verdict']}"
+              + (f" ({a['why']})" if "why" in a else ""))  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -958,14 +1033,16 @@ def main(argv: list[str] | None = None) -> None:
     try:
         opts = _validate(args)
         with tempfile.TemporaryDirectory(prefix="bench-mining-") as tmp:
-            root = Path(args.data) if args.data else Path(tmp)
-            root.mkdir(parents=True, exist_ok=True)
+            root = Path(args.data) if args.data else Path(tmp)  # made when written
             print(f"machine: {os.cpu_count()} cores, {_available_mb() / 1024:.1f} GB available; "
-                  f"sides may use {opts['memory_mb'] / 1024:.1f} GB")  # type: ignore[operator]  # fmt: skip
-            for side in opts["sides"]:  # type: ignore[attr-defined]
+                  f"sides may use {opts['memory_mb'] / 1024:.1f} GB")  # fmt: skip
+            for side in opts["sides"]:
                 print(f"  {side}: {SIDES[side]}")
             measured: dict[str, tuple[int, float]] = {}
-            runs = [_run_size(n, root, opts, args, measured) for n in opts["sizes"]]  # type: ignore[attr-defined]
+            if args.log is not None:
+                runs = [_run_size(None, root, opts, args, measured, log=Path(args.log))]
+            else:
+                runs = [_run_size(n, root, opts, args, measured) for n in opts["sizes"]]
     except InputError as e:
         print(f"bench_mining.py: {e}", file=sys.stderr)
         raise SystemExit(2) from None

@@ -253,7 +253,57 @@ def test_a_tiny_run_end_to_end(tmp_path, capsys):
     assert ratios["ours / pm4py pandas"] is None  # not run: unknown, never 0
     assert ratios["ours / bare DuckDB"] == pytest.approx(
         run["sides"]["ours"]["seconds"] / run["sides"]["bare DuckDB"]["seconds"], rel=1e-3)
-    # a second run reuses the cached data
-    bm.main(["--events", "300", "--sides", "ours,duckdb", "--data", str(tmp_path / "d")])
-    assert "reused from" in capsys.readouterr().out
     assert np.isfinite(run["sides"]["ours"]["seconds"])
+    # a second run reuses the cached data
+    folder, info, reused = bm._dataset(tmp_path / "d", 300, 42, True)
+    assert reused and info["events"] == 300 and (folder / "log.parquet").exists()
+
+
+DATA = ROOT.parent / "shared" / "data"
+
+
+@pytest.mark.parametrize("name", ["receipt.csv", "interval_event_log.csv"])
+def test_on_real_logs_duckdb_is_pm4py_pandas(name, tmp_path):
+    """Ties and mixed UTC offsets (receipt), start times (interval): the query is pm4py's DFG."""
+    if not (DATA / name).exists():
+        pytest.skip(f"{name} is not in the shared data")
+    info = bm.write_log_dataset(tmp_path / "d", DATA / name)
+    file = str(tmp_path / "d" / "log.parquet")
+    ref = bm.pm4py_pandas(file, check=True)["dfg"]
+    _assert_same(ref, bm.duckdb_dfg(file)["dfg"])
+    _assert_same(ref, bm.duckdb_dfg(str(tmp_path / "d" / "hive"))["dfg"])
+    _assert_same(ref, bm.ours(file, check=True)["dfg"], medians=False)
+    hive = ds.dataset(tmp_path / "d" / "hive", format="parquet", partitioning="hive").to_table()
+    per_case = hive.to_pandas().groupby("case:concept:name")["month"].nunique()
+    assert len(per_case) == info["cases"] and (per_case == 1).all()
+
+
+def test_pm4py_polars_truncates_to_whole_seconds_on_receipt(tmp_path):
+    """receipt.csv has transitions of a fraction of a second: pm4py's polars DFG drops it."""
+    if not (DATA / "receipt.csv").exists():
+        pytest.skip("receipt.csv is not in the shared data")
+    bm.write_log_dataset(tmp_path / "d", DATA / "receipt.csv")
+    file = str(tmp_path / "d" / "log.parquet")
+    ref = bm.pm4py_pandas(file, check=True)["dfg"]
+    polars = bm.pm4py_polars(file, check=True)["dfg"]
+    a = bm.agreement(ref, polars)
+    assert a["same_counts"] and a["mean_rel"] > 1e-3
+    run = bm._agreements({"pm4py pandas": {"dfg": ref}, "pm4py polars": {"dfg": polars}})
+    assert run["pm4py polars"]["verdict"] == "MISS"
+    assert "whole seconds" in run["pm4py polars"]["why"]
+
+
+def test_bad_log_option(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "bad.csv").write_text("a,b\n1,2\n")
+    for argv, message in [
+        (["--log", "missing.csv"], "--log: missing.csv: no such file"),
+        (["--log", "bad.csv", "--events", "1e6"], "--log and --events: give one of them"),
+        (["--log", "bad.csv", "--data", "d"], "bad.csv"),
+    ]:
+        with pytest.raises(SystemExit) as e:
+            bm.main(argv)
+        err = capsys.readouterr().err
+        assert e.value.code == 2 and message in err and len(err.strip().splitlines()) == 1, err
+    # nothing half-written stays in the data folder
+    assert not (tmp_path / "d").exists() or list((tmp_path / "d").iterdir()) == []
