@@ -256,7 +256,7 @@ def iter_chunks(
     *,
     cases: int | None = None,
     seed: int = 42,
-    chunk_events: int = 2_000_000,
+    chunk_events: int = 1_000_000,
     block_cases: int = BLOCK_CASES,
 ) -> Iterator[pd.DataFrame]:
     """The log of :func:`make_log`, in chunks of whole blocks of about ``chunk_events``.
@@ -328,7 +328,7 @@ def write_dataset(
     *,
     seed: int = 42,
     single_file: bool = True,
-    chunk_events: int = 2_000_000,
+    chunk_events: int = 1_000_000,
     block_cases: int = BLOCK_CASES,
 ) -> dict[str, object]:
     """Write the log of :func:`make_log` chunk by chunk: a hive folder and one file.
