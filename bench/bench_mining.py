@@ -61,7 +61,13 @@ most 3 x the bare DuckDB query. Run::
     python bench/bench_mining.py --events 1e6            # the quick run
     python bench/bench_mining.py --events 1e6,1e7 --data ~/bench-data --json out.json
     python bench/bench_mining.py --events 5e7 --data ~/bench-data
+    python bench/bench_mining.py --log ../shared/data/bpic2012.xes.gz   # a real log
+
+``--log FILE`` runs the same sides on a real log (read with ``read_log``, written
+once to Parquet as above). The generator is ``mining_log.py``, the sides, the DFG
+check and the verdicts ``mining_sides.py``; this file is the command line.
 """
+
 from __future__ import annotations
 
 import argparse
