@@ -262,8 +262,9 @@ def _skips(events: int, opts: dict, engine: bool, measured: dict) -> dict[str, d
         key = "ours (fallback)" if side == "ours" and not engine else side
         need = _estimate_mb(key, events, measured)
         if need is not None and need > opts["memory_mb"]:
-            sides[side] = {"status": f"not run: needs ~{need / 1024:.0f} GB, "
-                           f"{opts['memory_mb'] / 1024:.0f} GB may be used (--memory)"}  # fmt: skip
+            gb = f"{need / 1024:.0f}" if need >= 10 * 1024 else f"{need / 1024:.1f}"
+            sides[side] = {"status": f"not run: needs ~{gb} GB, "
+                           f"{opts['memory_mb'] / 1024:.1f} GB may be used (--memory)"}  # fmt: skip
     return sides
 
 

@@ -314,3 +314,31 @@ def test_bad_log_option(tmp_path, monkeypatch, capsys):
         assert e.value.code == 2 and message in err and len(err.strip().splitlines()) == 1, err
     # nothing half-written stays in the data folder
     assert not (tmp_path / "d").exists() or list((tmp_path / "d").iterdir()) == []
+
+
+def test_sides_that_cannot_fit_are_not_run_and_say_why(tmp_path, capsys):
+    out = tmp_path / "f.json"
+    data = tmp_path / "d"
+    bm.main(["--events", "300", "--sides", "ours,pandas,duckdb", "--memory", "0.05",
+             "--data", str(data), "--json", str(out)])  # fmt: skip
+    run = json.loads(out.read_text())["runs"][0]
+    for side in ("ours", "pm4py pandas"):  # ours is the read_log fallback until the engine lands
+        assert run["sides"][side]["status"].startswith("not run: needs ~0.")
+        assert run["sides"][side]["status"].endswith("0.1 GB may be used (--memory)")
+    duck = run["sides"]["bare DuckDB"]
+    assert duck["status"] == "ok" and duck["reads"] == "hive folder"
+    # no side reads one file, so none is written
+    assert not list(data.glob("*/log.parquet")) and list(data.glob("*/hive/month=*/*.parquet"))
+    ratios = {r["name"]: r for r in run["ratios"]}
+    assert ratios["ours / bare DuckDB"]["value"] is None
+    assert ratios["ours / bare DuckDB"]["verdict"] == "not measured"
+    text = capsys.readouterr().out
+    assert "not run: needs ~0." in text and "not measured" in text
+
+
+def test_a_side_past_its_timeout_is_stopped(tmp_path):
+    out = tmp_path / "f.json"
+    bm.main(["--events", "300", "--sides", "ours", "--timeout", "0.01",
+             "--data", str(tmp_path / "d"), "--json", str(out)])  # fmt: skip
+    run = json.loads(out.read_text())["runs"][0]
+    assert run["sides"]["ours"]["status"] == "timed out after 0.01 s (--timeout)"
