@@ -387,6 +387,9 @@ def main(argv: list[str] | None = None) -> None:
     except InputError as e:
         print(f"bench_mining.py: {e}", file=sys.stderr)
         raise SystemExit(2) from None
+    except KeyboardInterrupt:  # the running side was stopped with its process group
+        print("bench_mining.py: interrupted; no figures written", file=sys.stderr)
+        raise SystemExit(130) from None
     print(_table(runs))
     for run in runs:
         _print_agreement(run)

@@ -248,9 +248,11 @@ def _run_side(side: str, source: Path, *, check: bool, timeout: float, cwd: Path
                             cwd=cwd, start_new_session=True)  # fmt: skip
     try:
         stdout, stderr = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
+    except BaseException as exc:  # the timeout, or Ctrl-C: the side has a session of its own
         os.killpg(proc.pid, signal.SIGKILL)  # the side and anything it started
         proc.communicate()
+        if not isinstance(exc, subprocess.TimeoutExpired):
+            raise
         return {"status": f"timed out after {timeout:g} s (--timeout)"}
     line = next((x for x in stdout.splitlines() if x.startswith("RESULT ")), None)
     if proc.returncode != 0 or line is None:
