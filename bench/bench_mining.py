@@ -199,6 +199,8 @@ def _validate(args: argparse.Namespace) -> dict[str, Any]:
     unknown = [s for s in sides if s not in _SIDE_KEYS]
     if unknown or "ours" not in sides:
         raise InputError(f"--sides: {args.sides!r}: give ours and any of pandas, polars, duckdb")
+    if args.seed < 0:
+        raise InputError(f"--seed: {args.seed} is negative; give a whole number from 0")
     if not (args.timeout > 0 and math.isfinite(args.timeout)):
         raise InputError(f"--timeout: {args.timeout:g} is not a positive number of seconds")
     if args.memory is not None and not (args.memory > 0 and math.isfinite(args.memory)):

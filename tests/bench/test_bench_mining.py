@@ -205,6 +205,9 @@ def test_estimates_skip_what_cannot_fit():
         (["--memory", "0"], "--memory: 0 is not a positive"),
         (["--json", "out.txt"], "out.txt: unknown output type '.txt'"),
         (["--seed", "x"], "argument --seed: invalid int value: 'x'"),
+        (["--seed", "-1"], "--seed: -1 is negative"),
+        (["--timeout", "nan"], "--timeout: nan is not a positive"),
+        (["--bogus"], "unrecognized arguments: --bogus"),
     ],
 )
 def test_bad_options_one_line_exit_2(argv, message, capsys, tmp_path, monkeypatch):
