@@ -1,8 +1,8 @@
 """Benchmark: the scale engine's bottleneck tables against today's pandas tables.
 
-The seeded synthetic log of :func:`bench_mining.make_log` (timestamps rounded
-to the millisecond, as real logs record them, or to ``--round``) is written
-to Parquet. Two
+The seeded synthetic log of :func:`mining_log.make_log` (times in whole
+seconds, as most real logs record them; ``--round`` rounds them coarser) is
+written to Parquet. Two
 child processes, each started fresh so that their memory peaks do not mix:
 
 * **engine**: :func:`analysis.scale.open_log` and ``build_events`` over the
@@ -23,7 +23,7 @@ each side's peak resident memory (``ru_maxrss`` of the child). Run::
 
     python bench/bench_scale_tables.py                   # 1,000,000 events
     python bench/bench_scale_tables.py --events 100000 --buckets 4
-    python bench/bench_scale_tables.py --round s         # times to the second
+    python bench/bench_scale_tables.py --round min       # times to the minute
 """
 
 from __future__ import annotations
@@ -126,9 +126,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--threads", type=int, default=2, help="DuckDB threads")
     parser.add_argument("--buckets", type=int, default=0, help="hash buckets of cases")
     parser.add_argument("--tz", default=None, help="clock of profiles, wip, workload")
-    parser.add_argument(
-        "--round", default="ms", help="round the times to this pandas unit (ms, s, min)"
-    )
+    parser.add_argument("--round", default=None, help="round the times (pandas unit: min, h)")
     parser.add_argument("--child", nargs=2, metavar=("WHICH", "PATH"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -136,17 +134,17 @@ def main(argv: list[str] | None = None) -> None:
         return
 
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from bench_mining import make_log
+    from mining_log import make_log
 
     with tempfile.TemporaryDirectory() as tmp:
         log = make_log(int(args.events), seed=args.seed)
-        for col in ("time:timestamp", "start_timestamp"):
+        for col in ("time:timestamp", "start_timestamp") if args.round else ():
             log[col] = log[col].dt.round(args.round)
         path = Path(tmp) / "log.parquet"
         log.to_parquet(path, index=False)
         print(
             f"log: {len(log):,} events, {log['case:concept:name'].nunique():,} cases, "
-            f"times rounded to {args.round}; DuckDB threads {args.threads}, "
+            f"times to {args.round or 'the second'}; DuckDB threads {args.threads}, "
             f"{args.buckets or 1} partition(s), clock {args.tz or 'UTC'}"
         )
         del log
