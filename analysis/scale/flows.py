@@ -204,7 +204,7 @@ def handoffs_finish(
     out["carrier"] = _carrier_modes(con, name, main, keys) if journey is not None else ""
     out["carrier"] = out["carrier"].astype("str")
     if by:
-        out.insert(0, by, main[_GRP].to_numpy())
+        out.insert(0, by, _group_values(con, f"c_{name}_pairs", main[_GRP]))
     return _rank(out, by, ["delay_total", "count"])
 
 
@@ -290,7 +290,7 @@ def pingpongs_finish(
     out["case_share"] = out["cases"] / cases
     out["delay_total"] = (main["delay_ns"] / _MINUTE).to_numpy()
     if by:
-        out.insert(0, by, main[_GRP].to_numpy())
+        out.insert(0, by, _group_values(con, f"c_{name}_pairs", main[_GRP]))
     return _rank(out, by, ["cases", "returns"])
 
 
@@ -443,6 +443,17 @@ def _on(left: str, right: str, keys: tuple[str, ...]) -> str:
 
 def _lit(text: str) -> str:
     return "'" + str(text).replace("'", "''") + "'"
+
+
+def _group_values(con: duckdb.DuckDBPyConnection, table: str, values: pd.Series) -> np.ndarray:
+    """The ``by`` values of a finished table; text stays pandas text when no row is left."""
+    kind = con.execute(
+        "SELECT data_type FROM information_schema.columns "
+        f"WHERE table_name = '{table}' AND column_name = '{_GRP}'"
+    ).fetchone()
+    if kind is not None and kind[0] == "VARCHAR" and values.dtype == object:
+        values = values.astype("str")
+    return values.array
 
 
 def _text(values: pd.Series) -> pd.Series:

@@ -53,6 +53,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.bottlenecks import _rank
+from analysis.scale.flows import _group_values
 from analysis.scale.events import NS_PER_MINUTE
 from analysis.scale.partials import Partial, quantiles
 from analysis.scale.source import ScaleLog, quote
@@ -184,7 +185,7 @@ def variants_finish(
         }
     )
     if by:
-        out.insert(0, by, main[_GRP].to_numpy())
+        out.insert(0, by, _group_values(con, f"c_{name}_paths", main[_GRP]))
     out.attrs["distinct"] = int(distinct)
     return out
 
@@ -268,7 +269,7 @@ def rework_finish(
         }
     )
     if by:
-        out.insert(0, by, main[_GRP].to_numpy())
+        out.insert(0, by, _group_values(con, f"c_{name}_acts", main[_GRP]))
     return _rank(out, by, ["rework_cases", "extra_executions", "events"])
 
 
