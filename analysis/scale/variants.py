@@ -53,8 +53,8 @@ import numpy as np
 import pandas as pd
 
 from analysis.bottlenecks import _rank
-from analysis.scale.flows import _group_values
 from analysis.scale.events import NS_PER_MINUTE
+from analysis.scale.flows import _group_values
 from analysis.scale.partials import Partial, quantiles
 from analysis.scale.source import ScaleLog, quote
 from analysis.schema import LogError
