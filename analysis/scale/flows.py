@@ -109,41 +109,14 @@ def handoffs_partials(
         received; the carriers' counts (with a journey); cases and total lead
         time per group.
     """
-    name = _name("h", level, by)
-    events = _handoff_events_sql(log, level=level, by=by, journey=journey)
-    keys = _keys(by, "src", "tgt")
-    cols = ", ".join(keys)
-    parts = [
-        Partial(
-            f"{name}_pairs",
-            f"WITH h AS ({events}) SELECT {cols}, count(*) AS n, "
-            "count(DISTINCT ckey) AS cases, sum(delay_ns) AS delay_ns, "
-            f"min({_FIRST}) AS first FROM h GROUP BY {cols}",
-            keys=keys,
-            sums=("n", "cases", "delay_ns"),
-            mins=("first",),
-        ),
-        Partial(
-            f"{name}_delays",
-            f"WITH h AS ({events}) SELECT {cols}, delay_ns AS value, count(*) AS n "
-            f"FROM h GROUP BY {cols}, delay_ns",
-            keys=(*keys, "value"),
-            sums=("n",),
-        ),
-        # Each return counts for the pair it answers: source -> target sent back.
-        Partial(
-            f"{name}_back",
-            f"WITH h AS ({events}) SELECT {_grp_select(by)}tgt AS src, src AS tgt, "
-            f"count(*) AS n FROM h WHERE ping GROUP BY ALL",
-            keys=keys,
-            sums=("n",),
-        ),
-        _cases_partial(by),
-    ]
+    parts = [_level_partial(log, level=level, by=by), _cases_partial(by)]
     if journey is not None:
+        keys = _keys(by, "src", "tgt")
+        cols = ", ".join(keys)
+        events = _handoff_events_sql(log, level=level, by=by, journey=journey)
         parts.append(
             Partial(
-                f"{name}_carriers",
+                f"{_name(level, by)}_carriers",
                 f"WITH h AS ({events}) SELECT {cols}, carrier, count(*) AS n FROM h "
                 f"WHERE carrier <> '' GROUP BY {cols}, carrier",
                 keys=(*keys, "carrier"),
@@ -174,22 +147,23 @@ def handoffs_finish(
         pingpongs, carrier``, sorted by total delay (then count), largest
         first, within each group.
     """
-    name = _name("h", level, by)
-    keys = _keys(by, "src", "tgt")
+    name = _name(level, by)
+    keys = _keys(by, "s", "t")
     main = con.execute(
         f"SELECT {', '.join('h.' + k for k in keys)}, h.n, h.cases, "
         f"CAST(h.delay_ns AS DOUBLE) AS delay_ns, coalesce(b.n, 0) AS back "
-        f"FROM c_{name}_pairs AS h LEFT JOIN c_{name}_back AS b ON {_on('h', 'b', keys)} "
-        "ORDER BY h.first"
+        f"FROM c_{name} AS h LEFT JOIN c_{name} AS b ON b.kind = 'back' "
+        f"AND {_on('h', 'b', keys)} WHERE h.kind = 'pair' ORDER BY h.first"
     ).df()
-    q = quantiles(con, f"c_{name}_delays", keys=keys, levels=(0.5, 0.9), scale=_MINUTE)
+    delays = f"(SELECT {', '.join(keys)}, value, n FROM c_{name} WHERE kind = 'delay')"
+    q = quantiles(con, delays, keys=keys, levels=(0.5, 0.9), scale=_MINUTE)
     main = main.merge(q.drop(columns="count"), on=list(keys), how="left", sort=False)
     cases, lead = _case_denominators(con, main, by)
     total = main["delay_ns"] / _MINUTE
     out = pd.DataFrame(
         {
-            "source": _text(main["src"]),
-            "target": _text(main["tgt"]),
+            "source": _text(main["s"]),
+            "target": _text(main["t"]),
             "count": main["n"].astype(np.int64),
             "cases": main["cases"].astype(np.int64),
         }
@@ -201,10 +175,10 @@ def handoffs_finish(
     out["delay_total"] = total.to_numpy()
     out["lead_share"] = out["delay_total"] / lead
     out["pingpongs"] = main["back"].astype(np.int64)
-    out["carrier"] = _carrier_modes(con, name, main, keys) if journey is not None else ""
+    out["carrier"] = _carrier_modes(con, name, main, by) if journey is not None else ""
     out["carrier"] = out["carrier"].astype("str")
     if by:
-        out.insert(0, by, _group_values(con, f"c_{name}_pairs", main[_GRP]))
+        out.insert(0, by, _group_values(con, f"c_{name}", main[_GRP]))
     return _rank(out, by, ["delay_total", "count"])
 
 
@@ -238,23 +212,7 @@ def pingpongs_partials(
     distinct cases with one, their total delay (ns) and first occurrence;
     and the cases per group.
     """
-    name = _name("p", level, by)
-    events = _handoff_events_sql(log, level=level, by=by, journey=None)
-    keys = _keys(by, "a", "b")
-    cols = ", ".join(keys)
-    return [
-        Partial(
-            f"{name}_pairs",
-            f"WITH h AS ({events}), r AS (SELECT *, least(src, tgt) AS a, "
-            "greatest(src, tgt) AS b FROM h WHERE ping) "
-            f"SELECT {cols}, count(*) AS n, count(DISTINCT ckey) AS cases, "
-            f"sum(delay_ns) AS delay_ns, min({_FIRST}) AS first FROM r GROUP BY {cols}",
-            keys=keys,
-            sums=("n", "cases", "delay_ns"),
-            mins=("first",),
-        ),
-        _cases_partial(by),
-    ]
+    return [_level_partial(log, level=level, by=by), _cases_partial(by)]
 
 
 def pingpongs_finish(
@@ -272,17 +230,17 @@ def pingpongs_finish(
         Columns ``[by], a, b, returns, cases, case_share, delay_total``,
         sorted by cases, then returns, largest first.
     """
-    name = _name("p", level, by)
-    keys = _keys(by, "a", "b")
+    name = _name(level, by)
+    keys = _keys(by, "s", "t")
     main = con.execute(
         f"SELECT {', '.join(keys)}, n, cases, CAST(delay_ns AS DOUBLE) AS delay_ns "
-        f"FROM c_{name}_pairs ORDER BY first"
+        f"FROM c_{name} WHERE kind = 'ping' ORDER BY first"
     ).df()
     cases, _ = _case_denominators(con, main, by)
     out = pd.DataFrame(
         {
-            "a": _text(main["a"]),
-            "b": _text(main["b"]),
+            "a": _text(main["s"]),
+            "b": _text(main["t"]),
             "returns": main["n"].astype(np.int64),
             "cases": main["cases"].astype(np.int64),
         }
@@ -290,7 +248,7 @@ def pingpongs_finish(
     out["case_share"] = out["cases"] / cases
     out["delay_total"] = (main["delay_ns"] / _MINUTE).to_numpy()
     if by:
-        out.insert(0, by, _group_values(con, f"c_{name}_pairs", main[_GRP]))
+        out.insert(0, by, _group_values(con, f"c_{name}", main[_GRP]))
     return _rank(out, by, ["cases", "returns"])
 
 
@@ -352,6 +310,46 @@ def _handoff_events_sql(
     )
 
 
+def _level_partial(log: ScaleLog, *, level: str, by: str | None) -> Partial:
+    """Everything the handoff and ping-pong tables of one level read, in one pass.
+
+    The handoff events are computed once (two window passes) and aggregated
+    four ways, told apart by ``kind``: ``pair`` (count, distinct cases, total
+    delay in ns, first occurrence per source -> target), ``delay`` (value
+    counts of the delays), ``back`` (the returns each pair received: each
+    counts for the pair it answers, source -> target sent back) and ``ping``
+    (returns per unordered pair ``s < t`` by label, with their cases, delay
+    and first occurrence).
+    """
+    events = _handoff_events_sql(log, level=level, by=by, journey=None)
+    g = _grp_select(by)
+    group = ", ".join(_keys(by, "s", "t"))
+    sums = "count(*) AS n, count(DISTINCT ckey) AS cases, sum(delay_ns) AS delay_ns"
+    sql = f"""
+        WITH h AS MATERIALIZED ({events})
+        SELECT 'pair' AS kind, {g}src AS s, tgt AS t, CAST(NULL AS BIGINT) AS value,
+               {sums}, min({_FIRST}) AS first
+        FROM h GROUP BY {group}
+        UNION ALL BY NAME
+        SELECT 'delay' AS kind, {g}src AS s, tgt AS t, delay_ns AS value, count(*) AS n
+        FROM h GROUP BY {group}, value
+        UNION ALL BY NAME
+        SELECT 'back' AS kind, {g}tgt AS s, src AS t, count(*) AS n
+        FROM h WHERE ping GROUP BY {group}
+        UNION ALL BY NAME
+        SELECT 'ping' AS kind, {g}least(src, tgt) AS s, greatest(src, tgt) AS t,
+               {sums}, min({_FIRST}) AS first
+        FROM h WHERE ping GROUP BY {group}
+    """
+    return Partial(
+        _name(level, by),
+        sql,
+        keys=("kind", *_keys(by, "s", "t"), "value"),
+        sums=("n", "cases", "delay_ns"),
+        mins=("first",),
+    )
+
+
 def _cases_partial(by: str | None) -> Partial:
     """Cases and total lead time (ns) per group: the group of a case's first event."""
     grp = f", first({quote(by)} ORDER BY fpos) AS {_GRP}" if by else ""
@@ -387,15 +385,17 @@ def _case_denominators(
 
 
 def _carrier_modes(
-    con: duckdb.DuckDBPyConnection, name: str, main: pd.DataFrame, keys: tuple[str, ...]
+    con: duckdb.DuckDBPyConnection, name: str, main: pd.DataFrame, by: str | None
 ) -> np.ndarray:
     """The most frequent carrier of each pair ('' when none; ties: the first by label)."""
-    cols = ", ".join(keys)
+    cols = ", ".join(_keys(by, "src", "tgt"))
     modes = con.execute(
         f"SELECT {cols}, first(carrier ORDER BY n DESC, carrier) AS mode "
         f"FROM c_{name}_carriers GROUP BY {cols}"
     ).df()
-    joined = main[list(keys)].merge(modes, on=list(keys), how="left", sort=False)
+    modes = modes.rename(columns={"src": "s", "tgt": "t"})
+    keys = list(_keys(by, "s", "t"))
+    joined = main[keys].merge(modes, on=keys, how="left", sort=False)
     return joined["mode"].fillna("").to_numpy(dtype=object)
 
 
@@ -424,8 +424,8 @@ def _carrier_rows(journey: Journey | None) -> list[tuple[str, str, str]]:
     ]
 
 
-def _name(table: str, level: str, by: str | None) -> str:
-    return f"fl_{table}_{level}" + ("_by" if by else "")
+def _name(level: str, by: str | None) -> str:
+    return f"fl_{level}" + ("_by" if by else "")
 
 
 def _keys(by: str | None, *names: str) -> tuple[str, ...]:
