@@ -58,7 +58,7 @@ from analysis.bottlenecks import _rank
 from analysis.scale.events import NS_PER_MINUTE
 from analysis.scale.partials import Partial, quantiles
 from analysis.scale.source import ScaleLog, quote
-from analysis.schema import LogError
+from analysis.schema import UNKNOWN_AGENCY, LogError
 
 if TYPE_CHECKING:  # pragma: no cover
     import duckdb
@@ -319,7 +319,9 @@ def _level_partial(log: ScaleLog, *, level: str, by: str | None) -> Partial:
     counts of the delays), ``back`` (the returns each pair received: each
     counts for the pair it answers, source -> target sent back) and ``ping``
     (returns per unordered pair ``s < t`` by label, with their cases, delay
-    and first occurrence).
+    and first occurrence); at the agency level also ``handed`` (per
+    receiving activity ``s``, the delays of handoffs between two named
+    agencies, for :mod:`analysis.scale.causes`).
     """
     events = _handoff_events_sql(log, level=level, by=by, journey=None)
     g = _grp_select(by)
@@ -341,6 +343,14 @@ def _level_partial(log: ScaleLog, *, level: str, by: str | None) -> Partial:
                {sums}, min({_FIRST}) AS first
         FROM h WHERE ping GROUP BY {group}
     """
+    if level == "agency":
+        # The waiting before each activity that follows a named agency (analysis.causes).
+        named = f"src <> '{UNKNOWN_AGENCY}' AND tgt <> '{UNKNOWN_AGENCY}'"
+        sql += f"""
+        UNION ALL BY NAME
+        SELECT 'handed' AS kind, {g}tact AS s, count(*) AS n, sum(delay_ns) AS delay_ns
+        FROM h WHERE {named} GROUP BY {", ".join(_keys(by, "tact"))}
+        """
     return Partial(
         _name(level, by),
         sql,
