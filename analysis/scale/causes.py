@@ -186,11 +186,21 @@ def _reasons(
     The count and the median decide most keys; only the others' value counts
     are read.
     """
-    q = quantiles(con, table, keys=keys, levels=(0.25, 0.5, 0.75), scale=_MINUTE)
-    out: dict[tuple[str, ...], str | None] = {}
+    cols = ", ".join(keys)
+    out: dict[tuple[str, ...], str | None] = {
+        tuple(str(v) for v in row): None
+        for row in con.execute(f"SELECT DISTINCT {cols} FROM {table}").fetchall()
+    }
+    # A median of a week or more needs a longest wait of a week or more: the quantiles
+    # are read only for the keys that pass (a margin keeps float rounding out of it).
+    floor = int(TIMER_MIN_DAYS * _DAY * _MINUTE * 0.999)
+    gated = (
+        f"(SELECT v.* FROM {table} AS v SEMI JOIN (SELECT {cols} FROM {table} "
+        f"GROUP BY {cols} HAVING sum(n) >= {MIN_WAITS} AND max(value) >= {floor}) AS g "
+        f"ON {' AND '.join(f'v.{k} = g.{k}' for k in keys)})"
+    )
+    q = quantiles(con, gated, keys=keys, levels=(0.25, 0.5, 0.75), scale=_MINUTE)
     long = q[(q["count"] >= MIN_WAITS) & (q["q0.5"] >= TIMER_MIN_DAYS * _DAY)]
-    for row in q.itertuples(index=False):
-        out[tuple(str(v) for v in row[: len(keys)])] = None
     if long.empty:
         return out
     con.register("odsc_long_keys", long[list(keys)])

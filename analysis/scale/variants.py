@@ -83,8 +83,9 @@ def variants_partials(log: ScaleLog, *, by: str | None = None) -> list[Partial]:
     Returns
     -------
     list of Partial
-        Per (group, variant): cases, events per case, total lead time (ns) and
-        the first case id; value counts of the lead times.
+        One partial: per (group, variant) cases, events per case, total lead
+        time (ns) and the first case id (``kind = 'path'``), and value counts
+        of the lead times (``kind = 'lead'``).
     """
     _check_by(log, by)
     grp = f", first({quote(by)} ORDER BY fpos) AS {_GRP}" if by else ""
@@ -92,25 +93,25 @@ def variants_partials(log: ScaleLog, *, by: str | None = None) -> list[Partial]:
         "SELECT ckey, list(act ORDER BY fpos) AS path, count(*) AS events, "
         f"max(done_ns) - min(begin_ns) AS lead_ns{grp} FROM ev GROUP BY ckey"
     )
-    keys = _keys(by, "path")
-    cols = ", ".join(keys)
-    name = _name("vr", by)
+    cols = ", ".join(_keys(by, "path"))
+    # One pass over the cases, two aggregates told apart by ``kind``.
+    sql = f"""
+        WITH c AS MATERIALIZED ({per_case})
+        SELECT 'path' AS kind, {cols}, CAST(NULL AS BIGINT) AS value, count(*) AS cases,
+               min(events) AS events, sum(lead_ns) AS lead_ns, min(ckey) AS first
+        FROM c GROUP BY {cols}
+        UNION ALL BY NAME
+        SELECT 'lead' AS kind, {cols}, lead_ns AS value, count(*) AS n
+        FROM c GROUP BY {cols}, lead_ns
+    """
     return [
         Partial(
-            f"{name}_paths",
-            f"WITH c AS ({per_case}) SELECT {cols}, count(*) AS cases, min(events) AS events, "
-            f"sum(lead_ns) AS lead_ns, min(ckey) AS first FROM c GROUP BY {cols}",
-            keys=keys,
-            sums=("cases", "lead_ns"),
+            _name("vr", by),
+            sql,
+            keys=("kind", *_keys(by, "path"), "value"),
+            sums=("cases", "lead_ns", "n"),
             mins=("events", "first"),
-        ),
-        Partial(
-            f"{name}_leads",
-            f"WITH c AS ({per_case}) SELECT {cols}, lead_ns AS value, count(*) AS n "
-            f"FROM c GROUP BY {cols}, lead_ns",
-            keys=(*keys, "value"),
-            sums=("n",),
-        ),
+        )
     ]
 
 
@@ -152,7 +153,7 @@ def variants_finish(
                    sum(cases) OVER ({part}) AS total,
                    sum(cases) OVER ({part} ORDER BY cases DESC, first
                        ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS upto
-            FROM c_{name}_paths
+            FROM c_{name} WHERE kind = 'path'
         )
         SELECT row_number() OVER (ORDER BY {order}cases DESC, first) AS vid, *
         FROM r {keep}
@@ -166,11 +167,13 @@ def variants_finish(
     on = " AND ".join(f"s.{k} IS NOT DISTINCT FROM l.{k}" for k in _keys(by, "path"))
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {name}_shown_leads AS SELECT s.vid, l.value, l.n "
-        f"FROM {name}_shown AS s JOIN c_{name}_leads AS l ON {on}"
+        f"FROM {name}_shown AS s JOIN c_{name} AS l ON l.kind = 'lead' AND {on}"
     )
     q = quantiles(con, f"{name}_shown_leads", keys=("vid",), levels=(0.5,), scale=_MINUTE)
     main = main.merge(q[["vid", "q0.5"]], on="vid", how="left", sort=False)
-    distinct = con.execute(f"SELECT count(DISTINCT path) FROM c_{name}_paths").fetchone()[0]
+    distinct = con.execute(
+        f"SELECT count(DISTINCT path) FROM c_{name} WHERE kind = 'path'"
+    ).fetchone()[0]
     con.execute(f"DROP TABLE {name}_shown; DROP TABLE {name}_shown_leads")
     out = pd.DataFrame(
         {
@@ -185,7 +188,7 @@ def variants_finish(
         }
     )
     if by:
-        out.insert(0, by, _group_values(con, f"c_{name}_paths", main[_GRP]))
+        out.insert(0, by, _group_values(con, f"c_{name}", main[_GRP]))
     out.attrs["distinct"] = int(distinct)
     return out
 
