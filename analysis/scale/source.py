@@ -22,7 +22,7 @@ Examples
 >>> con, log = open_log(folder)
 >>> log.events, log.has_start, log.has_resource
 (2, False, False)
->>> con.execute("SELECT count(*) FROM log").fetchone()[0]
+>>> con.execute("SELECT count(*) FROM log").fetchall()[0][0]
 2
 """
 
@@ -74,6 +74,8 @@ class ScaleLog:
     has_start, has_resource, has_door, has_present, has_arrival : bool
         Whether the optional canonical columns are there (``has_start``: with
         at least one known start).
+    where : str or None
+        The SQL condition keeping part of the log (one bucket of cases).
     """
 
     files: tuple[str, ...]
@@ -85,6 +87,7 @@ class ScaleLog:
     has_door: bool
     has_present: bool
     has_arrival: bool
+    where: str | None = None
 
 
 def quote(name: str) -> str:
@@ -140,7 +143,7 @@ def connect(
 
     Examples
     --------
-    >>> connect(threads=1).execute("SELECT 42").fetchone()[0]
+    >>> connect(threads=1).execute("SELECT 42").fetchall()[0][0]
     42
     """
     import duckdb
@@ -226,7 +229,7 @@ def open_log(
     if LIFECYCLE in types:
         open_rows = con.execute(
             f"SELECT count(*) FROM log WHERE lower({quote(LIFECYCLE)}) NOT IN ('complete')"
-        ).fetchone()[0]
+        ).fetchall()[0][0]
         if open_rows:
             raise LogError(
                 f"{name}: {open_rows} rows have a {LIFECYCLE} other than complete; pair "
@@ -237,7 +240,7 @@ def open_log(
         + (f", count({quote(START)})" if START in types else ", 0")
         + (f", count({quote(RESOURCE)})" if RESOURCE in types else ", 0")
         + " FROM log"
-    ).fetchone()
+    ).fetchall()[0]
     log = ScaleLog(
         files=files,
         name=name,
@@ -248,6 +251,7 @@ def open_log(
         has_door=DOOR in types,
         has_present=PRESENT in types,
         has_arrival=ARRIVAL in types,
+        where=where,
     )
     return con, log
 
@@ -257,8 +261,9 @@ def _check_values(con: duckdb.DuckDBPyConnection, name: str, files: tuple[str, .
     for col in (CASE, ACTIVITY, TIMESTAMP):
         row = con.execute(
             f"SELECT odsc_rid FROM log WHERE {quote(col)} IS NULL ORDER BY odsc_rid LIMIT 1"
-        ).fetchone()
-        if row is not None:
+        ).fetchall()
+        if row:
+            row = row[0]
             rid = int(row[0])
             file = files[rid >> 32]
             raise LogError(f"{file}: row {(rid & 0xFFFFFFFF) + 1}: no {col}")

@@ -1,0 +1,169 @@
+"""The scale engine's per-event table equals analysis.kpis.event_times, and its reader's errors.
+
+Every real log that read_log reads is written to Parquet and read back by
+:func:`analysis.scale.source.open_log`; the table ``ev`` must hold the same
+waiting and processing minutes (bit for bit: both divide integer nanoseconds
+by 60e9 in IEEE arithmetic), handoffs and ping-pongs as event_times, in the
+same order, for the whole log and for one hash bucket of its cases.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.kpis import event_times
+from analysis.logs import read_log
+from analysis.scale import build_events, open_log
+from analysis.scale.source import parquet_files
+from analysis.schema import LogError
+
+ROOT = Path(__file__).resolve().parents[3]
+DATA = ROOT.parent / "shared" / "data"
+LOGS = [
+    DATA / "running-example.csv",
+    DATA / "receipt.csv",
+    DATA / "helpdesk.xes.gz",
+    DATA / "roadtraffic100traces.xes",
+    DATA / "interval_event_log.csv",
+    ROOT / "examples" / "odsc_example_log.csv",
+]
+COLUMNS = "ckey, act, waiting, processing, handoff, pingpong, pos, fpos, first, last"
+
+
+def _ev(folder: Path, where: str | None = None) -> pd.DataFrame:
+    con, log = open_log(folder, where=where)
+    build_events(con, log)
+    return con.execute(f"SELECT {COLUMNS} FROM ev ORDER BY ckey, pos").df()
+
+
+def _same(got: pd.DataFrame, ref: pd.DataFrame) -> None:
+    assert len(got) == len(ref)
+    assert got["ckey"].tolist() == ref["case:concept:name"].astype(str).tolist()
+    assert got["act"].astype(str).tolist() == ref["concept:name"].astype(str).tolist()
+    for col in ("waiting", "processing"):
+        np.testing.assert_array_equal(got[col].to_numpy(float), ref[col].to_numpy(float))
+    for col in ("handoff", "pingpong"):
+        assert got[col].to_numpy(bool).tolist() == ref[col].to_numpy(bool).tolist()
+
+
+@pytest.mark.parametrize("path", LOGS, ids=lambda p: p.name)
+def test_ev_equals_event_times_on_real_logs(path: Path, tmp_path: Path) -> None:
+    if not path.exists():
+        pytest.skip(f"{path} is not here")
+    log = read_log(path)
+    log.to_parquet(tmp_path / "log.parquet")
+    ref = event_times(log)
+    _same(_ev(tmp_path), ref)
+    # one hash bucket of the cases: the same rows of those cases, nothing else
+    part = _ev(tmp_path, where='hash("case:concept:name") % 3 = 1')
+    _same(part, ref[ref["case:concept:name"].astype(str).isin(set(part["ckey"]))])
+
+
+def _frame(**cols: object) -> pd.DataFrame:
+    return pd.DataFrame(cols)
+
+
+def test_ties_missing_starts_and_arrival_on_a_hand_built_log(tmp_path: Path) -> None:
+    t = pd.to_datetime
+    log = _frame(
+        **{
+            "case:concept:name": ["b", "b", "b", "a", "a"],
+            "concept:name": ["x", "y", "z", "x", "y"],
+            # b: y and z complete at the same time; z started before y did
+            "time:timestamp": t(
+                [
+                    "2024-01-01 09:00",
+                    "2024-01-01 10:00",
+                    "2024-01-01 10:00",
+                    "2024-01-02 08:00",
+                    "2024-01-02 09:30",
+                ],
+                utc=True,
+            ),
+            "start_timestamp": t(
+                [
+                    "2024-01-01 08:50",
+                    "2024-01-01 09:40",
+                    "2024-01-01 09:10",
+                    None,
+                    "2024-01-02 09:00",
+                ],
+                utc=True,
+            ),
+            "org:group": ["f", "t", "f", "f", "f"],
+            "odsc:arrival": t(["2024-01-01 08:30"] * 3 + ["2024-01-02 07:00"] * 2, utc=True),
+        }
+    )
+    canonical = read_log(log)
+    canonical.to_parquet(tmp_path / "log.parquet")
+    got = _ev(tmp_path)
+    _same(got, event_times(canonical))
+    # exact values: a's first event waits from arrival (no start: its completion), 60 min
+    assert got["waiting"].tolist()[:2] == [60.0, 60.0]
+    # b: arrival 08:30 -> start 08:50 is 20 min; y and z tie at 10:00 and the start
+    # (nulls first, then ascending) orders z (09:10) before y (09:40) in the path
+    assert got["waiting"].tolist()[2:] == [20.0, 10.0, 0.0]
+    assert got["fpos"].tolist()[2:] == [1, 2, 3]
+
+
+def test_folder_glob_and_hive_partitions(tmp_path: Path) -> None:
+    t = pd.to_datetime(["2024-01-01 08:00", "2024-01-01 09:00"], utc=True)
+    for centre in ("north", "south"):
+        part = tmp_path / f"centre={centre}"
+        part.mkdir()
+        _frame(
+            **{
+                "case:concept:name": [f"{centre}-1"] * 2,
+                "concept:name": ["a", "b"],
+                "time:timestamp": t,
+                "org:group": ["x", "y"],
+            }
+        ).to_parquet(part / "p.parquet")
+    con, log = open_log(tmp_path)
+    assert log.events == 4 and "centre" in log.columns
+    assert con.execute("SELECT DISTINCT centre FROM log ORDER BY 1").fetchall() == [
+        ("north",),
+        ("south",),
+    ]
+    files, _ = parquet_files(str(tmp_path / "*" / "*.parquet"))
+    assert len(files) == 2
+
+
+def test_bad_inputs_name_the_file_and_the_row(tmp_path: Path) -> None:
+    with pytest.raises(LogError, match="holds no .parquet file"):
+        open_log(tmp_path)
+    with pytest.raises(LogError, match="matches no file"):
+        open_log(str(tmp_path / "*.parquet"))
+    (tmp_path / "a.csv").write_text("x\n")
+    with pytest.raises(LogError, match=r"a.csv: not a .parquet file"):
+        open_log(tmp_path / "a.csv")
+    ok = pd.to_datetime(["2024-01-01 08:00", "2024-01-01 09:00"], utc=True)
+    _frame(
+        **{"case:concept:name": ["c", None], "concept:name": ["a", "b"], "time:timestamp": ok}
+    ).to_parquet(tmp_path / "n.parquet")
+    with pytest.raises(LogError, match=r"n.parquet: row 2: no case:concept:name"):
+        open_log(tmp_path / "n.parquet")
+    _frame(**{"case": ["c"], "concept:name": ["a"], "time:timestamp": ok[:1]}).to_parquet(
+        tmp_path / "m.parquet"
+    )
+    with pytest.raises(LogError, match=r"m.parquet: no column 'case:concept:name'"):
+        open_log(tmp_path / "m.parquet")
+    _frame(
+        **{"case:concept:name": ["c"], "concept:name": ["a"], "time:timestamp": ["2024-01-01"]}
+    ).to_parquet(tmp_path / "s.parquet")
+    with pytest.raises(LogError, match=r"'time:timestamp' is VARCHAR, not a timestamp"):
+        open_log(tmp_path / "s.parquet")
+    _frame(
+        **{
+            "case:concept:name": ["c", "c"],
+            "concept:name": ["a", "a"],
+            "time:timestamp": ok,
+            "lifecycle:transition": ["start", "complete"],
+        }
+    ).to_parquet(tmp_path / "l.parquet")
+    with pytest.raises(LogError, match="pair start and complete rows first"):
+        open_log(tmp_path / "l.parquet")
