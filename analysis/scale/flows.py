@@ -267,13 +267,15 @@ def _pairs_sql(by: str | None) -> str:
     of the earlier), ``wait_ns`` (of the later) and the group of the later
     event, as :func:`analysis.bottlenecks.directly_follows`.
     """
-    grp = f", {quote(by)} AS {_GRP}" if by else ""
+    grp = f", b.{quote(by)} AS {_GRP}" if by else ""
+    # An equi-join on (case, place) rather than a window: a hash join scales linearly,
+    # where a window sorts every case (the slower at ten million events).
     return (
-        "SELECT ckey, fpos, lag(act) OVER w AS source, act AS target, "
-        "lag(agency) OVER w AS source_agency, agency AS target_agency, "
-        "lag(res) OVER w AS source_resource, res AS target_resource, "
-        f"begin_ns - lag(done_ns) OVER w AS transition_ns, wait_ns{grp} "
-        "FROM ev WINDOW w AS (PARTITION BY ckey ORDER BY fpos) QUALIFY fpos > 1"
+        "SELECT b.ckey, b.fpos, a.act AS source, b.act AS target, "
+        "a.agency AS source_agency, b.agency AS target_agency, "
+        "a.res AS source_resource, b.res AS target_resource, "
+        f"b.begin_ns - a.done_ns AS transition_ns, b.wait_ns{grp} "
+        "FROM ev AS a JOIN ev AS b ON a.ckey = b.ckey AND b.fpos = a.fpos + 1"
     )
 
 
