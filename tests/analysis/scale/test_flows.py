@@ -15,6 +15,7 @@ from __future__ import annotations
 import warnings
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -341,3 +342,28 @@ def test_agency_handoff_counts_equal_pm4py_network_analysis(tmp_path):
     ours = handoffs_finish(con, log)
     assert dict(zip(zip(ours["source"], ours["target"]), ours["count"])) == theirs
     assert len(theirs) == 43  # agency pairs with at least one handoff
+
+
+def test_numpy_quantiles_equal_the_engine_quantiles_bit_for_bit():
+    from analysis.scale.flows import _value_quantiles
+    from analysis.scale.partials import quantiles
+
+    rng = np.random.default_rng(7)
+    n = 5_000
+    frame = pd.DataFrame(
+        {
+            "s": rng.choice(["a", "b", "c", "d"], size=n),
+            "t": rng.choice(["x", "y", None], size=n),
+            "value": rng.integers(-(10**11), 10**13, size=n) // 10**9 * 10**9,
+            "n": rng.integers(1, 4, size=n),
+        }
+    ).drop_duplicates(["s", "t", "value"])
+    con = connect()
+    con.register("vc", frame)
+    want = quantiles(con, "vc", keys=("s", "t"), levels=(0.1, 0.5, 0.9), scale=60e9)
+    keys = pd.concat([want[["s", "t"]], pd.DataFrame({"s": ["zz"], "t": ["none"]})])
+    keys = keys.reset_index(drop=True)
+    got = _value_quantiles(con, "vc", keys, levels=(0.1, 0.5, 0.9), scale=60e9)
+    for q in ("q0.1", "q0.5", "q0.9"):
+        assert got[q].iloc[:-1].tolist() == want[q].tolist()
+        assert np.isnan(got[q].iloc[-1])  # a key without values has no quantile
