@@ -292,6 +292,11 @@ def test_carriers_come_from_the_journey(tmp_path):
     pd.testing.assert_frame_equal(t, handoffs(frame, journey=j), rtol=1e-9)
     carriers = dict(zip(zip(t["source"], t["target"]), t["carrier"]))
     assert carriers == {("village", "commerce"): "citizen", ("commerce", "police"): "citizen"}
+    grouped = frame.assign(centre=["A", "A", "B", "B"])
+    (tmp_path / "by").mkdir()
+    t = _one(grouped, handoffs_partials, handoffs_finish, tmp_path / "by", journey=j, by="centre")
+    pd.testing.assert_frame_equal(t, handoffs(grouped, journey=j, by="centre"), rtol=1e-9)
+    assert t["centre"].tolist() == ["A", "B"]  # the group of the receiving event
 
 
 def test_bad_level_and_group_are_input_errors(tmp_path):
