@@ -1,0 +1,299 @@
+"""mine_source: the scale engine's summary, per-case table and league table equal mine().
+
+Each log is read with read_log, written to Parquet and mined both ways:
+``analysis.mining.mine(log, causes=False)`` in pandas and
+:func:`analysis.scale.mine.mine_source` on DuckDB. Float figures agree to
+``rtol=1e-9`` (pandas sums float minutes, the engine integer nanoseconds);
+the figures of the flow tables, not computed by this part of the engine, must
+be NaN and named in the notes. Run on hash buckets of cases (three, or a
+runner of its own taking them in reverse order) the engine gives identical
+results, bit for bit.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from analysis.logs import read_log
+from analysis.mining import mine
+from analysis.queues import NO_PRESENCE
+from analysis.scale import build_events, connect, open_log
+from analysis.scale.cases import case_kpi_finish
+from analysis.scale.mine import NOT_AT_SCALE, bucket_where, mine_source, scale_partials
+from analysis.scale.partials import combine, run_partials
+from analysis.scale.summary import FROM_FLOWS, summary_finish
+from analysis.schema import LogError
+
+ROOT = Path(__file__).resolve().parents[3]
+DATA = ROOT.parent / "shared" / "data"
+LOGS = {
+    "running-example.csv": None,
+    "running-example.xes": "org:resource",
+    "receipt.csv": "case:channel",
+    "helpdesk.xes.gz": "support_section",
+    "roadtraffic100traces.xes": None,
+    "interval_event_log.csv": "org:group",
+    "example": "centre",
+    "one-door": "odsc:door",
+}
+_READ: dict[str, pd.DataFrame] = {}
+
+
+def _read(name: str) -> pd.DataFrame:
+    if name not in _READ:
+        if name == "one-door":
+            from journeys import load_catalog
+            from simulations.engine import simulate
+
+            frame = simulate(load_catalog("land-title-one-door"), days=20, seed=3).log
+            _READ[name] = read_log(frame)
+            return _READ[name]
+        path = ROOT / "examples" / "odsc_example_log.csv" if name == "example" else DATA / name
+        if not path.exists():
+            pytest.skip(f"log {name} not available")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # set-aside rows are reported by the reader
+            _READ[name] = read_log(path)
+    return _READ[name]
+
+
+def _parquet(log: pd.DataFrame, tmp_path: Path) -> Path:
+    path = tmp_path / "log.parquet"
+    log.to_parquet(path)
+    return path
+
+
+def _same_figure(got, want) -> bool:
+    if isinstance(want, float) and math.isnan(want):
+        return isinstance(got, float) and math.isnan(got)
+    if isinstance(want, float):
+        return isinstance(got, float) and math.isclose(got, want, rel_tol=1e-9, abs_tol=1e-12)
+    return type(got) is type(want) and got == want
+
+
+def _check_against_mine(name: str, tmp_path: Path) -> None:
+    log = _read(name)
+    by = LOGS.get(name)
+    want = mine(log, by=by, causes=False)
+    got = mine_source(_parquet(log, tmp_path), by=by)
+    assert list(got.summary.index) == list(want.summary.index)
+    for key in want.summary.index:
+        if key in FROM_FLOWS:
+            assert math.isnan(got.summary[key]), key  # not recorded, not 0
+        else:
+            assert _same_figure(got.summary[key], want.summary[key]), (
+                key,
+                got.summary[key],
+                want.summary[key],
+            )
+    pd.testing.assert_frame_equal(got.case_kpis, want.case_kpis, rtol=1e-9)
+    if by:
+        pd.testing.assert_frame_equal(got.groups, want.groups, rtol=1e-9)
+    else:
+        assert got.groups is None
+    assert got.notes[: len(want.notes)] == want.notes
+    assert got.notes[-1] == NOT_AT_SCALE and any("variants" in n for n in got.notes)
+
+
+@pytest.mark.parametrize("name", [n for n in LOGS])
+def test_mine_source_equals_mine(name, tmp_path):
+    _check_against_mine(name, tmp_path)
+
+
+@pytest.mark.slow
+def test_mine_source_equals_mine_on_bpic2012(tmp_path):
+    LOGS["bpic2012.xes.gz"] = None
+    try:
+        _check_against_mine("bpic2012.xes.gz", tmp_path)
+        path = tmp_path / "log.parquet"
+        one, three = mine_source(path), mine_source(path, parts=3)
+        pd.testing.assert_frame_equal(three.case_kpis, one.case_kpis, check_exact=True)
+        pd.testing.assert_series_equal(three.summary, one.summary, check_exact=True)
+    finally:
+        LOGS.pop("bpic2012.xes.gz")
+        _READ.pop("bpic2012.xes.gz", None)
+
+
+def _reversed_runner(n: int):
+    """A runner of its own (as a Dask runner is): buckets in reverse order, each alone."""
+
+    def run(source, partials, keep):
+        out = []
+        for k in reversed(range(n)):
+            con, log = open_log(source, con=connect(threads=1), where=bucket_where(k, n))
+            build_events(con, log, keep=keep)
+            out.append(run_partials(con, partials))
+            con.close()
+        return out
+
+    return run
+
+
+@pytest.mark.parametrize("name", ["receipt.csv", "helpdesk.xes.gz", "example", "one-door"])
+def test_buckets_give_identical_results(name, tmp_path):
+    path = _parquet(_read(name), tmp_path)
+    by = LOGS[name]
+    one = mine_source(path, by=by)
+    for parts in (3, _reversed_runner(4)):
+        split = mine_source(path, by=by, parts=parts)
+        pd.testing.assert_series_equal(split.summary, one.summary, check_exact=True)
+        pd.testing.assert_frame_equal(split.case_kpis, one.case_kpis, check_exact=True)
+        pd.testing.assert_frame_equal(split.groups, one.groups, check_exact=True)
+        assert split.notes == one.notes
+
+
+@pytest.mark.parametrize("name", ["receipt.csv", "one-door", "running-example.csv"])
+def test_summary_with_the_flow_tables_equals_mine(name, tmp_path):
+    # The seam the flow tables plug into: given those tables, every figure is mine()'s.
+    log = _read(name)
+    want = mine(log, causes=False)
+    con, slog = open_log(_parquet(log, tmp_path))
+    partials = scale_partials(slog)
+    build_events(con, slog)
+    combine(con, [run_partials(con, partials)], partials)
+    got = summary_finish(
+        con,
+        slog,
+        case_kpi_finish(con, slog),
+        handoffs=want.handoffs,
+        pingpongs=want.pingpongs,
+        variants=want.variants,
+    )
+    assert list(got.index) == list(want.summary.index)
+    for key in want.summary.index:
+        assert _same_figure(got[key], want.summary[key]), (key, got[key], want.summary[key])
+
+
+def test_queue_standard_unknown_without_presence(tmp_path):
+    s = mine_source(_parquet(_read("interval_event_log.csv"), tmp_path)).summary
+    assert math.isnan(s["queue_waits"]) and math.isnan(s["queue_within_sla"])
+    assert s["queue_unchecked"] == NO_PRESENCE
+
+
+def test_queue_standard_measured_on_the_one_door_centre(tmp_path):
+    log = _read("one-door")
+    s = mine_source(_parquet(log, tmp_path), sla_minutes=10).summary
+    want = mine(log, sla_minutes=10, causes=False).summary
+    assert s["queue_unchecked"] is None and s["queue_waits"] == want["queue_waits"] > 40
+    assert s["queue_within_sla"] == want["queue_within_sla"]
+    assert 0 < s["queue_within_sla"] < 1
+
+
+def test_league_table_on_a_tiny_log(tmp_path):
+    t = lambda *v: pd.to_datetime(list(v), utc=True)  # noqa: E731
+    log = pd.DataFrame(
+        {
+            "case:concept:name": ["c1", "c1", "c2", "c2", "c2"],
+            "concept:name": ["a", "b", "a", "b", "a"],
+            "time:timestamp": t(
+                "2024-01-01 08:00",
+                "2024-01-01 08:10",
+                "2024-01-01 08:00",
+                "2024-01-01 09:00",
+                "2024-01-01 10:00",
+            ),
+            "org:group": ["x", "y", "x", "y", "x"],
+            "centre": ["A", "A", "B", "B", "B"],
+        }
+    )
+    log["start_timestamp"] = log["time:timestamp"]
+    log["odsc:citizen_present"] = True
+    g = mine_source(_parquet(log, tmp_path), by="centre").groups
+    assert g.index.tolist() == ["A", "B"]
+    assert g["rank"].tolist() == [1, 2] and g["cases"].tolist() == [1, 1]
+    assert g["lead_median"].tolist() == [10.0, 120.0]
+    assert g["pingpong_rate"].tolist() == [0.0, 1.0]
+    assert g["sla_share"].tolist() == [1.0, 0.0]
+
+
+def test_bad_inputs_are_one_line(tmp_path):
+    path = _parquet(_read("running-example.csv"), tmp_path)
+    with pytest.raises(LogError, match=r"column 'centre' is not in the log \(columns: "):
+        mine_source(path, by="centre")
+    with pytest.raises(LogError, match=r"^tz 'Lao/Vientiane': not a known IANA time zone"):
+        mine_source(path, tz="Lao/Vientiane")
+    with pytest.raises(LogError, match=r"no such file or folder"):
+        mine_source(tmp_path / "missing")
+
+
+@pytest.mark.parametrize("kind", ["text with gaps", "numbers"])
+def test_league_table_with_missing_or_numeric_groups(kind, tmp_path):
+    log = _read("one-door").copy()
+    codes = pd.factorize(log["case:concept:name"])[0]
+    if kind == "numbers":
+        log["centre"] = codes % 3
+    else:  # a fifth of the cases name no centre: a group of their own, as in pandas
+        log["centre"] = pd.Series(codes % 2).map({0: "south", 1: "north"}).where(codes % 5 > 0)
+    want = mine(log, by="centre", causes=False).groups
+    got = mine_source(_parquet(log, tmp_path), by="centre", parts=2).groups
+    pd.testing.assert_frame_equal(got, want, rtol=1e-9)
+    assert len(got) == 3 and got["sla_share"].notna().all()
+
+
+def _hand_built() -> dict[str, tuple[pd.DataFrame, str | None]]:
+    """The tiny logs of the pandas tests (test_mining, test_kpis), with exact answers there."""
+    t = lambda v: pd.to_datetime(pd.Series(v), utc=True)  # noqa: E731
+    rows = [
+        ("c1", "apply", "2024-01-01 08:00", "2024-01-01 08:10", "front", "ann", "A"),
+        ("c1", "check", "2024-01-01 08:40", "2024-01-01 09:00", "tax", "bob", "A"),
+        ("c1", "fix", "2024-01-01 10:00", "2024-01-01 10:05", "front", "ann", "A"),
+        ("c1", "check", "2024-01-01 10:05", "2024-01-01 10:20", "tax", "bob", "A"),
+        ("c2", "apply", "2024-01-02 09:00", "2024-01-02 09:20", "front", "cat", "B"),
+        ("c2", "check", "2024-01-02 09:20", "2024-01-02 09:50", "tax", "bob", "B"),
+    ]
+    case, act, start, end, group, res, centre = zip(*rows)
+    mining = pd.DataFrame(
+        {
+            "case:concept:name": case,
+            "concept:name": act,
+            "time:timestamp": t(list(end)),
+            "start_timestamp": t(list(start)),
+            "org:group": group,
+            "org:resource": res,
+            "centre": centre,
+        }
+    )
+    rows = [
+        ("A", "submit", "front", "03-04 08:00", "03-04 08:10", "odsc", True),
+        ("A", "check", "tax", "03-04 08:40", "03-04 09:00", None, False),
+        ("A", "collect", "front", "03-04 10:00", "03-04 10:05", "odsc", True),
+        ("B", "submit", "front", "03-04 08:00", "03-04 08:15", "odsc", True),
+        ("B", "submit", "front", "03-05 09:00", "03-05 09:20", "odsc", True),
+        ("B", "pay", "treasury", "03-05 09:30", "03-05 09:35", "treasury", True),
+        ("C", "submit", "front", None, "03-04 11:00", "odsc", True),
+    ]
+    kpis = pd.DataFrame(
+        rows,
+        columns=[
+            "case:concept:name",
+            "concept:name",
+            "org:group",
+            "start_timestamp",
+            "time:timestamp",
+            "odsc:door",
+            "odsc:citizen_present",
+        ],
+    )
+    for col in ("start_timestamp", "time:timestamp"):
+        kpis[col] = pd.to_datetime("2024-" + kpis[col], utc=True)
+    return {"mining": (mining, "centre"), "kpis": (kpis, "odsc:door")}
+
+
+@pytest.mark.parametrize("name", ["mining", "kpis"])
+def test_hand_built_logs_equal_mine(name, tmp_path):
+    frame, by = _hand_built()[name]
+    log = read_log(frame)
+    for group in (None, by):
+        want = mine(log, by=group, causes=False)
+        got = mine_source(_parquet(log, tmp_path), by=group, parts=2)
+        for key in want.summary.index:
+            if key not in FROM_FLOWS:
+                assert _same_figure(got.summary[key], want.summary[key]), key
+        pd.testing.assert_frame_equal(got.case_kpis, want.case_kpis, rtol=1e-9)
+        if group:
+            pd.testing.assert_frame_equal(got.groups, want.groups, rtol=1e-9)
