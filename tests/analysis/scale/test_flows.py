@@ -96,7 +96,7 @@ def edge_log() -> pd.DataFrame:
         ("d3", "a", "2024-01-02 08:00", "2024-01-02 10:00", "x", "r1", "Q"),
         ("d3", "b", "2024-01-02 08:30", "2024-01-02 09:00", "y", None, "Q"),
         ("d3", "a", "2024-01-02 11:00", "2024-01-02 12:00", "x", "r2", "Q"),
-        ("d3", "c", "2024-01-02 12:30", "2024-01-02 13:00", "z", "r1", "Q"),
+        ("d3", "c", "2024-01-02 12:30", "2024-01-02 13:00", "z", "r1", None),
         ("d4", "c", "2024-01-03 08:00", "2024-01-03 08:10", "z", "r3", "P"),
     ]
     case, act, start, end, group, res, grp = zip(*rows)
@@ -215,6 +215,11 @@ def test_tables_equal_the_pandas_tables(tables):
         if expected.empty and not len(expected.columns):
             assert got.empty, name
             continue
+        if name.startswith("handoffs") and name.endswith("-by"):
+            # analysis.handoffs._mode drops the rows of a missing group (its groupby keeps
+            # the default dropna=True), so pandas leaves their carrier NaN where it means
+            # "no carrier" (""), which the engine gives
+            expected = expected.assign(carrier=expected["carrier"].fillna(""))
         try:
             pd.testing.assert_frame_equal(got, expected, rtol=1e-9)
         except AssertionError as exc:
