@@ -1,7 +1,8 @@
 """Benchmark: the scale engine's handoff, ping-pong, variant, rework and cause tables.
 
-The seeded synthetic log of :mod:`bench_mining` (timestamps rounded to the
-millisecond, as logs record them) is written to Parquet. Three child
+The seeded synthetic log of the mining benchmark (``bench/mining_log.py``,
+times at whole seconds; ``--ms`` adds random milliseconds, as some logs record
+them, which makes nearly every delay a distinct value) is written to Parquet. Three child
 processes, each started fresh so that their memory peaks do not mix, compute
 the same tables:
 
@@ -22,6 +23,7 @@ It prints each side's seconds, the ratios, each child's peak resident set size
 (``ru_maxrss``) and how many rows the engine's value-count partials hold. Run::
 
     python bench/bench_scale_flows.py                  # 1,000,000 events
+    python bench/bench_scale_flows.py --ms             # times to the millisecond
     python bench/bench_scale_flows.py --events 100000  # a quick run
 """
 
@@ -151,18 +153,25 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Scale engine flow tables against pandas.")
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--ms", action="store_true", help="times to the millisecond")
     parser.add_argument("--child", nargs=2, metavar=("WHICH", "PATH"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         _child(*args.child)
         return
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from bench_mining import make_log
+    import numpy as np
+    import pandas as pd
+    from mining_log import make_log
 
     with tempfile.TemporaryDirectory() as tmp:
         log = make_log(args.events, seed=args.seed)
-        for col in ("time:timestamp", "start_timestamp"):
-            log[col] = log[col].dt.round("ms")
+        if args.ms:
+            rng = np.random.default_rng(args.seed)
+            # the same milliseconds on start and completion keep every event's order
+            shift = pd.to_timedelta(rng.integers(0, 1000, size=len(log)), unit="ms")
+            for col in ("time:timestamp", "start_timestamp"):
+                log[col] = log[col] + shift
         path = Path(tmp) / "log.parquet"
         log.to_parquet(path, index=False)
         print(f"log: {len(log):,} events, {log['case:concept:name'].nunique():,} cases")
