@@ -55,8 +55,9 @@ import numpy as np
 import pandas as pd
 
 from analysis.bottlenecks import _rank
+from analysis.scale.counts import GROUP, group_values, value_quantiles
 from analysis.scale.events import NS_PER_MINUTE
-from analysis.scale.partials import Partial, lerp
+from analysis.scale.partials import Partial
 from analysis.scale.source import ScaleLog, quote
 from analysis.schema import UNKNOWN_AGENCY, LogError
 
@@ -75,7 +76,7 @@ __all__ = [
 
 _LEVELS = ("agency", "resource")
 # The group column inside the engine's queries; renamed to the ``by`` column at the end.
-_GRP = "odsc_by"
+_GRP = GROUP
 _MINUTE = float(NS_PER_MINUTE)
 
 
@@ -156,7 +157,7 @@ def handoffs_finish(
         f"AND {_on('h', 'b', keys)} WHERE h.kind = 'pair' ORDER BY h.first"
     ).df()
     delays = f"(SELECT {', '.join(keys)}, value, n FROM c_{name} WHERE kind = 'delay')"
-    q = _value_quantiles(con, delays, main[list(keys)], levels=(0.5, 0.9), scale=_MINUTE)
+    q = value_quantiles(con, delays, main[list(keys)], levels=(0.5, 0.9), scale=_MINUTE)
     main = pd.concat([main, q], axis=1)
     cases, lead = _case_denominators(con, main, by)
     total = main["delay_ns"] / _MINUTE
@@ -178,7 +179,7 @@ def handoffs_finish(
     out["carrier"] = _carrier_modes(con, name, main, by) if journey is not None else ""
     out["carrier"] = out["carrier"].astype("str")
     if by:
-        out.insert(0, by, _group_values(con, f"c_{name}", main[_GRP]))
+        out.insert(0, by, group_values(con, f"c_{name}", main[_GRP]))
     return _rank(out, by, ["delay_total", "count"])
 
 
@@ -248,7 +249,7 @@ def pingpongs_finish(
     out["case_share"] = out["cases"] / cases
     out["delay_total"] = (main["delay_ns"] / _MINUTE).to_numpy()
     if by:
-        out.insert(0, by, _group_values(con, f"c_{name}", main[_GRP]))
+        out.insert(0, by, group_values(con, f"c_{name}", main[_GRP]))
     return _rank(out, by, ["cases", "returns"])
 
 
@@ -377,55 +378,6 @@ def _cases_partial(by: str | None) -> Partial:
     )
 
 
-def _value_quantiles(
-    con: duckdb.DuckDBPyConnection,
-    table: str,
-    keys: pd.DataFrame,
-    *,
-    levels: tuple[float, ...],
-    scale: float,
-) -> pd.DataFrame:
-    """Exact quantiles of value counts for each row of ``keys``, in numpy.
-
-    The same figures, bit for bit, as :func:`analysis.scale.partials.quantiles`
-    (numpy's linear rule, its interpolation), which runs a window over every
-    value count: a handoff table's delays are nearly as many value counts as
-    there are handoffs, and one sort of three integer columns in numpy is
-    several times faster. Columns ``q<level>``, in the rows' order; NaN for a
-    key without values.
-    """
-    cols = list(keys.columns)
-    ids = keys.assign(odsc_id=np.arange(len(keys), dtype=np.int64))
-    con.register("odsc_keys", ids)
-    on = " AND ".join(f"v.{c} IS NOT DISTINCT FROM k.{c}" for c in cols)
-    got = con.execute(
-        f"SELECT k.odsc_id AS id, v.value, v.n FROM {table} AS v JOIN odsc_keys AS k ON {on}"
-    ).fetchnumpy()
-    con.unregister("odsc_keys")
-    key = np.asarray(got["id"], dtype=np.int64)
-    value = np.asarray(got["value"], dtype=np.int64)
-    count = np.asarray(got["n"], dtype=np.int64)
-    order = np.lexsort((value, key))
-    key, value, count = key[order], value[order], count[order]
-    upto = np.cumsum(count)
-    total = np.bincount(key, weights=count, minlength=len(keys)).astype(np.int64)
-    before = np.cumsum(total) - total  # values of the keys sorted before each key
-    out = pd.DataFrame(index=keys.index)
-    has = total > 0
-    for q in levels:
-        h = (total - 1) * q
-        low = np.floor(h)
-        high = np.minimum(low + 1, total - 1)
-        # the value at rank r of a key: the first row whose running count passes r
-        a_at = np.searchsorted(upto, before + low.astype(np.int64), side="right")
-        b_at = np.searchsorted(upto, before + high.astype(np.int64), side="right")
-        a = np.where(has, value[np.minimum(a_at, len(value) - 1)] if len(value) else 0, 0)
-        b = np.where(has, value[np.minimum(b_at, len(value) - 1)] if len(value) else 0, 0)
-        res = lerp(a.astype(float) / scale, b.astype(float) / scale, h - low)
-        out[f"q{q}"] = np.where(has, res, np.nan)
-    return out
-
-
 def _case_denominators(
     con: duckdb.DuckDBPyConnection, main: pd.DataFrame, by: str | None
 ) -> tuple[pd.Series | float, pd.Series | float]:
@@ -504,17 +456,6 @@ def _on(left: str, right: str, keys: tuple[str, ...]) -> str:
 
 def _lit(text: str) -> str:
     return "'" + str(text).replace("'", "''") + "'"
-
-
-def _group_values(con: duckdb.DuckDBPyConnection, table: str, values: pd.Series) -> np.ndarray:
-    """The ``by`` values of a finished table; text stays pandas text when no row is left."""
-    kind = con.execute(
-        "SELECT data_type FROM information_schema.columns "
-        f"WHERE table_name = '{table}' AND column_name = '{_GRP}'"
-    ).fetchone()
-    if kind is not None and kind[0] == "VARCHAR" and values.dtype == object:
-        values = values.astype("str")
-    return values.array
 
 
 def _text(values: pd.Series) -> pd.Series:

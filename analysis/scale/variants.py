@@ -53,8 +53,8 @@ import numpy as np
 import pandas as pd
 
 from analysis.bottlenecks import _rank
+from analysis.scale.counts import GROUP, group_values
 from analysis.scale.events import NS_PER_MINUTE
-from analysis.scale.flows import _group_values
 from analysis.scale.partials import Partial, quantiles
 from analysis.scale.source import ScaleLog, quote
 from analysis.schema import LogError
@@ -64,7 +64,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["rework_finish", "rework_partials", "variants_finish", "variants_partials"]
 
-_GRP = "odsc_by"
+_GRP = GROUP
 _MINUTE = float(NS_PER_MINUTE)
 #: How activities are joined into a variant label (that of analysis.variants).
 _SEPARATOR = " -> "
@@ -188,7 +188,7 @@ def variants_finish(
         }
     )
     if by:
-        out.insert(0, by, _group_values(con, f"c_{name}", main[_GRP]))
+        out.insert(0, by, group_values(con, f"c_{name}", main[_GRP]))
     out.attrs["distinct"] = int(distinct)
     return out
 
@@ -272,7 +272,7 @@ def rework_finish(
         }
     )
     if by:
-        out.insert(0, by, _group_values(con, f"c_{name}_acts", main[_GRP]))
+        out.insert(0, by, group_values(con, f"c_{name}_acts", main[_GRP]))
     return _rank(out, by, ["rework_cases", "extra_executions", "events"])
 
 

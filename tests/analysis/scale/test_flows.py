@@ -355,7 +355,7 @@ def test_agency_handoff_counts_equal_pm4py_network_analysis(tmp_path):
 
 
 def test_numpy_quantiles_equal_the_engine_quantiles_bit_for_bit():
-    from analysis.scale.flows import _value_quantiles
+    from analysis.scale.counts import value_quantiles
     from analysis.scale.partials import quantiles
 
     rng = np.random.default_rng(7)
@@ -373,7 +373,7 @@ def test_numpy_quantiles_equal_the_engine_quantiles_bit_for_bit():
     want = quantiles(con, "vc", keys=("s", "t"), levels=(0.1, 0.5, 0.9), scale=60e9)
     keys = pd.concat([want[["s", "t"]], pd.DataFrame({"s": ["zz"], "t": ["none"]})])
     keys = keys.reset_index(drop=True)
-    got = _value_quantiles(con, "vc", keys, levels=(0.1, 0.5, 0.9), scale=60e9)
+    got = value_quantiles(con, "vc", keys, levels=(0.1, 0.5, 0.9), scale=60e9)
     for q in ("q0.1", "q0.5", "q0.9"):
         assert got[q].iloc[:-1].tolist() == want[q].tolist()
         assert np.isnan(got[q].iloc[-1])  # a key without values has no quantile
