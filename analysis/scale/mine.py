@@ -45,6 +45,7 @@ import pandas as pd
 
 from analysis.scale.cases import case_kpi_finish, case_kpi_partials, check_zone, ev_columns
 from analysis.scale.events import build_events
+from analysis.scale.flow_tables import flow_partials, flow_tables
 from analysis.scale.partials import Partial, combine, run_partials
 from analysis.scale.source import ScaleLog, connect, open_log, quote
 from analysis.scale.summary import (
@@ -99,11 +100,12 @@ def scale_partials(
 ) -> list[Partial]:
     """Every partial :func:`mine_source` runs, for one list a Dask runner can ship.
 
-    ``top_variants`` is for the variant table of the flow tables (not yet
-    wired in).
+    ``top_variants`` is for the variant table of the flow tables
+    (:mod:`analysis.scale.flow_tables`).
     """
     out = case_kpi_partials(log, by=by, tz=tz)
     out += summary_partials(log, by=by, sla_minutes=sla_minutes, tz=tz)
+    out += flow_partials(log, by=by)
     # ---- PLUG-IN: analysis.scale.bottlenecks (activity_, transition_, profile_, wip_,
     # resource_partials) and analysis.scale.flows (handoff_partials for level="agency"
     # and "resource", pingpong_, variant_ with top_variants, rework_partials) add their
@@ -196,7 +198,8 @@ def mine_source(
     kpis = case_kpi_finish(con, log, by=by)
     # ---- PLUG-IN: the finished flow tables (analysis.scale.flows) replace these Nones;
     # the summary then fills variants, handoffs and ping-pong returns from them.
-    hand = pings = var = None
+    tables = flow_tables(con, log, by=by, top_variants=top_variants)
+    hand, pings, var = tables["handoffs"], tables["pingpongs"], tables["variants"]
     summary = summary_finish(
         con,
         log,
@@ -222,12 +225,13 @@ def mine_source(
         wip=empty(),
         resources=empty(),
         # ---- PLUG-IN: analysis.scale.flows' finished tables (and grouped= with by)
-        handoffs=empty(),
-        handoff_matrix=empty(),
-        resource_handoffs=empty(),
-        pingpongs=empty(),
-        variants=empty(),
-        rework=empty(),
+        handoffs=hand,
+        handoff_matrix=tables["handoff_matrix"],
+        resource_handoffs=tables["resource_handoffs"],
+        pingpongs=pings,
+        variants=var,
+        rework=tables["rework"],
+        grouped=tables["grouped"],
         groups=groups,
         notes=tuple(notes),
         by=by,
