@@ -6,6 +6,7 @@ tables the report renders.
 """
 
 from analysis.scale.events import build_events
+from analysis.scale.mine import mine_source
 from analysis.scale.source import ScaleLog, connect, open_log, parquet_files
 
-__all__ = ["ScaleLog", "build_events", "connect", "open_log", "parquet_files"]
+__all__ = ["ScaleLog", "build_events", "connect", "mine_source", "open_log", "parquet_files"]

@@ -14,8 +14,12 @@ runner passes its own callable and runs them on workers). The merged tables,
 hence every figure, do not depend on the split.
 
 What the scale engine does not compute (stated in the result's notes): the
-split of waits into causes, conformance to a journey and the citizen's cost
-(both need a journey), and the findings.
+split of waits into the five causes of :mod:`analysis.waiting_causes`,
+conformance to a journey and the citizen's cost (both need a journey), and the
+finding on desk queues against the standard (it needs every queue's minutes;
+the summary's ``queue_within_sla`` is computed). The other findings are
+:func:`analysis.findings.find` on the finished tables, as in
+:func:`analysis.mining.mine`.
 
 Examples
 --------
@@ -38,11 +42,18 @@ web               1        240.0
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
-import pandas as pd
-
+from analysis.findings import find
+from analysis.scale.bottlenecks import (
+    activity_stats_finish,
+    activity_stats_partials,
+    transition_stats_finish,
+    transition_stats_partials,
+)
 from analysis.scale.cases import case_kpi_finish, case_kpi_partials, check_zone, ev_columns
 from analysis.scale.events import build_events
 from analysis.scale.flow_tables import flow_partials, flow_tables
@@ -53,6 +64,14 @@ from analysis.scale.summary import (
     summary_finish,
     summary_notes,
     summary_partials,
+)
+from analysis.scale.workload import (
+    profiles_finish,
+    profiles_partials,
+    resource_workload_finish,
+    resource_workload_partials,
+    wip_finish,
+    wip_partials,
 )
 from analysis.schema import CASE, LogError
 
@@ -70,8 +89,9 @@ PartsRunner = Callable[[str, Sequence[Partial], tuple[str, ...]], Sequence[dict[
 
 #: The note every result of the scale engine carries.
 NOT_AT_SCALE = (
-    "The scale engine does not compute the causes of waits, conformance to a journey, "
-    "the citizen's cost (no journey) or the findings."
+    "The scale engine does not compute the five causes of each wait, conformance to a "
+    "journey, the citizen's cost (no journey) or the finding on desk queues against the "
+    "standard (the share of queues within it is in the summary)."
 )
 
 
@@ -106,11 +126,70 @@ def scale_partials(
     out = case_kpi_partials(log, by=by, tz=tz)
     out += summary_partials(log, by=by, sla_minutes=sla_minutes, tz=tz)
     out += flow_partials(log, by=by)
-    # ---- PLUG-IN: analysis.scale.bottlenecks (activity_, transition_, profile_, wip_,
-    # resource_partials) and analysis.scale.flows (handoff_partials for level="agency"
-    # and "resource", pingpong_, variant_ with top_variants, rework_partials) add their
-    # partials here, with by= for the grouped tables.
+    out += bottleneck_partials(log, by=by, tz=tz)
+    # a partial shared by two tables runs once
+    seen: dict[str, Partial] = {}
+    for p in out:
+        seen.setdefault(p.name, p)
+    return list(seen.values())
+
+
+def bottleneck_partials(
+    log: ScaleLog, *, by: str | None = None, tz: str | None = None
+) -> list[Partial]:
+    """The partials of the bottleneck tables, overall and (with ``by``) per group."""
+    out: list[Partial] = []
+    for group in (None, by) if by else (None,):
+        some = activity_stats_partials(log, by=group)
+        some += transition_stats_partials(log, by=group)
+        some += profiles_partials(log, by=group, tz=tz)
+        some += wip_partials(log, by=group, tz=tz)
+        if group is not None:
+            # the grouped tables' partials share the overall ones' names: kept apart
+            some = [replace(p, name=p.name + _BY) for p in some]
+        out += some
+    out += resource_workload_partials(log, tz=tz)
     return out
+
+
+_BY = "__by"
+
+
+@contextmanager
+def _grouped(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Swap the merged grouped tables in under the names the finish functions read."""
+    names = [
+        r[0][len("c_") : -len(_BY)]
+        for r in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE table_name LIKE 'c\\_%' ESCAPE '\\' "
+            f"AND ends_with(table_name, '{_BY}')"
+        ).fetchall()
+    ]
+
+    tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    both = [n for n in names if f"c_{n}" in tables]
+
+    def swap() -> None:
+        for n in names:
+            if n in both:
+                con.execute(f"ALTER TABLE c_{n} RENAME TO c_{n}__all")
+            con.execute(f"ALTER TABLE c_{n}{_BY} RENAME TO c_{n}")
+            if n in both:
+                con.execute(f"ALTER TABLE c_{n}__all RENAME TO c_{n}{_BY}")
+
+    def back() -> None:
+        for n in names:
+            if n in both:
+                con.execute(f"ALTER TABLE c_{n}{_BY} RENAME TO c_{n}__all")
+            con.execute(f"ALTER TABLE c_{n} RENAME TO c_{n}{_BY}")
+            if n in both:
+                con.execute(f"ALTER TABLE c_{n}__all RENAME TO c_{n}")
+
+    swap()
+    try:
+        yield
+    finally:
+        back()
 
 
 def _local_parts(n: int, con: duckdb.DuckDBPyConnection, log: ScaleLog) -> PartsRunner:
@@ -198,8 +277,30 @@ def mine_source(
     kpis = case_kpi_finish(con, log, by=by)
     # ---- PLUG-IN: the finished flow tables (analysis.scale.flows) replace these Nones;
     # the summary then fills variants, handoffs and ping-pong returns from them.
-    tables = flow_tables(con, log, by=by, top_variants=top_variants)
+    acts = activity_stats_finish(con, log)
+    tables = flow_tables(con, log, by=by, top_variants=top_variants, activities=acts)
     hand, pings, var = tables["handoffs"], tables["pingpongs"], tables["variants"]
+    acts = tables["activities"]
+    grouped = dict(tables["grouped"])
+    if by:
+        with _grouped(con):
+            grouped |= {
+                "activities": activity_stats_finish(con, log, by=by),
+                "transitions": transition_stats_finish(con, log, by=by),
+                "profiles": profiles_finish(con, log, by=by, tz=tz),
+                "wip": wip_finish(con, log, by=by, tz=tz),
+            }
+        order = (
+            "activities",
+            "transitions",
+            "handoffs",
+            "pingpongs",
+            "variants",
+            "rework",
+            "profiles",
+            "wip",
+        )
+        grouped = {k: grouped[k] for k in order if k in grouped}
     summary = summary_finish(
         con,
         log,
@@ -213,25 +314,39 @@ def mine_source(
     notes = summary_notes(con, log, summary, tz=tz, flows=hand is not None)
     notes.append(NOT_AT_SCALE)
     groups = league_finish(con, log, kpis, by=by, sla_minutes=sla_minutes) if by else None
+    trans = transition_stats_finish(con, log)
+    profiles = profiles_finish(con, log, tz=tz)
+    open_days = wip_finish(con, log, tz=tz)
+    resources = resource_workload_finish(con, log, tz=tz)
     con.close()
-    empty = pd.DataFrame
+    found = find(
+        activities=acts,
+        handoffs=hand,
+        pingpongs=pings,
+        rework=tables["rework"],
+        case_kpis=kpis,
+        waiting=None,
+        conformance=None,
+        groups=groups,
+        sla_minutes=sla_minutes,
+        has_start=log.has_start,
+    )
     return MiningResult(
         summary=summary,
         case_kpis=kpis,
-        # ---- PLUG-IN: analysis.scale.bottlenecks' finished tables
-        activities=empty(),
-        transitions=empty(),
-        profiles=empty(),
-        wip=empty(),
-        resources=empty(),
-        # ---- PLUG-IN: analysis.scale.flows' finished tables (and grouped= with by)
+        activities=acts,
+        transitions=trans,
+        profiles=profiles,
+        wip=open_days,
+        resources=resources,
         handoffs=hand,
         handoff_matrix=tables["handoff_matrix"],
         resource_handoffs=tables["resource_handoffs"],
         pingpongs=pings,
         variants=var,
         rework=tables["rework"],
-        grouped=tables["grouped"],
+        grouped=grouped,
+        findings=tuple(found),
         groups=groups,
         notes=tuple(notes),
         by=by,
