@@ -79,6 +79,7 @@ __all__ = ["TYPES", "read_xes"]
 #: The XES attribute element names read into columns.
 TYPES = ("string", "id", "int", "float", "boolean", "date")
 
+_TYPE_SET = frozenset(TYPES)
 _CASE_PREFIX = "case:"
 _TRUE = {"true": True, "1": True, "false": False, "0": False}
 _CASE_RANK = 1 << 40  # a trace's keys rank after every key of its first event
@@ -165,6 +166,7 @@ class _Collector:
         self.rank: dict[str, tuple[int, int]] = {}
         self.trace_rows: list[int] = []  # events per trace, traces with events only
         self.trace_start = 0
+        self.names: dict[object, str] = {}
 
     def _error(self, line: int | None, text: str) -> LogError:
         return LogError(f"{self.name}: not a readable XES file (line {line}: {text})")
@@ -197,6 +199,13 @@ class _Collector:
             return key, flag
         return key, value  # string, id; dates are parsed per column at the end
 
+    def _kind(self, tag: object) -> str:
+        """The local name of an element tag, cached (namespaces cost a split each)."""
+        name = self.names.get(tag)
+        if name is None:
+            name = self.names[tag] = _local(tag)
+        return name
+
     def parse(self, fh: Any) -> None:
         from lxml import etree
 
@@ -206,56 +215,51 @@ class _Collector:
             fh, events=("end",), tag=("{*}event", "{*}trace"), resolve_entities=False,
             no_network=True, huge_tree=True, remove_comments=True, remove_pis=True,
         )  # fmt: skip
+        kind = self._kind
         for _, elem in context:
-            if _local(elem.tag) == "event":
-                self._event(elem)
+            if kind(elem.tag) == "event":
+                parent = elem.getparent()
+                if parent is None or kind(parent.tag) != "trace":
+                    raise self._error(elem.sourceline, "<event> outside a <trace>")
+                self._attributes(elem, self.rows, self.events, 0)
+                self.rows += 1
+                elem.clear(keep_tail=False)
             else:
                 self._trace(elem)
 
-    def _event(self, elem: Any) -> None:
-        parent = elem.getparent()
-        if parent is None or _local(parent.tag) != "trace":
-            raise self._error(elem.sourceline, "<event> outside a <trace>")
-        row = self.rows
+    def _attributes(
+        self, elem: Any, row: int, columns: dict[tuple[str, str], Any], case_start: int
+    ) -> None:
+        """Collect the typed attribute children of an event (or a trace, ``case_start`` > 0)."""
+        kind, rank = self._kind, self.rank
         for pos, child in enumerate(elem):
-            tag = _local(child.tag)
-            if tag not in TYPES:
+            tag = kind(child.tag)
+            if tag not in _TYPE_SET:
                 continue
-            key, value = self._value(child, tag)
-            store = self.events.get((key, tag))
+            if tag == "string" or tag == "date" or tag == "id":
+                key, value = child.get("key"), child.get("value")
+                if key is None or value is None:
+                    self._value(child, tag)  # raises, naming the line
+            else:
+                key, value = self._value(child, tag)
+            store = columns.get((key, tag))
             if store is None:
-                store = self.events[(key, tag)] = ([], [])
-            if store[0] and store[0][-1] == row:  # repeated key: the last counts
-                store[1][-1] = value
+                store = columns[(key, tag)] = ([], [])
+            rows, values = store
+            if rows and rows[-1] == row:  # a repeated key: the last value counts
+                values[-1] = value
                 continue
-            store[0].append(row)
-            store[1].append(value)
-            if key not in self.rank:
-                self.rank[key] = (row, pos)
-        self.rows += 1
-        elem.clear(keep_tail=False)
+            rows.append(row)
+            values.append(value)
+            name = _CASE_PREFIX + key if case_start else key
+            if name not in rank:
+                rank[name] = (case_start - 1, _CASE_RANK + pos) if case_start else (row, pos)
 
     def _trace(self, elem: Any) -> None:
-        count = self.rows - self.trace_start
-        if count:
-            trace = len(self.trace_rows)
-            for pos, child in enumerate(elem):
-                tag = _local(child.tag)
-                if tag not in TYPES:
-                    continue
-                key, value = self._value(child, tag)
-                store = self.cases.get((key, tag))
-                if store is None:
-                    store = self.cases[(key, tag)] = ([], [])
-                if store[0] and store[0][-1] == trace:
-                    store[1][-1] = value
-                    continue
-                store[0].append(trace)
-                store[1].append(value)
-                name = _CASE_PREFIX + key
-                if name not in self.rank:
-                    self.rank[name] = (self.trace_start, _CASE_RANK + pos)
-            self.trace_rows.append(count)
+        if self.rows > self.trace_start:
+            # case_start is the trace's first row + 1, so that it is never 0
+            self._attributes(elem, len(self.trace_rows), self.cases, self.trace_start + 1)
+            self.trace_rows.append(self.rows - self.trace_start)
         self.trace_start = self.rows
         elem.clear(keep_tail=False)
         while elem.getprevious() is not None:
@@ -378,8 +382,14 @@ def _line_of(path: Path, tag: str, key: str, value: str) -> int | None:
     from lxml import etree
 
     with _open(path) as fh:
-        for _, elem in etree.iterparse(fh, events=("end",), tag=f"{{*}}{tag}",
-                                       resolve_entities=False, no_network=True, huge_tree=True):
+        for _, elem in etree.iterparse(
+            fh,
+            events=("end",),
+            tag=f"{{*}}{tag}",
+            resolve_entities=False,
+            no_network=True,
+            huge_tree=True,
+        ):
             if elem.get("key") == key and elem.get("value") == value:
                 return int(elem.sourceline)
             elem.clear(keep_tail=False)

@@ -51,7 +51,7 @@ def _read(path: Path, columns: dict[str, Any]) -> Any:
 
 
 @click.command("calibrate")
-@click.argument("log", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("log", type=click.Path(path_type=Path))
 @log_column_options()
 @log_filter_options()
 @click.option("--name", metavar="TEXT", help="Name of the journey [from the log's file name].")
@@ -196,7 +196,7 @@ def _calibrated(
 
 @click.command("validate")
 @click.argument("model", type=click.Path(dir_okay=False, path_type=Path))
-@click.argument("log", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("log", type=click.Path(path_type=Path))
 @log_column_options()
 @log_filter_options()
 @click.option(

@@ -25,7 +25,7 @@ _FORMATS = ("html", "md", "json")
 
 
 @click.command("mine")
-@click.argument("log", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("log", type=click.Path(path_type=Path))
 @log_column_options(
     door=True,
     tz_help="Time zone of naive timestamps and of the weekly profile, e.g. Asia/Vientiane.",

@@ -22,7 +22,7 @@ FORMATS = {".html": "html", ".htm": "html", ".csv": "csv", ".json": "json"}
 
 
 @click.command("monitor")
-@click.argument("log", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("log", type=click.Path(path_type=Path))
 @log_column_options(door=True)
 @click.option("--by", metavar="COL", help="Column naming the centre (case or event attribute).")
 @click.option(
