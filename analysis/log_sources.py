@@ -338,8 +338,11 @@ def _keys_text(keys: tuple[str, ...]) -> str:
 
 
 def _check_readable(path: Path, shown: str) -> None:
-    if not os.access(path, os.R_OK):
-        raise LogError(f"{shown}: cannot be read (permission denied)")
+    try:
+        with path.open("rb"):
+            pass
+    except OSError as exc:
+        raise LogError(f"{shown}: cannot be read ({exc.strerror or exc})") from None
 
 
 def _check_unifiable(

@@ -370,7 +370,10 @@ def _read_xes(path: Path) -> pd.DataFrame:
     # A streaming reader giving pm4py.read_xes's frame (rules: analysis.xes_stream).
     from analysis.xes_stream import read_xes
 
-    return read_xes(path)
+    log = read_xes(path)
+    if log.empty:
+        raise LogError(f"{path.name}: the log has no events (no <event> in any <trace>)")
+    return log
 
 
 def _one_line(exc: BaseException) -> str:

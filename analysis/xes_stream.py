@@ -22,25 +22,29 @@ Rules decided here:
   float64; ``boolean`` is bool (object when some rows lack it); ``date`` is a
   UTC datetime (an offset is converted, a naive time taken as UTC; sub-
   microsecond digits dropped, as Python's datetime does). A key written with
-  several types is an object column of the converted values. ``boolean``
-  accepts ``true``/``false`` (and ``1``/``0``, as XML Schema does); pm4py
-  reads anything but ``true`` as false, so other spellings are refused here
-  rather than guessed. ``id`` is kept as text (pm4py's default parser drops it).
-* **Left out**, as pm4py's pandas conversion leaves them out or makes them
-  unusable: attributes nested inside another attribute (meta-data), ``list``
-  and ``container`` attributes (pm4py turns a list into a dict object, which
-  no table, CSV or Parquet file holds), log-level attributes, extensions,
-  classifiers, and ``<global>`` defaults (pm4py does not apply them either:
+  several types is an object column of the converted values.
+* **Nested attributes** (meta-data inside an attribute) are left out; the
+  attribute itself keeps its own value. pm4py makes such an attribute a
+  ``{"value": ..., "children": ...}`` dict, which no table, CSV or Parquet
+  file holds and no analysis can group by. ``list`` and ``container``
+  attributes (no value of their own) are left out for the same reason.
+  Log-level attributes, extensions and classifiers make no column, and
+  ``<global>`` defaults are not applied (pm4py does not apply them either:
   an event without a key has no value for it, not the global default).
 * **Empty traces** give no rows (so their attributes make no column unless
   another trace has them). A trace without ``concept:name`` gives rows whose
   ``case:concept:name`` is missing; :func:`analysis.logs.read_log` names them.
-* **Text** is XML-decoded (``&amp;`` is ``&``); pm4py's default parser leaves
-  entities as written. External entities and DTDs are never fetched.
+* **Text** is XML-decoded (``&amp;`` is ``&``). External entities and DTDs are
+  never fetched.
+* **Refused, not dropped.** pm4py logs and drops an ``int``, ``float`` or
+  ``date`` value it cannot parse, so a bad timestamp silently becomes a
+  missing one; here it is an error naming the line. ``boolean`` accepts
+  ``true``/``false`` in any case and ``1``/``0`` (XML Schema's spellings;
+  pm4py reads ``1`` as false); anything else is refused.
 * **Errors** raise :class:`~analysis.schema.LogError` naming the file and the
   line: malformed XML (the parser's line), an attribute without ``key`` or
-  ``value``, an ``int``/``float``/``boolean``/``date`` value that is not one,
-  an ``<event>`` outside a ``<trace>``, a truncated ``.gz`` file.
+  ``value``, a value that is not of its type, an ``<event>`` outside a
+  ``<trace>``, a truncated ``.gz`` file.
 
 Examples
 --------
