@@ -84,6 +84,7 @@ __all__ = ["TYPES", "read_xes"]
 TYPES = ("string", "id", "int", "float", "boolean", "date")
 
 _TYPE_SET = frozenset(TYPES)
+_RAW = frozenset({"string", "date", "id"})  # kept as written until the column is built
 _CASE_PREFIX = "case:"
 _TRUE = {"true": True, "1": True, "false": False, "0": False}
 _CASE_RANK = 1 << 40  # a trace's keys rank after every key of its first event
@@ -235,29 +236,34 @@ class _Collector:
         self, elem: Any, row: int, columns: dict[tuple[str, str], Any], case_start: int
     ) -> None:
         """Collect the typed attribute children of an event (or a trace, ``case_start`` > 0)."""
-        kind, rank = self._kind, self.rank
+        # The hot loop of the reader: one pass per attribute, no call for text and dates.
+        names = self.names
         for pos, child in enumerate(elem):
-            tag = kind(child.tag)
-            if tag not in _TYPE_SET:
-                continue
-            if tag == "string" or tag == "date" or tag == "id":
+            tag = names.get(child.tag)
+            if tag is None:
+                tag = self._kind(child.tag)
+            if tag in _RAW:
                 key, value = child.get("key"), child.get("value")
                 if key is None or value is None:
                     self._value(child, tag)  # raises, naming the line
-            else:
+            elif tag in _TYPE_SET:
                 key, value = self._value(child, tag)
+            else:
+                continue
             store = columns.get((key, tag))
             if store is None:
                 store = columns[(key, tag)] = ([], [])
+                name = _CASE_PREFIX + key if case_start else key
+                if name not in self.rank:
+                    self.rank[name] = (
+                        (case_start - 1, _CASE_RANK + pos) if case_start else (row, pos)
+                    )
             rows, values = store
             if rows and rows[-1] == row:  # a repeated key: the last value counts
                 values[-1] = value
                 continue
             rows.append(row)
             values.append(value)
-            name = _CASE_PREFIX + key if case_start else key
-            if name not in rank:
-                rank[name] = (case_start - 1, _CASE_RANK + pos) if case_start else (row, pos)
 
     def _trace(self, elem: Any) -> None:
         if self.rows > self.trace_start:
