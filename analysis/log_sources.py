@@ -106,6 +106,23 @@ class LogSource:
     name: str = ""
 
     @property
+    def title(self) -> str:
+        """A short name of the log for titles: the file's name without its
+        extensions, or the folder's name for a folder or pattern.
+
+        Examples
+        --------
+        >>> from pathlib import Path
+        >>> LogSource((Path("d/receipt.csv.gz"),), "csv", (), Path("d"), "receipt.csv.gz").title
+        'receipt'
+        >>> LogSource((Path("logs/x.parquet"),), "parquet", (), Path("logs"), "logs").title
+        'logs'
+        """
+        if len(self.files) == 1 and self.name == self.files[0].name:
+            return self.files[0].name.split(".")[0]
+        return self.root.resolve().name or "log"
+
+    @property
     def single(self) -> bool:
         """Whether this is one plain file (no folder, pattern or partition)."""
         return len(self.files) == 1 and not self.partitions

@@ -1,4 +1,4 @@
-"""Read event logs (CSV, XES, Parquet or a DataFrame) into the canonical schema.
+"""Read event logs (CSV, XES, Parquet files or folders, a DataFrame) into the canonical schema.
 
 :func:`read_log` maps a real log, whatever its column names and shape, onto the
 schema of :mod:`analysis.schema`, or raises a :class:`~analysis.schema.LogError`
@@ -140,7 +140,10 @@ def read_log(
     ----------
     source : str, path or pandas.DataFrame
         A ``.csv`` (or ``.csv.gz``), ``.xes`` (or ``.xes.gz``) or ``.parquet``
-        file, or a DataFrame (never modified).
+        file; a folder or a glob pattern of Parquet files, hive partitions
+        becoming text columns (rules: :mod:`analysis.log_sources`); or a
+        DataFrame (never modified). XES is read by the streaming reader of
+        :mod:`analysis.xes_stream`.
     case, activity, timestamp : str
         Input columns holding the case id, the activity and the completion time.
     start : str, optional

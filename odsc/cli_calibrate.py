@@ -181,7 +181,9 @@ def _calibrated(
     steps: tuple[str, ...],
     rule: str | None,
 ) -> Any:
-    stem = log.name.split(".")[0]
+    from analysis.log_sources import resolve_source
+
+    stem = resolve_source(log).title  # a file's name, or a folder's for a folder or pattern
     return calibrate_log(
         frame,
         name=name or f"{stem} (as-is, calibrated)",

@@ -239,3 +239,11 @@ def test_partition_values_are_text(tmp_path):
     frame = read_parquet_source(resolve_source(tmp_path / "logs"))
     assert frame["year"].tolist() == ["2024", "2024"]
     assert pq.read_schema(root / "p.parquet").names == list(frame.columns[:-1])
+
+
+def test_calibrate_names_the_journey_after_the_folder(tmp_path):
+    root = _hive(tmp_path / "centres")
+    out = tmp_path / "model.yaml"
+    result = CliRunner().invoke(main, ["calibrate", f"{root}/**/*.parquet", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.read_text().startswith("id: centres-as-is\nname: centres (as-is, calibrated)\n")
