@@ -345,7 +345,12 @@ def _convert(tag: str, values: Any, fail: Any) -> Any:
     if tag == "date":
         return _dates(values, fail)
     if tag == "int":
-        return np.asarray(values, dtype=np.int64)
+        try:
+            return np.asarray(values, dtype=np.int64)
+        except OverflowError:  # beyond 64 bits: Python ints, as pandas keeps them
+            obj = np.empty(len(values), dtype=object)
+            obj[:] = values
+            return obj
     if tag == "float":
         return np.asarray(values, dtype=np.float64)
     if tag == "boolean":

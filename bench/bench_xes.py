@@ -85,6 +85,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeat", type=int, default=1, help="best of N runs per side [1]")
     args = parser.parse_args(argv)
     files = args.files or [DATA / name for name in DEFAULT]
+    for path in [p for p in files if not p.is_file()]:
+        print(f"{path}: not available, skipped")
+    files = [p for p in files if p.is_file()]
+    if not files:
+        return
     base = {s: json.loads(_child(_CHILD, f"{s}-imports", str(files[0])))["peak_mb"]
             for s in ("ours", "pm4py")}  # fmt: skip
     print(f"peak of a child that only imports: ours {base['ours']:.0f} MB, "

@@ -48,7 +48,7 @@ def convert(
     --partition-by column (e.g. centre=Xaythany/month=2024-01/part-0.parquet).
     odsc mine DIR/ then reads the folder as one log.
 
-    Example: odsc convert bpic2012.xes.gz -o bpic/ --partition-by org:group
+    Example: odsc convert receipt.csv -o receipt/ --partition-by case:channel
     """
     from analysis.log_export import check_target, write_parquet_folder
     from analysis.log_sources import resolve_source

@@ -410,3 +410,11 @@ def test_cli_malformed_xes_exits_2_and_writes_nothing(tmp_path):
         "line 1, line 2, column 1)"
     ]
     assert not out.exists()
+
+
+def test_an_int_beyond_64_bits_stays_a_python_int(tmp_path):
+    body = f"""<trace>{_s("concept:name", "c1")}
+      {_event(_s("concept:name", "a"), _d("2024-01-01T08:00:00"), f'<int key="n" value="{2**70}"/>')}
+      {_event(_s("concept:name", "b"), _d("2024-01-01T09:00:00"), '<int key="n" value="1"/>')}</trace>"""
+    log = _same_as_pm4py(_write(tmp_path, body))
+    assert log["n"].tolist() == [2**70, 1]
