@@ -93,6 +93,7 @@ from analysis.schema import (
     LogError,
 )
 from analysis.timezones import ZONE_ATTR, source_zone
+from analysis.xes_stream import WRITTEN_ZONE
 
 __all__ = ["SET_ASIDE", "SUFFIXES", "read_log"]
 
@@ -244,7 +245,10 @@ def read_log(
     for col in (TIMESTAMP, START, ARRIVAL):
         if col in out.columns:
             out[col] = _parse_times(out, col, name, unit, tz, required=col == TIMESTAMP)
-    zone = source_zone(source, written, tz)
+    if not tz and WRITTEN_ZONE in raw.attrs:  # the XES reader read the offsets as written
+        zone = raw.attrs[WRITTEN_ZONE]
+    else:
+        zone = source_zone(source, written, tz)
     if PRESENT in out.columns:
         out[PRESENT] = _parse_bool(out, name, unit, missing)
 

@@ -68,6 +68,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import re
 import zlib
 from os import PathLike
 from pathlib import Path
@@ -78,7 +79,12 @@ import pandas as pd
 
 from analysis.schema import LogError
 
-__all__ = ["TYPES", "read_xes"]
+__all__ = ["TYPES", "WRITTEN_ZONE", "read_xes"]
+
+#: Key of ``DataFrame.attrs`` holding the clock the ``time:timestamp`` values were
+#: written in (an IANA or ``Etc/GMT`` zone from their offsets, ``None`` for UTC;
+#: :func:`analysis.timezones.infer_zone`), so that the reader need not scan the file again.
+WRITTEN_ZONE = "odsc:written_zone"
 
 #: The XES attribute element names read into columns.
 TYPES = ("string", "id", "int", "float", "boolean", "date")
@@ -86,6 +92,8 @@ TYPES = ("string", "id", "int", "float", "boolean", "date")
 _TYPE_SET = frozenset(TYPES)
 _RAW = frozenset({"string", "date", "id"})  # kept as written until the column is built
 _CASE_PREFIX = "case:"
+_TIME = "time:timestamp"
+_OFFSET = re.compile(r"(?:(Z)|([+-])(\d\d):?(\d\d))$")  # as analysis.timezones reads offsets
 _TRUE = {"true": True, "1": True, "false": False, "0": False}
 _CASE_RANK = 1 << 40  # a trace's keys rank after every key of its first event
 
@@ -289,14 +297,21 @@ class _Collector:
         self.events.clear()
         self.cases.clear()
         columns: dict[str, Any] = {}
+        zone: str | None = None
+        known = False  # whether time:timestamp is all dates, so its offsets say the clock
         for key in sorted(per_key, key=self.rank.__getitem__):
             parts = per_key.pop(key)
             if len(parts) == 1:
                 tag, rows, values = parts[0]
                 columns[key] = _typed(tag, rows, values, n, self._date_error(path, key))
+                if key == _TIME and tag == "date":
+                    zone, known = _written_zone(values, columns[key]), True
             else:
                 columns[key] = _mixed(parts, n, self._date_error(path, key))
-        return pd.DataFrame(columns, index=pd.RangeIndex(n))
+        frame = pd.DataFrame(columns, index=pd.RangeIndex(n))
+        if known:
+            frame.attrs[WRITTEN_ZONE] = zone
+        return frame
 
     def _date_error(self, path: Path, key: str) -> Any:
         def fail(bad: str) -> LogError:
@@ -330,6 +345,32 @@ def _dates(values: Any, fail: Any) -> np.ndarray:
             raise fail(str(text[i]))
         out[i] = np.datetime64(value.astimezone(dt.UTC).replace(tzinfo=None), "us")
     return out
+
+
+def _written_zone(texts: list[str], utc: pd.DatetimeIndex) -> str | None:
+    """The clock the timestamps were written in, from their offsets (rules: analysis.timezones).
+
+    The offset is read once per distinct ending of the text (a timestamp's
+    offset is in its last six characters), not once per event.
+    """
+    from analysis.timezones import infer_zone
+
+    ends = pd.Index(np.asarray(texts, dtype=object)).str[-6:]
+    codes, uniques = pd.factorize(ends)
+    table = np.array([_offset_minutes(str(u)) for u in uniques], dtype=float)
+    minutes = table[codes] if len(codes) else np.array([], dtype=float)
+    has = ~np.isnan(minutes) & ~pd.isna(utc)
+    return infer_zone(pd.Series(utc[has]), minutes[has].astype(int))
+
+
+def _offset_minutes(end: str) -> float:
+    found = _OFFSET.search(end.strip())
+    if found is None:
+        return float("nan")
+    if found.group(1):
+        return 0.0
+    sign = -1 if found.group(2) == "-" else 1
+    return float(sign * (int(found.group(3)) * 60 + int(found.group(4))))
 
 
 def _fromiso(text: str) -> dt.datetime | None:

@@ -23,7 +23,13 @@ from analysis.xes_stream import read_xes
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT.parent / "shared" / "data"
 REAL = ["running-example.xes", "roadtraffic100traces.xes", "helpdesk.xes.gz", "bpic2012.xes.gz"]
-ZONES = {"running-example.xes": "CET", "roadtraffic100traces.xes": "CET", "bpic2012.xes.gz": "CET"}
+# the events' offsets only: the running example's events are all +01:00 (its <global>
+# default date, +02:00, is no event), so its clock is the fixed Etc/GMT-1, as its CSV's
+ZONES = {
+    "running-example.xes": "Etc/GMT-1",
+    "roadtraffic100traces.xes": "CET",
+    "bpic2012.xes.gz": "CET",
+}
 # XES test files pm4py reads without error (broken.xes is a bad-input case)
 LOCAL = sorted(p for p in (ROOT / "tests" / "data").rglob("*.xes*") if p.name != "broken.xes")
 
@@ -73,3 +79,9 @@ def test_figures_of_bpic2012():
         k.decode(): v for k, v in written.items()
     }
     assert written[b"COMPLETE"] == 164506
+
+
+def test_the_running_example_has_one_clock_in_xes_and_csv():
+    xes = read_log(_path("running-example.xes"))
+    csv = read_log(_path("running-example.csv"))
+    assert xes.attrs["odsc:zone"] == csv.attrs["odsc:zone"] == "Etc/GMT-1"
