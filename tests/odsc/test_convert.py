@@ -155,3 +155,18 @@ def test_missing_partition_values_read_back_as_missing(tmp_path):
     write_parquet_folder(log, tmp_path / "out", partition_by=["centre"])
     back = read_log(tmp_path / "out")
     assert back.sort_values("case:concept:name")["centre"].isna().tolist() == [False, True]
+
+
+def test_a_column_parquet_cannot_hold_is_named(tmp_path):
+    log = read_log(pd.DataFrame({
+        "case:concept:name": ["a", "b"],
+        "concept:name": ["x", "y"],
+        "time:timestamp": ["2024-01-01 08:00", "2024-01-01 09:00"],
+        "fee": pd.Series([1, "free"], dtype=object),
+    }))  # fmt: skip
+    with pytest.raises(LogError) as info:
+        write_parquet_folder(log, tmp_path / "out")
+    text = str(info.value)
+    assert text.startswith(f"{tmp_path / 'out'}: the log cannot be written as Parquet (")
+    assert "column fee" in text and "\n" not in text
+    assert list(tmp_path.iterdir()) == []
