@@ -183,7 +183,8 @@ def _calibrated(
 ) -> Any:
     from analysis.log_sources import resolve_source
 
-    stem = resolve_source(log).title  # a file's name, or a folder's for a folder or pattern
+    # a file's name (a log or an OCEL file); a folder's for a folder or a pattern
+    stem = log.name.split(".")[0] if log.is_file() else resolve_source(log).title
     return calibrate_log(
         frame,
         name=name or f"{stem} (as-is, calibrated)",
