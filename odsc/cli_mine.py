@@ -106,7 +106,7 @@ def mine(
     object_type: str | None,
     **filter_values: object,
 ) -> None:
-    """Mine the event log LOG (CSV, XES, Parquet or OCEL 2.0) into a report.
+    """Mine the event log LOG (CSV, XES, Parquet, OCEL 2.0, or a Parquet folder) into a report.
 
     The report shows where citizens wait, the handoffs between agencies, the
     process map, variants and weekly profiles, with ranked findings. Case ids

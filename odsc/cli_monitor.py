@@ -86,7 +86,7 @@ def monitor(
     key: str | None,
     output: Path,
 ) -> None:
-    """Follow centres period by period in the event log LOG (CSV, XES or Parquet).
+    """Follow centres period by period in the event log LOG (CSV, XES, Parquet, a folder).
 
     Per centre and period: cases, median and p90 lead time, visits, handoffs,
     the queue standard and the share within the service charter; the centres
