@@ -1,4 +1,4 @@
-"""Read event logs (CSV, XES, Parquet or a DataFrame) into the canonical schema.
+"""Read event logs (CSV, XES, Parquet files or folders, a DataFrame) into the canonical schema.
 
 :func:`read_log` maps a real log, whatever its column names and shape, onto the
 schema of :mod:`analysis.schema`, or raises a :class:`~analysis.schema.LogError`
@@ -62,7 +62,6 @@ from __future__ import annotations
 
 import codecs
 import difflib
-import warnings
 import zoneinfo
 from collections.abc import Sequence
 from os import PathLike
@@ -94,6 +93,7 @@ from analysis.schema import (
     LogError,
 )
 from analysis.timezones import ZONE_ATTR, source_zone
+from analysis.xes_stream import WRITTEN_ZONE
 
 __all__ = ["SET_ASIDE", "SUFFIXES", "read_log"]
 
@@ -141,7 +141,10 @@ def read_log(
     ----------
     source : str, path or pandas.DataFrame
         A ``.csv`` (or ``.csv.gz``), ``.xes`` (or ``.xes.gz``) or ``.parquet``
-        file, or a DataFrame (never modified).
+        file; a folder or a glob pattern of Parquet files, hive partitions
+        becoming text columns (rules: :mod:`analysis.log_sources`); or a
+        DataFrame (never modified). XES is read by the streaming reader of
+        :mod:`analysis.xes_stream`.
     case, activity, timestamp : str
         Input columns holding the case id, the activity and the completion time.
     start : str, optional
@@ -242,7 +245,10 @@ def read_log(
     for col in (TIMESTAMP, START, ARRIVAL):
         if col in out.columns:
             out[col] = _parse_times(out, col, name, unit, tz, required=col == TIMESTAMP)
-    zone = source_zone(source, written, tz)
+    if not tz and WRITTEN_ZONE in raw.attrs:  # the XES reader read the offsets as written
+        zone = raw.attrs[WRITTEN_ZONE]
+    else:
+        zone = source_zone(source, written, tz)
     if PRESENT in out.columns:
         out[PRESENT] = _parse_bool(out, name, unit, missing)
 
@@ -270,7 +276,10 @@ def read_log(
     order = [c for c in first if c in out.columns]
     order += [c for c in out.columns if c not in order and c != _ROW]
     result = out[order].reset_index(drop=True)
-    result.attrs[SET_ASIDE] = {a.kind: a.count for a in aside}
+    counts = {a.kind: a.count for a in aside}
+    for kind, n in raw.attrs.get("odsc:stored_set_aside", {}).items():  # odsc convert kept them
+        counts[kind] = counts.get(kind, 0) + n
+    result.attrs[SET_ASIDE] = counts
     result.attrs[ZONE_ATTR] = zone
     return result
 
@@ -285,23 +294,32 @@ def _load(
     if isinstance(source, pd.DataFrame):
         # a frame made from a file (an OCEL flattened by analysis.ocel) keeps the file's name
         return source, str(source.attrs.get("odsc:name", "DataFrame")), "row"
-    path = Path(source)
-    name = path.name
-    kind = next((k for s, k in SUFFIXES.items() if name.lower().endswith(s)), None)
-    if not path.exists():
-        raise LogError(f"{name}: no such file ({path})")
-    if path.is_dir():
-        raise LogError(f"{name}: is a directory, not an event log file")
-    if kind is None:
-        known = ", ".join(SUFFIXES)
-        raise LogError(f"{name}: unsupported file type (expected one of {known})")
-    if kind == "csv":
+    from analysis.log_sources import (
+        STORED_ATTR,
+        read_parquet_source,
+        resolve_source,
+        stored_set_aside,
+    )
+
+    found = resolve_source(source)  # a file, a folder or a pattern (analysis.log_sources)
+    name = found.name
+    if not found.single:
+        if found.kind != "parquet":
+            raise LogError(
+                f"{name}: {len(found.files)} {found.kind} files; only Parquet files are read "
+                "as one log from a folder or pattern (convert each with odsc convert)"
+            )
+        return read_parquet_source(found), name, "row"
+    path = found.files[0]
+    if found.kind == "csv":
         return _read_csv(path, sep=sep, encoding=encoding, text=text_columns), name, "line"
-    if kind == "parquet":
+    if found.kind == "parquet":
         try:
-            return pd.read_parquet(path), name, "row"
+            frame = pd.read_parquet(path)
         except Exception as exc:  # pyarrow raises several unrelated types
             raise LogError(f"{name}: not a readable Parquet file ({_one_line(exc)})") from exc
+        frame.attrs[STORED_ATTR] = stored_set_aside(found.files)
+        return frame, name, "row"
     return _read_xes(path), name, "row"
 
 
@@ -356,19 +374,12 @@ def _decode_error_position(path: Path, encoding: str) -> tuple[int, int]:
 
 
 def _read_xes(path: Path) -> pd.DataFrame:
-    import pm4py  # lazy: pm4py is slow to import
+    # A streaming reader giving pm4py.read_xes's frame (rules: analysis.xes_stream).
+    from analysis.xes_stream import read_xes
 
-    try:
-        with warnings.catch_warnings():
-            # pm4py suggests optional faster parsers; not a user's concern here.
-            warnings.filterwarnings(
-                "ignore", message=".*optional requirement", category=UserWarning
-            )
-            log = pm4py.read_xes(str(path), show_progress_bar=False)
-    except Exception as exc:  # the XES parsers raise many unrelated types
-        raise LogError(f"{path.name}: not a readable XES file ({_one_line(exc)})") from exc
-    if not isinstance(log, pd.DataFrame):  # pragma: no cover - older pm4py
-        log = pm4py.convert_to_dataframe(log)
+    log = read_xes(path)
+    if log.empty:
+        raise LogError(f"{path.name}: the log has no events (no <event> in any <trace>)")
     return log
 
 

@@ -35,6 +35,7 @@ def main() -> None:
 def _register() -> None:
     from odsc import (
         cli_calibrate,
+        cli_convert,
         cli_demo,
         cli_journey,
         cli_mine,
@@ -45,7 +46,7 @@ def _register() -> None:
     )
 
     modules = (cli_journey, cli_mine, cli_simulate, cli_demo, cli_calibrate, cli_redesign)
-    for module in (*modules, cli_monitor, cli_optimize):
+    for module in (*modules, cli_monitor, cli_optimize, cli_convert):
         for command in module.COMMANDS:
             main.add_command(command)
     # BPMN export and import, and the one-page TCV table, live in the journey group

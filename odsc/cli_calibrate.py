@@ -51,7 +51,7 @@ def _read(path: Path, columns: dict[str, Any]) -> Any:
 
 
 @click.command("calibrate")
-@click.argument("log", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("log", type=click.Path(path_type=Path))
 @log_column_options()
 @log_filter_options()
 @click.option("--name", metavar="TEXT", help="Name of the journey [from the log's file name].")
@@ -181,7 +181,10 @@ def _calibrated(
     steps: tuple[str, ...],
     rule: str | None,
 ) -> Any:
-    stem = log.name.split(".")[0]
+    from analysis.log_sources import resolve_source
+
+    # a file's name (a log or an OCEL file); a folder's for a folder or a pattern
+    stem = log.name.split(".")[0] if log.is_file() else resolve_source(log).title
     return calibrate_log(
         frame,
         name=name or f"{stem} (as-is, calibrated)",
@@ -196,7 +199,7 @@ def _calibrated(
 
 @click.command("validate")
 @click.argument("model", type=click.Path(dir_okay=False, path_type=Path))
-@click.argument("log", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("log", type=click.Path(path_type=Path))
 @log_column_options()
 @log_filter_options()
 @click.option(

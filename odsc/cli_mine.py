@@ -25,7 +25,7 @@ _FORMATS = ("html", "md", "json")
 
 
 @click.command("mine")
-@click.argument("log", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("log", type=click.Path(path_type=Path))
 @log_column_options(
     door=True,
     tz_help="Time zone of naive timestamps and of the weekly profile, e.g. Asia/Vientiane.",
@@ -106,7 +106,7 @@ def mine(
     object_type: str | None,
     **filter_values: object,
 ) -> None:
-    """Mine the event log LOG (CSV, XES, Parquet or OCEL 2.0) into a report.
+    """Mine the event log LOG (CSV, XES, Parquet, OCEL 2.0, or a Parquet folder) into a report.
 
     The report shows where citizens wait, the handoffs between agencies, the
     process map, variants and weekly profiles, with ranked findings. Case ids

@@ -22,7 +22,7 @@ FORMATS = {".html": "html", ".htm": "html", ".csv": "csv", ".json": "json"}
 
 
 @click.command("monitor")
-@click.argument("log", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("log", type=click.Path(path_type=Path))
 @log_column_options(door=True)
 @click.option("--by", metavar="COL", help="Column naming the centre (case or event attribute).")
 @click.option(
@@ -86,7 +86,7 @@ def monitor(
     key: str | None,
     output: Path,
 ) -> None:
-    """Follow centres period by period in the event log LOG (CSV, XES or Parquet).
+    """Follow centres period by period in the event log LOG (CSV, XES, Parquet, a folder).
 
     Per centre and period: cases, median and p90 lead time, visits, handoffs,
     the queue standard and the share within the service charter; the centres
