@@ -194,26 +194,17 @@ def duckdb_dfg(source: str, *, check: bool = True) -> dict[str, object]:
 
 
 def ours(source: str, *, check: bool = False) -> dict[str, object]:
-    """Our mining: ``analysis.scale.mine_source`` when present, else read_log + mine.
+    """Our mining: ``analysis.scale.mine_source`` (the scale engine) on the hive folder.
 
-    Returns ``seconds``, ``peak_mb``, ``engine`` (which one ran) and, with
-    ``check``, ``dfg`` (count and mean of the result's transitions; the
-    median is ours over non-overlapping pairs only, so it is left out: NaN).
+    Returns ``seconds``, ``peak_mb``, ``engine`` and, with ``check``, ``dfg``
+    (count and mean of the result's transitions; the median is ours over
+    non-overlapping pairs only, so it is left out: NaN).
     """
-    try:
-        from analysis.scale import mine_source  # the DuckDB engine (issue 13)
-    except ImportError:
-        mine_source = None
-    from analysis.logs import read_log
-    from analysis.mining import mine
+    from analysis.scale import mine_source
 
     t = time.perf_counter()
-    if mine_source is not None:
-        result = mine_source(source)
-        engine = "analysis.scale.mine_source"
-    else:
-        result = mine(read_log(source), causes=False)
-        engine = "read_log + mine(causes=False)"
+    result = mine_source(source)
+    engine = "analysis.scale.mine_source"
     out: dict[str, object] = {
         "seconds": time.perf_counter() - t,
         "peak_mb": peak_mb(),
