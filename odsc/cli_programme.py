@@ -91,10 +91,12 @@ def programme(manifest: str, scenario_files: tuple[str, ...], to_be: bool, repli
         missing = [c.id for c in prog.centres if c.to_be is None]
         if missing:
             more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
-            why = "--to-be" if to_be else "without --scenario, the centres' to_be journeys are"
-            raise InputError(f"{prog.source}: {why} needs a to_be journey at every centre;"
-                             f" none at {', '.join(missing[:5])}{more}"
-                             + ("" if to_be else " (or give --scenario FILE)"))  # fmt: skip
+            at = f"none at {', '.join(missing[:5])}{more}"
+            if to_be:
+                raise InputError(f"{prog.source}: --to-be needs a to_be journey at every centre;"
+                                 f" {at}")  # fmt: skip
+            raise InputError(f"{prog.source}: nothing to compare: no --scenario, and not every"
+                             f" centre names a to_be journey ({at}); give --scenario FILE")  # fmt: skip
         scenarios.append(ProgrammeScenario("to-be", to_be=True, source=prog.source))
     names = [s.name for s in scenarios]
     if len(set(names)) != len(names):
