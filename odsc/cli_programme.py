@@ -63,7 +63,7 @@ def programme(manifest: str, scenario_files: tuple[str, ...], to_be: bool, repli
     from journeys.errors import InputError
     from odsc.cli_common import check_number
     from odsc.files import check_output, write_atomic
-    from odsc.limits import MAX_DAYS, MAX_JOBS, MAX_REPLICATIONS
+    from odsc.limits import MAX_CITIZENS, MAX_DAYS, MAX_JOBS, MAX_REPLICATIONS
     from odsc.report_programme import RANK_KPIS, programme_text, render_programme
     from simulations.programme import ProgrammeScenario, read_programme, read_scenarios
     from simulations.programme_run import run_programme
@@ -105,6 +105,7 @@ def programme(manifest: str, scenario_files: tuple[str, ...], to_be: bool, repli
         prog, scenarios, replications=replications, days=days, warmup_days=warmup_days,
         tail_days=tail_days, seed=seed, sla_minutes=sla, jobs=jobs, scheduler=scheduler,
         dask_local=dask_local, progress=sys.stderr.isatty(), checkpoint=checkpoint,
+        max_citizens=MAX_CITIZENS,
     )  # fmt: skip
     if checkpoint is not None:
         click.echo(f"checkpoint {checkpoint}: {result.resumed:,} of"

@@ -20,7 +20,7 @@ import pandas as pd
 
 from simulations.programme_run import ProgrammeResult
 
-__all__ = ["RANK_KPIS", "change_plot", "programme_text", "render_programme"]
+__all__ = ["RANK_KPIS", "change_plot", "open_cases", "programme_text", "render_programme"]
 
 #: KPIs a programme can be ranked by: label, unit, kind (days, share, count, money).
 RANK_KPIS: dict[str, tuple[str, str, str]] = {
@@ -43,6 +43,8 @@ _NR = "not recorded"
 def _v(x: float, kind: str, signed: bool = False) -> str:
     if x is None or math.isnan(x):
         return _NR
+    if signed and x == 0:
+        return "same"
     sign = "+" if signed else ""
     if kind == "share":
         return f"{x * 100:{sign}.0f} pts" if signed else f"{x:.0%}"
@@ -95,10 +97,12 @@ def programme_text(result: ProgrammeResult, *, rank_by: str = "lead_median",
         for _, r in n[n["scenario"] == alt].iterrows():
             b = n[(n["scenario"] == result.scenarios[0]) & (n["figure"] == r["figure"])].iloc[0]
             k = _national_kind(r["figure"])
-            rows.append([r["label"], _v(b["mean"], k), _v(r["mean"], k),
+            rows.append([r["label"].replace("the standard", f"{result.sla_minutes:g} min"),
+                         _v(b["mean"], k), _v(r["mean"], k),
                          _v(r["diff"], k, True), _ci(r["diff_low"], r["diff_high"], k, True),
                          f"{r['centres']} of {r['of']}"])  # fmt: skip
-        lines += [f"National, {result.scenarios[0]} -> {alt}:",
+        what = (result.described or {}).get(alt, "")
+        lines += [f"National, {result.scenarios[0]} -> {alt}" + (f" ({what}):" if what else ":"),
                   tabulate(rows, ["", "before", "after", "change", "95% CI", "centres"],
                            tablefmt="simple", disable_numparse=True), ""]  # fmt: skip
         rank = ranking(result, alt, rank_by)
@@ -111,15 +115,35 @@ def programme_text(result: ProgrammeResult, *, rank_by: str = "lead_median",
                   f" under {alt}{more}: {_tally(rank)}.",
                   tabulate(rows, ["#", "centre", "name", "before", "after", "change", "95% CI",
                                   ""], tablefmt="simple", disable_numparse=True), ""]  # fmt: skip
-    return "\n".join(lines)
+    note = open_cases(result)
+    return "\n".join(lines + ([f"note: {note}", ""] if note else []))
+
+
+def open_cases(result: ProgrammeResult) -> str:
+    """A sentence on measured cases still open at the end of the runs ('' when none)."""
+    g = result.runs.groupby(["centre", "scenario"], sort=False)[["unfinished", "cases"]].sum()
+    share = (g["unfinished"] / g["cases"].where(g["cases"] > 0)).dropna()
+    share = share[share > 0]
+    if share.empty:
+        return ""
+    (cid, sc), worst = share.idxmax(), share.max()
+    name = result.centres.set_index("centre").loc[cid, "name"]
+    return (f"at {share.index.get_level_values(0).nunique()} of {len(result.centres)} centres"
+            f" some measured cases were still open when the run ended (most: {worst:.0%} at"
+            f" {name} under {sc}); their lead times are missing, so lead times there err"
+            " short. A longer --tail-days lets them finish.")
 
 
 def _setup(result: ProgrammeResult) -> str:
     c = result.centres
-    d = (f"{c['days'].iloc[0]} working days of arrivals and {c['tail_days'].iloc[0]} of tail"
-         if c["days"].nunique() == 1 and c["tail_days"].nunique() == 1
-         else f"{c['days'].min()}-{c['days'].max()} working days of arrivals and"
-              f" {c['tail_days'].min()}-{c['tail_days'].max()} of tail, fitted per centre")  # fmt: skip
+
+    def span(col: str) -> str:
+        lo, hi = int(c[col].min()), int(c[col].max())
+        return f"{lo}" if lo == hi else f"{lo} to {hi}"
+
+    fitted = c["days"].nunique() > 1 or c["tail_days"].nunique() > 1
+    d = (f"{span('days')} working days of arrivals and {span('tail_days')} of tail"
+         + (" (fitted per centre)" if fitted else ""))  # fmt: skip
     return (f"{len(c)} centres, {len(result.scenarios)} scenarios, {result.replications}"
             f" replications each ({len(result.runs):,} runs), {d}, warm-up {result.warmup_days}"
             f" days, seed {result.seed}; the same citizens in every scenario of a centre.")
@@ -134,7 +158,7 @@ def change_plot(result: ProgrammeResult, scenario: str, kpi: str, *, ax: Any = N
     rank = ranking(result, scenario, kpi)
     rank = rank[rank["verdict"] != _NR]
     if ax is None:
-        _, ax = plt.subplots(figsize=(7.6, 1.2 + 0.17 * max(len(rank), 3)))
+        _, ax = plt.subplots(figsize=(7.6, 1.3 + 0.19 * max(len(rank), 3)))
     kind = RANK_KPIS[kpi][2]
     k = 100.0 if kind == "share" else 1.0
     colours = {"better": "#009E73", "worse": "#D55E00", "no clear change": "#7f8c99"}
@@ -145,7 +169,7 @@ def change_plot(result: ProgrammeResult, scenario: str, kpi: str, *, ax: Any = N
         ax.plot([r["diff"] * k], [yi], "o", color=c, ms=3.5)
     ax.axvline(0, color="#333333", lw=0.8)
     ax.set_yticks(y)
-    ax.set_yticklabels([f"{r['name']}" for _, r in rank.iterrows()], fontsize=7)
+    ax.set_yticklabels([f"{r['name']}" for _, r in rank.iterrows()], fontsize=8)
     ax.set_ylim(-0.7, len(rank) - 0.3)
     unit = "percentage points" if kind == "share" else RANK_KPIS[kpi][1]
     ax.set_xlabel(f"Change under {scenario} ({unit}); bars: 95% CI")
@@ -227,7 +251,7 @@ def render_programme(result: ProgrammeResult, *, fmt: str = "html",
                          "visits": _pair(other, r["centre"], "visits", "count"),
                          "sla": _pair(other, r["centre"], "desk_within_sla", "share")})  # fmt: skip
         ax = change_plot(result, alt, rank_by)
-        sections.append({"alt": alt, "tiles": tiles, "rows": rows, "tally": _tally(rank),
+        sections.append({"alt": alt, "what": (result.described or {}).get(alt, ""), "tiles": tiles, "rows": rows, "tally": _tally(rank),
                          "svg": figure_svg(ax.figure, salt=f"programme-{i}")})  # fmt: skip
     env = Environment(
         loader=PackageLoader("odsc", "templates"), autoescape=select_autoescape(["html", "j2"])
@@ -236,5 +260,6 @@ def render_programme(result: ProgrammeResult, *, fmt: str = "html",
         title=result.programme.title or result.programme.source, result=result,
         setup=_setup(result), sections=sections, base=base,
         rank_label=_label(rank_by, result.sla_minutes), unit=RANK_KPIS[rank_by][1],
+        open_note=open_cases(result),
         citizens=nat[(nat["scenario"] == base) & (nat["figure"] == "citizens")]["mean"].iloc[0],
     )

@@ -139,6 +139,31 @@ class ProgrammeScenario:
     demand: float = 1.0
     source: str = ""
 
+    def describe(self) -> str:
+        """What the scenario changes, in words.
+
+        Examples
+        --------
+        >>> ProgrammeScenario("x", one_door="ODSC", digitize=("all",), demand=1.2).describe()
+        "one front desk ('ODSC'), dossiers by courier; data exchange on every handoff; demand x1.2"
+        """
+        if self.to_be:
+            parts = ["each centre's own to-be journey (the manifest's to_be)"]
+        else:
+            parts = []
+            if self.one_door is not None:
+                parts.append(f"one front desk ({self.one_door!r}), dossiers by {self.carrier}")
+            if self.digitize:
+                every = [a.lower() for a in self.digitize] == ["all"]
+                parts.append("data exchange on every handoff" if every
+                             else f"data exchange between {', '.join(self.digitize)}")  # fmt: skip
+            parts += [f"{n:+d} desks at {p}" for p, n in self.add_staff]
+            if self.appointments is not None:
+                parts.append(f"{self.appointments:.0%} of citizens by appointment")
+        if self.demand != 1.0:
+            parts.append(f"demand x{self.demand:g}")
+        return "; ".join(parts) or "no change"
+
     def apply(self, centre: Centre) -> tuple[Journey, float]:
         """This scenario's journey and daily demand at ``centre``.
 

@@ -183,6 +183,8 @@ class ProgrammeResult:
         ``(centre, scenario) -> arrivals a working day``.
     ran, resumed : int
         Tasks run now, and tasks read back from the checkpoint.
+    described : dict
+        Scenario name -> what it changes, in words.
     """
 
     programme: Programme
@@ -197,6 +199,7 @@ class ProgrammeResult:
     ran: int
     resumed: int
     checkpoint: str | None = None
+    described: dict[str, str] | None = None
 
     def comparison(self, *, level: float = 0.95) -> pd.DataFrame:
         """Per centre and alternative scenario, every KPI against the baseline (paired).
@@ -257,6 +260,7 @@ def run_programme(
     progress: bool = False,
     checkpoint: str | os.PathLike[str] | None = None,
     retries: int = 2,
+    max_citizens: float | None = None,
 ) -> ProgrammeResult:
     """Run every centre under the baseline and every scenario (rules: module docstring).
 
@@ -281,6 +285,9 @@ def run_programme(
         Folder of finished tasks' results, created if missing; a rerun skips them.
     retries : int
         On Dask, times a task that raised is run again.
+    max_citizens : float, optional
+        Refuse (before any run) a centre and scenario whose run would bring
+        more citizens than this (days of arrivals and of tail times demand).
 
     Returns
     -------
@@ -302,6 +309,10 @@ def run_programme(
         d, t = horizon[c.id]
         for s in order:
             j, rate = plan[(c.id, s)]
+            if max_citizens is not None and (d + t) * rate > max_citizens:
+                raise InputError(f"centre {c.id}, scenario {s}: {d} + {t} working days at"
+                                 f" {rate:,.1f} citizens a day is about {(d + t) * rate:,.0f}"
+                                 f" citizens in one run (limit {max_citizens:,.0f})")  # fmt: skip
             tasks += [_Task(c.id, s, r, j, float(rate), d, warmup_days, t, cs, float(sla_minutes))
                       for r in range(replications)]  # fmt: skip
     rows: list[dict[str, Any] | None] = [None] * len(tasks)
@@ -349,4 +360,6 @@ def run_programme(
         warmup_days=warmup_days, seed=seed, sla_minutes=float(sla_minutes),
         ran=len(todo), resumed=len(tasks) - len(todo),
         checkpoint=str(folder) if folder is not None else None,
+        described={BASELINE: "each centre's model as the manifest names it",
+                   **{s.name: s.describe() for s in scenarios}},
     )  # fmt: skip
