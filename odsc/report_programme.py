@@ -29,8 +29,8 @@ RANK_KPIS: dict[str, tuple[str, str, str]] = {
     "lead_p90": ("Lead time, p90", "days", "days"),
     "waiting_median": ("Waiting per case, median", "days", "days"),
     "waiting_mean": ("Waiting per case, mean", "days", "days"),
-    "visits": ("Visits to offices per case", "visits", "count"),
-    "doors": ("Offices per case", "offices", "count"),
+    "visits": ("Visits to offices per case", "", "count"),
+    "doors": ("Offices per case", "", "count"),
     "desk_within_sla": ("Desk services within the standard", "", "share"),
     "within_sla": ("Served at the first desk within the standard", "", "share"),
     "desk_queue": ("Time in desk lines per case", "min", "minutes"),
@@ -172,7 +172,8 @@ def change_plot(result: ProgrammeResult, scenario: str, kpi: str, *, ax: Any = N
     ax.set_yticklabels([f"{r['name']}" for _, r in rank.iterrows()], fontsize=8)
     ax.set_ylim(-0.7, len(rank) - 0.3)
     unit = "percentage points" if kind == "share" else RANK_KPIS[kpi][1]
-    ax.set_xlabel(f"Change under {scenario} ({unit}); bars: 95% CI")
+    ax.set_xlabel(f"Change under {scenario}" + (f" ({unit})" if unit else "")
+                  + "; bars: 95% CI")  # fmt: skip
     ax.set_title(f"{_label(kpi, result.sla_minutes)}: change per centre", fontsize=10, loc="left")
     ax.grid(axis="x", alpha=0.3)
     ax.margins(y=0.01)
@@ -260,6 +261,7 @@ def render_programme(result: ProgrammeResult, *, fmt: str = "html",
         title=result.programme.title or result.programme.source, result=result,
         setup=_setup(result), sections=sections, base=base,
         rank_label=_label(rank_by, result.sla_minutes), unit=RANK_KPIS[rank_by][1],
+        rank_by=rank_by,
         open_note=open_cases(result),
         citizens=nat[(nat["scenario"] == base) & (nat["figure"] == "citizens")]["mean"].iloc[0],
     )
