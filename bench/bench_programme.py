@@ -25,8 +25,9 @@ def main() -> None:
     """Run the three backends and print the figures."""
     import pandas as pd
 
-    from simulations.programme import ProgrammeScenario, read_programme
+    from simulations.programme import read_programme
     from simulations.programme_run import run_programme
+    from simulations.programme_scenarios import ProgrammeScenario
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--manifest", default=str(ROOT / "examples" / "centres.yaml"))

@@ -65,8 +65,9 @@ def programme(manifest: str, scenario_files: tuple[str, ...], to_be: bool, repli
     from odsc.files import check_output, write_atomic
     from odsc.limits import MAX_CITIZENS, MAX_DAYS, MAX_JOBS, MAX_REPLICATIONS
     from odsc.report_programme import RANK_KPIS, programme_text, render_programme
-    from simulations.programme import ProgrammeScenario, read_programme, read_scenarios
+    from simulations.programme import read_programme
     from simulations.programme_run import run_programme
+    from simulations.programme_scenarios import ProgrammeScenario, read_scenarios
 
     fmt = None
     if output is not None:

@@ -37,7 +37,8 @@ Checkpoint
 
 Examples
 --------
->>> from simulations.programme import programme_from_text, scenarios_from_data
+>>> from simulations.programme import programme_from_text
+>>> from simulations.programme_scenarios import scenarios_from_data
 >>> p = programme_from_text("centres:\\n  - {id: a, journey: family-book-one-door}\\n"
 ...                         "  - {id: b, journey: land-title-one-door}")
 >>> s = scenarios_from_data({"name": "+1 desk", "add_staff": {"odsc_desk": 1}}, source="s")
@@ -67,7 +68,8 @@ import pandas as pd
 
 from journeys.errors import InputError
 from journeys.model import Journey
-from simulations.programme import BASELINE, Programme, ProgrammeScenario, materialise
+from simulations.programme import BASELINE, Programme
+from simulations.programme_scenarios import ProgrammeScenario, materialise
 
 __all__ = ["KPIS", "ProgrammeResult", "centre_seed", "run_programme"]
 

@@ -26,7 +26,8 @@ here:
 
 Examples
 --------
->>> from simulations.programme import programme_from_text, scenarios_from_data
+>>> from simulations.programme import programme_from_text
+>>> from simulations.programme_scenarios import scenarios_from_data
 >>> from simulations.programme_run import run_programme
 >>> p = programme_from_text("centres:\\n  - {id: a, journey: family-book-one-door}\\n"
 ...                         "  - {id: b, journey: land-title-one-door}")

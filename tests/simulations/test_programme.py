@@ -16,14 +16,13 @@ from journeys import load_catalog
 from journeys.errors import InputError
 from journeys.io import save
 from simulations.experiments import mean_ci
-from simulations.programme import (
+from simulations.programme import programme_from_text, read_programme
+from simulations.programme_run import KPIS, ProgrammeResult, centre_seed, run_programme
+from simulations.programme_scenarios import (
     ProgrammeScenario,
-    programme_from_text,
-    read_programme,
     read_scenarios,
     scenarios_from_data,
 )
-from simulations.programme_run import KPIS, ProgrammeResult, centre_seed, run_programme
 from simulations.programme_summary import national, ranking
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"

@@ -11,8 +11,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from simulations.programme import ProgrammeScenario, programme_from_text, read_programme
+from simulations.programme import programme_from_text, read_programme
 from simulations.programme_run import run_programme
+from simulations.programme_scenarios import ProgrammeScenario
 from simulations.programme_summary import national
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
