@@ -203,21 +203,38 @@ class ProgrammeResult:
     checkpoint: str | None = None
     described: dict[str, str] | None = None
 
+    def _experiment(self, centre: str) -> Any:
+        from simulations.experiments import Experiment
+
+        runs = self.runs[self.runs["centre"] == centre].drop(columns="centre")
+        return Experiment(runs, pd.DataFrame(), pd.DataFrame(), self.scenarios,
+                          self.replications, 1, 0, self.seed,
+                          sla_minutes=self.sla_minutes)  # fmt: skip
+
+    def summary(self, *, level: float = 0.95) -> pd.DataFrame:
+        """Per centre, scenario and KPI: the mean over replications and its CI.
+
+        The columns of :meth:`simulations.experiments.Experiment.summary` with
+        ``centre`` first.
+        """
+        parts = []
+        for cid in self.centres["centre"]:
+            t = self._experiment(cid).summary(level=level)
+            t.insert(0, "centre", cid)
+            parts.append(t)
+        return pd.concat(parts, ignore_index=True)
+
     def comparison(self, *, level: float = 0.95) -> pd.DataFrame:
         """Per centre and alternative scenario, every KPI against the baseline (paired).
 
         The columns of :attr:`simulations.experiments.Comparison.table` with
         ``centre`` first.
         """
-        from simulations.experiments import Experiment, paired_comparison
+        from simulations.experiments import paired_comparison
 
         parts = []
         for cid in self.centres["centre"]:
-            runs = self.runs[self.runs["centre"] == cid].drop(columns="centre")
-            ex = Experiment(runs, pd.DataFrame(), pd.DataFrame(), self.scenarios,
-                            self.replications, 1, 0, self.seed,
-                            sla_minutes=self.sla_minutes)  # fmt: skip
-            t = paired_comparison(ex, level=level).table
+            t = paired_comparison(self._experiment(cid), level=level).table
             t.insert(0, "centre", cid)
             parts.append(t)
         return pd.concat(parts, ignore_index=True)

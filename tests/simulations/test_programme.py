@@ -316,6 +316,16 @@ def test_national_figures_by_hand():
     assert math.isnan(n.loc[("as-is", "citizens"), "ci_low"])
 
 
+def test_per_centre_summaries_use_the_experiments_intervals():
+    r = _hand_built()
+    s = r.summary().set_index(["centre", "scenario", "kpi"])
+    assert s.loc[("a", "new", "visits"), ["mean", "ci_low", "ci_high"]].tolist() == list(
+        mean_ci([2.0, 3.0]))
+    c = r.comparison().set_index(["centre", "scenario", "kpi"])
+    # paired: visits 5, 6 -> 2, 3 is a change of exactly -3 in both replications
+    assert c.loc[("a", "new", "visits"), ["diff", "diff_low", "diff_high"]].tolist() == [-3.0] * 3
+
+
 def test_ranking_by_hand():
     r = ranking(_hand_built(), "new", "lead_median")
     # a: -6.5 (diffs -6, -7: clearly better); c: +0.5 (0, +1: no clear change); b: +0.5 (0, +1)
