@@ -197,7 +197,7 @@ def _map_dask(
                 threads_per_worker=1,
                 processes=True,
                 dashboard_address=None,
-                silence_logs=40,
+                silence_logs=50,  # a worker that dies or a late heartbeat at close is not the user's error
             )
             client = Client(cluster)
         with client:
