@@ -22,7 +22,8 @@ Workers that die
     On Dask, the scheduler hands the tasks of a worker that died to another
     worker (a nanny restarts the dead one); ``retries`` re-runs a task that
     raised. The results are those of the uninterrupted run, because every task
-    carries its own seed.
+    carries its own seed. A local process pool cannot replace a worker killed
+    from outside (the run stops); with a checkpoint, running it again resumes.
 Checkpoint
     With ``checkpoint=DIR`` each finished task's KPI row is written to
     ``DIR/<key>.json`` by this process as it arrives (a temporary file, then an
