@@ -20,7 +20,8 @@ import pandas as pd
 
 from simulations.programme_run import ProgrammeResult
 
-__all__ = ["RANK_KPIS", "change_plot", "open_cases", "programme_text", "render_programme"]
+__all__ = ["RANK_KPIS", "change_plot", "open_cases", "programme_text", "render_programme",
+           "watch"]
 
 #: KPIs a programme can be ranked by: label, unit, kind (days, share, count, money).
 RANK_KPIS: dict[str, tuple[str, str, str]] = {
@@ -82,6 +83,33 @@ def _tally(rank: pd.DataFrame) -> str:
     return ", ".join(parts)
 
 
+def watch(result: ProgrammeResult, scenario: str, rank_by: str, *, most: int = 5) -> list[str]:
+    """Sentences on the other headline KPIs that get clearly worse at some centres.
+
+    Ranking by one KPI can hide another: a one-door centre that shortens the lead
+    time may queue its citizens longer at a front desk with too few desks.
+    """
+    from simulations.programme_summary import ranking
+
+    out = []
+    for kpi in ("lead_median", "visits", "desk_within_sla", "desk_queue"):
+        if kpi == rank_by:
+            continue
+        r = ranking(result, scenario, kpi)
+        worse = r[r["verdict"] == "worse"]
+        if worse.empty:
+            continue
+        up = kpi in ("desk_within_sla",)
+        worse = worse.sort_values("diff", ascending=up, kind="mergesort")
+        kind = RANK_KPIS[kpi][2]
+        names = ", ".join(f"{n} ({_v(b, kind)} → {_v(a, kind)})" for n, b, a in
+                          worse[["name", "baseline", "value"]].head(most).itertuples(index=False))
+        more = f" and {len(worse) - most} more" if len(worse) > most else ""
+        out.append(f"{_label(kpi, result.sla_minutes)} gets clearly worse at {len(worse)} of"
+                   f" {len(r)} centres: {names}{more}.")  # fmt: skip
+    return out
+
+
 def programme_text(result: ProgrammeResult, *, rank_by: str = "lead_median",
                    top: int | None = None) -> str:  # fmt: skip
     """National figures and the ranked centres, as plain text tables."""
@@ -115,6 +143,8 @@ def programme_text(result: ProgrammeResult, *, rank_by: str = "lead_median",
                   f" under {alt}{more}: {_tally(rank)}.",
                   tabulate(rows, ["#", "centre", "name", "before", "after", "change", "95% CI",
                                   ""], tablefmt="simple", disable_numparse=True), ""]  # fmt: skip
+        lines += [f"Watch: {w}" for w in watch(result, alt, rank_by)]
+        lines += [""] if lines[-1] else []
     note = open_cases(result)
     return "\n".join(lines + ([f"note: {note}", ""] if note else []))
 
@@ -252,7 +282,8 @@ def render_programme(result: ProgrammeResult, *, fmt: str = "html",
                          "visits": _pair(other, r["centre"], "visits", "count"),
                          "sla": _pair(other, r["centre"], "desk_within_sla", "share")})  # fmt: skip
         ax = change_plot(result, alt, rank_by)
-        sections.append({"alt": alt, "what": (result.described or {}).get(alt, ""), "tiles": tiles, "rows": rows, "tally": _tally(rank),
+        sections.append({"alt": alt, "what": (result.described or {}).get(alt, ""),
+                         "watch": watch(result, alt, rank_by), "tiles": tiles, "rows": rows, "tally": _tally(rank),
                          "svg": figure_svg(ax.figure, salt=f"programme-{i}")})  # fmt: skip
     env = Environment(
         loader=PackageLoader("odsc", "templates"), autoescape=select_autoescape(["html", "j2"])

@@ -363,3 +363,17 @@ def test_the_example_manifest_is_made_by_its_script():
     p = read_programme(EXAMPLES / "centres.yaml")
     assert len(p.centres) == 73 and len({c.id for c in p.centres}) == 73
     assert all(c.to_be is not None for c in p.centres)
+
+
+def test_the_report_warns_of_a_headline_kpi_that_gets_worse_elsewhere():
+    from odsc.report_programme import watch
+
+    r = _hand_built()
+    runs = r.runs.copy()
+    at = (runs["centre"] == "a") & (runs["scenario"] == "new")
+    runs.loc[at, "desk_within_sla"] = 0.2  # from 0.5 in both replications: clearly worse
+    r = replace(r, runs=runs)
+    assert watch(r, "new", "lead_median") == [
+        "Desk services within 15 min gets clearly worse at 1 of 3 centres: A (50% → 20%)."
+    ]
+    assert watch(r, "new", "desk_within_sla") == []
