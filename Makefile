@@ -57,6 +57,7 @@ bench: $(STAMP)
 	$(PY) bench/bench_waiting_causes.py
 	$(PY) bench/bench_optimize.py
 	$(PY) bench/bench_xes.py
+	$(PY) bench/bench_programme.py
 
 clean:
 	rm -rf out build *.egg-info

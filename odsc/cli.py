@@ -41,12 +41,13 @@ def _register() -> None:
         cli_mine,
         cli_monitor,
         cli_optimize,
+        cli_programme,
         cli_redesign,
         cli_simulate,
     )
 
     modules = (cli_journey, cli_mine, cli_simulate, cli_demo, cli_calibrate, cli_redesign)
-    for module in (*modules, cli_monitor, cli_optimize, cli_convert):
+    for module in (*modules, cli_monitor, cli_optimize, cli_convert, cli_programme):
         for command in module.COMMANDS:
             main.add_command(command)
     # BPMN export and import, and the one-page TCV table, live in the journey group

@@ -13,6 +13,14 @@ Every task carries its own seed, so results do not depend on the backend nor on
 the order in which workers finish. A progress bar over tasks is drawn on a
 terminal when ``progress=True``.
 
+``on_result(i, result)``, when given, is called in the calling process as each
+task finishes (in the order they finish, not task order): this is how a caller
+saves finished work as it comes, e.g. the checkpoint of
+:func:`simulations.programme_run.run_programme`. On Dask, a task whose worker
+dies is handed to another worker by the scheduler (up to its
+``distributed.scheduler.allowed-failures`` deaths); ``retries`` also re-runs a
+task that raised.
+
 The workers of an existing Dask cluster must have this package installed (the
 same version): tasks refer to its functions by name.
 
@@ -80,6 +88,8 @@ def map_tasks(
     dask_local: int | None = None,
     progress: bool = False,
     desc: str = "replications",
+    on_result: Callable[[int, R], None] | None = None,
+    retries: int = 0,
 ) -> list[R]:
     """Apply ``func`` to every task; results in task order.
 
@@ -97,6 +107,10 @@ def map_tasks(
         Start an in-process Dask LocalCluster with this many worker processes.
     progress : bool
         Draw a progress bar on standard error when it is a terminal.
+    on_result : callable, optional
+        Called as ``on_result(index, result)`` in this process as each task finishes.
+    retries : int
+        On Dask: times a task that raised is run again before the error is given.
 
     Raises
     ------
@@ -109,14 +123,16 @@ def map_tasks(
     _positive("dask_local", dask_local)
     tasks = list(tasks)
     if scheduler is not None or dask_local is not None:
-        return _map_dask(func, tasks, scheduler, dask_local, progress, desc)
+        return _map_dask(func, tasks, scheduler, dask_local, progress, desc, on_result, retries)
     n = jobs if jobs is not None else cpu_count()
     n = max(1, min(n, len(tasks)))
     with _bar(len(tasks), progress, desc) as bar:
         if n == 1:
             out = []
-            for t in tasks:
+            for i, t in enumerate(tasks):
                 out.append(func(t))
+                if on_result is not None:
+                    on_result(i, out[-1])
                 bar.update()
             return out
         import multiprocessing as mp
@@ -126,11 +142,28 @@ def map_tasks(
         # because workers only run pure simulation functions.
         ctx = mp.get_context("fork") if sys.platform.startswith("linux") else None
         with ProcessPoolExecutor(max_workers=n, mp_context=ctx) as pool:
+            if on_result is not None:
+                return _pool_as_completed(pool, func, tasks, bar, on_result)
             out = []
             for r in pool.map(func, tasks, chunksize=1):
                 out.append(r)
                 bar.update()
             return out
+
+
+def _pool_as_completed(pool: Any, func: Callable[[Any], Any], tasks: list[Any], bar: Any,
+                       on_result: Callable[[int, Any], None]) -> list[Any]:  # fmt: skip
+    """Submit every task to ``pool``; report each result as it finishes; task order out."""
+    from concurrent.futures import as_completed
+
+    futures = {pool.submit(func, t): i for i, t in enumerate(tasks)}
+    out: list[Any] = [None] * len(tasks)
+    for f in as_completed(futures):
+        i = futures[f]
+        out[i] = f.result()
+        on_result(i, out[i])
+        bar.update()
+    return out
 
 
 def _map_dask(
@@ -140,6 +173,8 @@ def _map_dask(
     dask_local: int | None,
     progress: bool,
     desc: str,
+    on_result: Callable[[int, Any], None] | None = None,
+    retries: int = 0,
 ) -> list[Any]:
     try:
         from distributed import Client, LocalCluster, as_completed
@@ -162,13 +197,16 @@ def _map_dask(
                 threads_per_worker=1,
                 processes=True,
                 dashboard_address=None,
-                silence_logs=40,
+                silence_logs=50,  # a worker that dies or a late heartbeat at close is not the user's error
             )
             client = Client(cluster)
         with client:
-            futures = client.map(func, tasks, pure=False)
+            futures = client.map(func, tasks, pure=False, retries=retries)
+            index = {f.key: i for i, f in enumerate(futures)}
             with _bar(len(tasks), progress, desc) as bar:
-                for _ in as_completed(futures):
+                for f in as_completed(futures):
+                    if on_result is not None:
+                        on_result(index[f.key], f.result())
                     bar.update()
             return client.gather(futures)
     finally:

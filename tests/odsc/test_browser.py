@@ -16,7 +16,7 @@ run in the page:
 
 The reports: ``odsc mine`` on the example log and on the real permit log
 ``receipt.csv`` (beside the project, as the real-log tests read it), ``odsc
-compare``, ``odsc demo``, and the journey outputs (the Journey card, the walk,
+compare``, ``odsc demo``, ``odsc programme``, and the journey outputs (the Journey card, the walk,
 a slide blueprint's SVG and PNG), the card also inside JupyterLab's rendered-output
 rules, whose table alignment it must keep. (A blueprint of ``size="auto"`` is as
 wide as its journey, 24 inches for the land title: shrunk to a page its text falls
@@ -224,10 +224,18 @@ def reports(tmp_path_factory) -> dict[str, Path]:
     _odsc("demo", "-o", str(folder / "demo"), "--replications", "3", "--jobs", "1")
     paths["demo"] = folder / "demo" / "report.html"
     paths |= _journey_pages(folder)
+    manifest = folder / "centres.yaml"
+    manifest.write_text("centres:\n  - {id: a, name: Xaythany ODSC, journey: family-book,"
+                        " to_be: family-book-one-door}\n  - {id: b, journey: land-title,"
+                        " to_be: land-title-one-door}\n")  # fmt: skip
+    paths["programme"] = folder / "programme.html"
+    _odsc("programme", str(manifest), "--replications", "2", "--days", "8", "--tail-days", "40",
+          "--jobs", "1", "-o", str(paths["programme"]))  # fmt: skip
     return paths
 
 
-NAMES = ["mine-example", "mine-receipt", "compare", "demo", "journey", "journey-jupyterlab"]
+NAMES = ["mine-example", "mine-receipt", "compare", "demo", "journey", "journey-jupyterlab",
+         "programme"]
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -10,7 +10,8 @@ import pytest
 
 @pytest.mark.parametrize(
     "module",
-    ["cli_calibrate", "cli_demo", "cli_journey", "cli_mine", "cli_redesign", "cli_simulate"],
+    ["cli_calibrate", "cli_demo", "cli_journey", "cli_mine", "cli_programme", "cli_redesign",
+     "cli_simulate"],
 )
 def test_a_command_module_imported_first_registers_its_commands(module):
     # importing a command module before odsc.cli used to hit a circular import
