@@ -92,8 +92,9 @@ def combine(
     """Merge the partials of every partition into the tables ``c_<name>`` of ``con``.
 
     The result does not depend on the number or the order of ``parts``:
-    keyed rows are summed (exactly), minimised or maximised, then sorted by
-    their keys; stacked rows are sorted by all their columns' first key.
+    keyed rows are summed (exactly), minimised or maximised; stacked rows are
+    stacked. The rows of a ``c_`` table are in no particular order: whatever
+    reads them sorts.
     """
     for p in partials:
         names = []
@@ -112,8 +113,9 @@ def combine(
             select = ", ".join([quote(k) for k in p.keys] + aggs)
             group = f" GROUP BY {order}" if p.keys else ""
             body = f"SELECT {select} FROM ({union}){group}"
-        sort = f" ORDER BY {order}" if order else ""
-        con.execute(f"CREATE OR REPLACE TEMP TABLE c_{p.name} AS {body}{sort}")
+        # unordered: every finish sorts what it shows (sorting value counts as long
+        # as the log cost more than merging them)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE c_{p.name} AS {body}")
         for v in names:
             con.unregister(v)
 
