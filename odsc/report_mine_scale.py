@@ -128,12 +128,12 @@ def pandas_only(
     ...             given={"--journey": True, "--feedback": False})
     ['--agency department', '--journey']
     >>> pandas_only(by="org:resource"), pandas_only(by="org:resource", show_ids=True)
-    (['--by org:resource'], [])
+    (['--by org:resource without --show-ids'], [])
     """
     out = [f"--{k} {v}" for k, v in (columns or {}).items() if v is not None and v != _CANONICAL[k]]
     out += [name for name, on in (given or {}).items() if on]
     if by in (_CANONICAL["case"], _CANONICAL["resource"]) and not show_ids:
-        out.append(f"--by {by}")
+        out.append(f"--by {by} without --show-ids")
     return out
 
 
@@ -242,8 +242,9 @@ def scale_report(
             source, by=by, sla_minutes=sla_minutes, tz=tz, memory_limit=memory_limit, parts=parts
         )
         aside = stored_set_aside(tuple(Path(f) for f in files))
-        if aside:
-            result = replace(result, notes=(*result.notes, set_aside_note(aside)))
+        if aside:  # before the engine's own note, which stays last
+            *notes, last = result.notes
+            result = replace(result, notes=(*notes, set_aside_note(aside), last))
         bar.update()
         bar.set_description(stages[2])
         if not show_ids:
@@ -286,7 +287,7 @@ def pseudonymise_result(result: MiningResult, *, key: str | bytes) -> MiningResu
     >>> from analysis.privacy import pseudonymise
     >>> log = pd.DataFrame({"case:concept:name": ["A-17", "A-17", "B-02"],
     ...     "concept:name": ["a", "b", "a"], "org:resource": ["Somsack", "Vanh", "Somsack"],
-    ...     "time:timestamp": pd.to_datetime(["2024-01-01 08:00", "2024-01-01 09:00",
+    ...     "org:group": ["x", "y", "x"], "time:timestamp": pd.to_datetime(["2024-01-01 08:00", "2024-01-01 09:00",
     ...                                       "2024-01-01 10:00"], utc=True)})
     >>> after = pseudonymise_result(mine(log, causes=False), key="district-7")
     >>> before = mine(pseudonymise(log, key="district-7"), causes=False)
