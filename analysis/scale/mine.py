@@ -57,7 +57,7 @@ from analysis.scale.bottlenecks import (
 from analysis.scale.cases import case_kpi_finish, case_kpi_partials, check_zone, ev_columns
 from analysis.scale.events import build_events
 from analysis.scale.flow_tables import flow_partials, flow_tables
-from analysis.scale.partials import Partial, combine, run_partials
+from analysis.scale.partials import Partial, combine, combine_stored, store_partials
 from analysis.scale.source import ScaleLog, connect, open_log, quote
 from analysis.scale.summary import (
     league_finish,
@@ -81,7 +81,15 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from analysis.mining import MiningResult
 
-__all__ = ["NOT_AT_SCALE", "PartsRunner", "bucket_where", "mine_source", "scale_partials"]
+__all__ = [
+    "EVENTS_PER_PART",
+    "NOT_AT_SCALE",
+    "PartsRunner",
+    "auto_parts",
+    "bucket_where",
+    "mine_source",
+    "scale_partials",
+]
 
 #: What a partition runner does: run ``partials`` on each partition of ``source``
 #: (``ev`` built with ``keep``) and return their results (:func:`run_partials`).
@@ -192,23 +200,51 @@ def _grouped(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
         back()
 
 
-def _local_parts(n: int, con: duckdb.DuckDBPyConnection, log: ScaleLog) -> PartsRunner:
-    """Run the partials bucket after bucket on this machine, on the open connection.
+#: Events per bucket when ``parts`` is left to :func:`mine_source` (see :func:`auto_parts`).
+EVENTS_PER_PART = 4_000_000
+
+
+def auto_parts(events: int) -> int:
+    """How many buckets of cases :func:`mine_source` works through by default.
+
+    One bucket per :data:`EVENTS_PER_PART` events (at least one): the event
+    table of one bucket and DuckDB's work on it then stay near 1.5 GB,
+    however large the log (measured on the benchmark's logs). The figures do
+    not depend on it.
+
+    Examples
+    --------
+    >>> auto_parts(1_000_000), auto_parts(10_000_000), auto_parts(50_000_000)
+    (1, 3, 13)
+    """
+    return max(1, -(-int(events) // EVENTS_PER_PART))
+
+
+def _run_local(
+    con: duckdb.DuckDBPyConnection,
+    log: ScaleLog,
+    partials: Sequence[Partial],
+    *,
+    keep: tuple[str, ...],
+    n: int,
+) -> None:
+    """Run the partials bucket after bucket on this connection and merge them.
 
     Each bucket's ``ev`` (:func:`build_events` with ``bucket=(k, n)``) replaces the
-    previous one, so only one bucket of events is in memory at a time.
+    previous one, so only one bucket of events is in memory at a time, and its
+    partials are appended to DuckDB tables (:func:`store_partials`), which DuckDB
+    spills to disk under its memory limit. One bucket goes straight to the merged
+    tables.
     """
-
-    def run(
-        source: str, partials: Sequence[Partial], keep: tuple[str, ...]
-    ) -> list[dict[str, pa.Table]]:
-        results = []
-        for k in range(n):
-            build_events(con, log, keep=keep, bucket=(k, n))
-            results.append(run_partials(con, partials))
-        return results
-
-    return run
+    for k in range(n):
+        build_events(con, log, keep=keep, bucket=(k, n) if n > 1 else None)
+        if n == 1:
+            combine_stored(con, partials, parts=1, direct=True)
+        else:
+            store_partials(con, partials, part=k)
+        con.unregister("ev")
+    if n > 1:
+        combine_stored(con, partials, parts=n)
 
 
 def mine_source(
@@ -238,8 +274,9 @@ def mine_source(
     memory_limit : str, optional
         DuckDB's memory limit, e.g. ``"2GB"`` (it spills to disk beyond).
     parts : int or callable, optional
-        How many hash buckets of cases to run one after the other (``None``
-        or 1: the whole log at once), or a runner
+        How many hash buckets of cases to run one after the other (1: the
+        whole log at once; ``None``: :func:`auto_parts` of the log's events),
+        or a runner
         ``parts(source, partials, keep) -> [run_partials(...) per partition]``.
 
     Returns
@@ -266,13 +303,13 @@ def mine_source(
         raise LogError(f"{log.name}: column {by!r} is not in the log (columns: {have})")
     keep = ev_columns(log, by=by)
     partials = scale_partials(log, by=by, sla_minutes=sla_minutes, top_variants=top_variants, tz=tz)
-    if parts is None or parts == 1:
-        build_events(con, log, keep=keep)
-        results: Sequence[dict[str, pa.Table]] = [run_partials(con, partials)]
+    if callable(parts):
+        combine(con, parts(name, partials, keep), partials)
     else:
-        runner = _local_parts(int(parts), con, log) if isinstance(parts, int) else parts
-        results = runner(name, partials, keep)
-    combine(con, results, partials)
+        n = auto_parts(log.events) if parts is None else int(parts)
+        if n < 1:
+            raise LogError(f"parts: must be at least 1, got {parts}")
+        _run_local(con, log, partials, keep=keep, n=n)
 
     kpis = case_kpi_finish(con, log, by=by)
     # ---- PLUG-IN: the finished flow tables (analysis.scale.flows) replace these Nones;

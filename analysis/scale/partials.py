@@ -46,7 +46,15 @@ if TYPE_CHECKING:  # pragma: no cover
     import duckdb
     import pyarrow as pa
 
-__all__ = ["Partial", "combine", "lerp", "quantiles", "run_partials"]
+__all__ = [
+    "Partial",
+    "combine",
+    "combine_stored",
+    "lerp",
+    "quantiles",
+    "run_partials",
+    "store_partials",
+]
 
 
 @dataclass(frozen=True)
@@ -103,37 +111,69 @@ def combine(
             con.register(view, part[p.name])
             names.append(view)
         union = " UNION ALL BY NAME ".join(f"SELECT * FROM {v}" for v in names)
-        order = ", ".join(quote(k) for k in p.keys)
-        if p.concat:
-            body = f"SELECT * FROM ({union})"
-        else:
-            aggs = [f"sum({quote(c)}) AS {quote(c)}" for c in p.sums]
-            aggs += [f"min({quote(c)}) AS {quote(c)}" for c in p.mins]
-            aggs += [f"max({quote(c)}) AS {quote(c)}" for c in p.maxs]
-            select = ", ".join([quote(k) for k in p.keys] + aggs)
-            group = f" GROUP BY {order}" if p.keys else ""
-            body = f"SELECT {select} FROM ({union}){group}"
-            if len(names) == 1 and p.keys:
-                body = _as_merged(con, body, names[0], p)
-        # unordered: every finish sorts what it shows (sorting value counts as long
-        # as the log cost more than merging them)
-        con.execute(f"CREATE OR REPLACE TEMP TABLE c_{p.name} AS {body}")
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE c_{p.name} AS {_merged(con, p, union, len(names))}"
+        )
         for v in names:
             con.unregister(v)
 
 
-def _as_merged(con: duckdb.DuckDBPyConnection, body: str, view: str, p: Partial) -> str:
-    """One partition's keyed rows as the merge would give them, without grouping again.
+def store_partials(
+    con: duckdb.DuckDBPyConnection, partials: Sequence[Partial], *, part: int
+) -> None:
+    """Append partition ``part``'s partials to the tables ``acc_<name>`` of ``con``.
 
-    Its keys are unique already (they are the partial's GROUP BY), so merging
-    changes only the types (a sum of BIGINT is a HUGEINT): the rows are cast
-    to the merge's column types, read off the merge query unrun. On ten
-    million events regrouping the value counts of one partition cost seconds.
+    The counterpart of :func:`run_partials` for partitions worked through one
+    after the other on one connection: the rows stay in DuckDB (which spills
+    them to disk under its memory limit) instead of piling up as Arrow tables.
+    :func:`combine_stored` then merges them.
     """
+    for p in partials:
+        if part == 0:
+            con.execute(f"CREATE OR REPLACE TEMP TABLE acc_{p.name} AS {p.sql}")
+        else:
+            con.execute(f"INSERT INTO acc_{p.name} BY NAME {p.sql}")
+
+
+def combine_stored(
+    con: duckdb.DuckDBPyConnection,
+    partials: Sequence[Partial],
+    *,
+    parts: int,
+    direct: bool = False,
+) -> None:
+    """Merge the ``parts`` partitions stored by :func:`store_partials` into ``c_<name>``.
+
+    ``direct``: nothing was stored, the one partition is the current ``ev``;
+    its partials go straight into the merged tables.
+    """
+    for p in partials:
+        rows = p.sql if direct else f"SELECT * FROM acc_{p.name}"
+        body = _merged(con, p, rows, 1 if direct else parts)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE c_{p.name} AS {body}")
+        if not direct:
+            con.execute(f"DROP TABLE acc_{p.name}")
+
+
+def _merged(con: duckdb.DuckDBPyConnection, p: Partial, rows: str, parts: int) -> str:
+    """The query merging ``rows`` (every partition's rows of ``p``) by ``p``'s keys."""
+    if p.concat:
+        return f"SELECT * FROM ({rows})"
+    aggs = [f"sum({quote(c)}) AS {quote(c)}" for c in p.sums]
+    aggs += [f"min({quote(c)}) AS {quote(c)}" for c in p.mins]
+    aggs += [f"max({quote(c)}) AS {quote(c)}" for c in p.maxs]
+    select = ", ".join([quote(k) for k in p.keys] + aggs)
+    group = f" GROUP BY {', '.join(quote(k) for k in p.keys)}" if p.keys else ""
+    body = f"SELECT {select} FROM ({rows}){group}"
+    if parts > 1 or not p.keys:
+        return body
+    # One partition's keys are unique already (they are the partial's GROUP BY), so
+    # merging changes only the types (a sum of BIGINT is a HUGEINT): cast to the merge's
+    # types, read off the query unrun. Regrouping ten million value counts cost seconds.
     types = {r[0]: r[1] for r in con.execute(f"DESCRIBE {body}").fetchall()}
     cols = [*p.keys, *p.sums, *p.mins, *p.maxs]
-    select = ", ".join(f"CAST({quote(c)} AS {types[c]}) AS {quote(c)}" for c in cols)
-    return f"SELECT {select} FROM {view}"
+    cast = ", ".join(f"CAST({quote(c)} AS {types[c]}) AS {quote(c)}" for c in cols)
+    return f"SELECT {cast} FROM ({rows})"
 
 
 def quantiles(
