@@ -81,7 +81,14 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from analysis.mining import MiningResult
 
-__all__ = ["NOT_AT_SCALE", "PartsRunner", "bucket_where", "mine_source", "scale_partials"]
+__all__ = [
+    "NOT_AT_SCALE",
+    "PartsRunner",
+    "bucket_where",
+    "mine_source",
+    "run_parts",
+    "scale_partials",
+]
 
 #: What a partition runner does: run ``partials`` on each partition of ``source``
 #: (``ev`` built with ``keep``) and return their results (:func:`run_partials`).
@@ -211,6 +218,27 @@ def _local_parts(n: int, con: duckdb.DuckDBPyConnection, log: ScaleLog) -> Parts
     return run
 
 
+def run_parts(
+    con: duckdb.DuckDBPyConnection,
+    log: ScaleLog,
+    partials: Sequence[Partial],
+    *,
+    keep: tuple[str, ...],
+    parts: int | PartsRunner | None = None,
+) -> Sequence[dict[str, pa.Table]]:
+    """Every partition's results of ``partials`` (``parts`` as in :func:`mine_source`).
+
+    ``None`` or 1: the whole log on ``con``; an int: that many hash buckets one
+    after the other on ``con``; a runner: whatever it runs them on.
+    """
+    if parts is None or parts == 1:
+        build_events(con, log, keep=keep)
+        return [run_partials(con, partials)]
+    if isinstance(parts, int):
+        return _local_parts(parts, con, log)(log.name, partials, keep)
+    return parts(log.name, partials, keep)
+
+
 def mine_source(
     source: str | os.PathLike[str],
     *,
@@ -266,13 +294,7 @@ def mine_source(
         raise LogError(f"{log.name}: column {by!r} is not in the log (columns: {have})")
     keep = ev_columns(log, by=by)
     partials = scale_partials(log, by=by, sla_minutes=sla_minutes, top_variants=top_variants, tz=tz)
-    if parts is None or parts == 1:
-        build_events(con, log, keep=keep)
-        results: Sequence[dict[str, pa.Table]] = [run_partials(con, partials)]
-    else:
-        runner = _local_parts(int(parts), con, log) if isinstance(parts, int) else parts
-        results = runner(name, partials, keep)
-    combine(con, results, partials)
+    combine(con, run_parts(con, log, partials, keep=keep, parts=parts), partials)
 
     kpis = case_kpi_finish(con, log, by=by)
     # ---- PLUG-IN: the finished flow tables (analysis.scale.flows) replace these Nones;
