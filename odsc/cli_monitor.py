@@ -145,7 +145,7 @@ def monitor(
                                          sla_minutes=sla, tz=tz, seed=seed, show_ids=show_ids,
                                          key=key, parts=parts)  # fmt: skip
         write_atomic(output, text.encode("utf-8"))
-        click.echo(f"wrote {output}", err=True)
+        click.echo(f"wrote {output} (scale engine)", err=True)
         return
     check_log_file(log)
     journey = None
