@@ -57,6 +57,7 @@ __all__ = [
     "dask_given",
     "engine_option",
     "is_parquet_set",
+    "parse_size",
     "pandas_only_columns",
     "scale_options",
     "scale_parts",
@@ -141,13 +142,8 @@ def check_scale(
         return None
     if scheduler is None and dask_local is None:
         raise InputError("--worker-memory needs --scheduler or --dask-local")
-    from dask.utils import parse_bytes
-
-    try:
-        size = int(parse_bytes(worker_memory))
-    except (ValueError, TypeError):
-        size = 0
-    if size < 2**20:
+    size = parse_size(worker_memory)
+    if size is None or size < 2**20:
         raise InputError(
             f"--worker-memory: not a size of at least 1MiB such as 4GB or 512MiB, "
             f"got {worker_memory!r}"
@@ -170,6 +166,26 @@ def pandas_only_columns(columns: dict[str, str | None]) -> list[str]:
     canonical = {"case": CASE, "activity": ACTIVITY, "timestamp": TIMESTAMP, "start": START,
                  "resource": RESOURCE, "agency": AGENCY, "door": DOOR}  # fmt: skip
     return [f"--{k} {v}" for k, v in columns.items() if v is not None and v != canonical.get(k)]
+
+
+_UNITS = {"": 1, "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
+          "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}  # fmt: skip
+
+
+def parse_size(text: str) -> int | None:
+    """Bytes of a size such as ``4GB``, ``512 MiB`` or ``2e9`` (None when it is none).
+
+    Examples
+    --------
+    >>> parse_size("4GB"), parse_size("1.5 GiB"), parse_size("lots")
+    (4000000000, 1610612736, None)
+    """
+    import re
+
+    m = re.fullmatch(r"\s*([0-9]+(?:\.[0-9]*)?(?:e[0-9]+)?)\s*([a-z]*)\s*", text.lower())
+    if m is None or m.group(2) not in _UNITS:
+        return None
+    return int(float(m.group(1)) * _UNITS[m.group(2)])
 
 
 def is_parquet_set(log: str | os.PathLike[str]) -> bool:
