@@ -60,6 +60,15 @@ _FORMATS = ("html", "md", "json")
 @click.option(
     "--seed", type=int, default=0, show_default=True, help="Seed of the --before-after bootstrap."
 )
+@click.option(
+    "--engine",
+    type=click.Choice(["auto", "pandas", "scale"]),
+    default="auto",
+    show_default=True,
+    help="pandas reads the log into memory; scale mines Parquet written by odsc convert "
+    "out of core, without the five causes of waits (auto: scale for a converted folder, "
+    "glob or large file, when no option needs pandas).",
+)
 @click.option("--show-ids", is_flag=True, help="Show case ids and staff names as in the log.")
 @click.option(
     "--key",
@@ -104,6 +113,7 @@ def mine(
     before_after: str | None,
     seed: int,
     object_type: str | None,
+    engine: str,
     **filter_values: object,
 ) -> None:
     """Mine the event log LOG (CSV, XES, Parquet, OCEL 2.0, or a Parquet folder) into a report.
@@ -115,6 +125,11 @@ def mine(
     Filters (--from/--to, --where, --variants, --min-case-events) keep whole
     cases and say how many they kept; OCEL 2.0 files need --object-type.
 
+    --engine scale mines Parquet written by odsc convert (a folder, a glob or a
+    file) out of core: the log is never loaded whole; options that need the
+    whole log in memory (--journey, --feedback, --before-after, filters, column
+    options) are then refused, and under --engine auto they choose pandas.
+
     Example: odsc mine receipt.csv --agency org:group -o report.html
     """
     from journeys.errors import InputError
@@ -123,6 +138,7 @@ def mine(
     from odsc.filter_options import filters_from_options
     from odsc.inputs import check_log_file
     from odsc.report_mine import mine_report
+    from odsc.report_mine_scale import choose_engine, pandas_only, scale_report
 
     kind = check_output(output, FORMATS, inputs=[log, journey_spec, feedback])
     if feedback is not None and not feedback.is_file():
@@ -140,6 +156,38 @@ def mine(
         from analysis.filters import parse_instant
 
         parse_instant(before_after, option="--before-after", zone=None)  # refused before reading
+    refused = pandas_only(
+        columns=named,
+        given={
+            "--journey": journey_spec is not None,
+            "--feedback": feedback is not None,
+            "--before-after": before_after is not None,
+            "--object-type": object_type is not None,
+            "--missing": bool(missing) and tuple(missing) != ("EMPTY",),
+            "--strict": strict,
+            **{f"--{k}": True for k in _given_filters(filter_values)},
+        },
+        by=by,
+        show_ids=show_ids,
+    )
+    choice = choose_engine(log, engine, refused=refused)
+    if choice.reason:
+        click.echo(f"engine: {choice.engine} ({choice.reason})", err=True)
+    if choice.engine == "scale":
+        text = scale_report(
+            log,
+            fmt=fmt,
+            by=by,
+            sla_minutes=sla,
+            tz=tz,
+            show_ids=show_ids,
+            key=key,
+            progress=sys.stderr.isatty(),
+            parts=None,
+        )
+        write_atomic(output, text.encode("utf-8"))
+        click.echo(f"wrote {output}", err=True)
+        return
     check_log_file(log)
     journey = None
     if journey_spec:
@@ -174,6 +222,12 @@ def mine(
     )
     write_atomic(output, text.encode("utf-8"))
     click.echo(f"wrote {output}", err=True)
+
+
+def _given_filters(values: dict[str, object]) -> list[str]:
+    """The filter options given, as typed (``from``, ``where``, ...), without the ``--``."""
+    names = {"date_from": "from", "date_to": "to", "min_case_events": "min-case-events"}
+    return [names.get(k, k) for k, v in values.items() if k != "window" and v not in (None, (), "")]
 
 
 def _echo(line: str) -> None:

@@ -51,13 +51,18 @@ __all__ = ["ReportMeta", "duration", "has_start_times", "percent", "report_conte
 
 @dataclass(frozen=True)
 class ReportMeta:
-    """What the report says about where the figures come from."""
+    """What the report says about where the figures come from.
+
+    ``causes_note``, when given, stands in place of the "Why cases wait"
+    section (the scale engine does not compute it and says why).
+    """
 
     source: str = "event log"
     pseudonymised: bool = True
     keyed: bool = False
     tz: str | None = None
     currency: str | None = None
+    causes_note: str | None = None
 
 
 _NOT_RECORDED = "not recorded"

@@ -285,7 +285,7 @@ def render_html(
     )
     context = report_context(result, meta)
     context["plots"] = _plots(result, meta)
-    context["causes"] = causes_context(result, svg=_svg)
+    context["causes"] = _causes(result, meta, svg=_svg)
     context["monitor"] = monitor  # charter and feedback sections (odsc.report_monitor)
     context["split"] = section_view(split, kept, currency=meta.currency)
     return env.get_template("mine.html.j2").render(**context)
@@ -366,7 +366,7 @@ def render_markdown(
         if table is c["transitions"] and c["transitions_overlap"]:
             out += ["", _md(c["transitions_overlap"])]
         out.append("")
-    out += causes_markdown(causes_context(result), _md, _md_table)
+    out += causes_markdown(_causes(result, meta), _md, _md_table)
     out += ["## Conclusions and recommendations", ""]
     for i, item in enumerate(c["conclusions"], 1):
         because = "; ".join(item["because"])
@@ -434,6 +434,12 @@ def _check_tz(tz: str) -> None:
         raise LogError(
             f"--tz: unknown time zone {tz!r} (use an IANA name such as Asia/Vientiane)"
         ) from None
+
+
+def _causes(result: MiningResult, meta: ReportMeta, **options: Any) -> dict[str, Any]:
+    """The "Why cases wait" context; the meta's note in its place when it has one."""
+    context = causes_context(result, **options)
+    return context | {"note": meta.causes_note} if meta.causes_note else context
 
 
 def _silent(line: str) -> None:

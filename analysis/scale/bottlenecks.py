@@ -108,15 +108,14 @@ def pairs_sql(by: str | None = None) -> str:
     ...             f"FROM ({pairs_sql()}) ORDER BY fpos").fetchall()
     [('a', 'b', 30), ('b', 'a', 90)]
     """
-    extra = f", b.{quote(by)}" if by else ""
-    # Each event meets at most its one successor: a join that cannot grow, and on a
-    # million events a third faster in DuckDB than a lag() window sorting the table.
+    extra = f", {quote(by)}" if by else ""
+    # the earlier event's columns are on the later row (build_events): no self-join
     return f"""
-        SELECT b.ckey, a.act AS source, b.act AS target, a.agency AS source_agency,
-               b.agency AS target_agency, a.res AS source_resource, b.res AS target_resource,
-               b.begin_ns - a.done_ns AS transition_ns, b.wait_ns AS waiting_ns,
-               b.pos, b.fpos{extra}
-        FROM ev AS a JOIN ev AS b ON b.ckey = a.ckey AND b.fpos = a.fpos + 1
+        SELECT ckey, src_act AS source, act AS target, src_agency AS source_agency,
+               agency AS target_agency, src_res AS source_resource, res AS target_resource,
+               begin_ns - src_done_ns AS transition_ns, wait_ns AS waiting_ns,
+               pos, fpos{extra}
+        FROM ev WHERE fpos > 1
     """
 
 

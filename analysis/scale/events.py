@@ -72,6 +72,7 @@ from analysis.schema import (
 
 if TYPE_CHECKING:  # pragma: no cover
     import duckdb
+    import numpy as np
     import polars as pl
 
 __all__ = ["NS_PER_MINUTE", "build_events", "case_bucket", "event_frame"]
@@ -113,7 +114,9 @@ def build_events(
     ``start_ns``, ``done_ns``, ``begin_ns`` (start, else completion),
     ``arrival_ns``, ``rid``, ``pos``, ``fpos``, ``first``, ``last``,
     ``wait_ns``, ``work_ns``, ``waiting``, ``processing``, ``prev_agency``,
-    ``handoff``, ``pingpong``, and the ``keep`` columns.
+    ``handoff``, ``pingpong``, ``src_act``, ``src_agency``, ``src_res``,
+    ``src_done_ns`` (the event before in the path, ``fpos - 1``; NULL on a
+    path's first event) and the ``keep`` columns.
     """
     frame = event_frame(con, log, keep=keep, bucket=bucket)
     con.register("ev", frame)
@@ -263,11 +266,41 @@ def event_frame(
         )
         fpos = np.empty(n, dtype=np.int64)
         fpos[order] = pos
+        flow = order
     else:
         fpos = pos
-    return df.drop("prev_done", "paused").with_columns(
+        flow = None
+    df = df.drop("prev_done", "paused").with_columns(
         pl.Series("pingpong", pingpong), pl.Series("fpos", fpos, dtype=pl.Int64)
     )
+    return df.with_columns(_flow_previous(df, flow))
+
+
+def _flow_previous(df: pl.DataFrame, flow: np.ndarray | None) -> list[pl.Series]:
+    """The event before each one in its case's path (``fpos - 1``): ``src_*`` columns.
+
+    Every directly-follows table reads pairs of consecutive events of a path;
+    with the predecessor's activity, agency, clerk and completion on the later
+    row, a pair is one row of ``ev`` (``fpos > 1``), not a self-join (on ten
+    million events the join cost a few seconds per table). ``flow`` is the
+    row order of the paths when it differs from the table's order.
+    """
+    import numpy as np
+    import polars as pl
+
+    cols = {"act": "src_act", "agency": "src_agency", "res": "src_res", "done_ns": "src_done_ns"}
+    part = df.select("ckey", *cols)
+    if flow is not None:
+        part = part[flow]
+    first = part["ckey"] != part["ckey"].shift(1)
+    shifted = part.select(
+        pl.when(~first.fill_null(True)).then(pl.col(c).shift(1)).alias(a) for c, a in cols.items()
+    )
+    if flow is not None:
+        back = np.empty_like(flow)
+        back[flow] = np.arange(len(flow))
+        shifted = shifted[back]
+    return shifted.get_columns()
 
 
 def _in_order(df: pl.DataFrame) -> bool:

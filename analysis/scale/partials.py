@@ -113,11 +113,27 @@ def combine(
             select = ", ".join([quote(k) for k in p.keys] + aggs)
             group = f" GROUP BY {order}" if p.keys else ""
             body = f"SELECT {select} FROM ({union}){group}"
+            if len(names) == 1 and p.keys:
+                body = _as_merged(con, body, names[0], p)
         # unordered: every finish sorts what it shows (sorting value counts as long
         # as the log cost more than merging them)
         con.execute(f"CREATE OR REPLACE TEMP TABLE c_{p.name} AS {body}")
         for v in names:
             con.unregister(v)
+
+
+def _as_merged(con: duckdb.DuckDBPyConnection, body: str, view: str, p: Partial) -> str:
+    """One partition's keyed rows as the merge would give them, without grouping again.
+
+    Its keys are unique already (they are the partial's GROUP BY), so merging
+    changes only the types (a sum of BIGINT is a HUGEINT): the rows are cast
+    to the merge's column types, read off the merge query unrun. On ten
+    million events regrouping the value counts of one partition cost seconds.
+    """
+    types = {r[0]: r[1] for r in con.execute(f"DESCRIBE {body}").fetchall()}
+    cols = [*p.keys, *p.sums, *p.mins, *p.maxs]
+    select = ", ".join(f"CAST({quote(c)} AS {types[c]}) AS {quote(c)}" for c in cols)
+    return f"SELECT {select} FROM {view}"
 
 
 def quantiles(
