@@ -1,10 +1,12 @@
-"""``odsc monitor`` on the scale engine and on Dask: the pandas engine's output, byte for byte.
+"""``odsc monitor`` and ``odsc mine`` on the scale engine and on Dask: the same outputs.
 
 The example log is converted once (``odsc convert``, a folder per centre);
 ``--engine auto`` then takes the scale engine for the folder, and the CSV and
 JSON equal those of ``--engine pandas`` on the same folder, also with
 ``--dask-local 2`` (a real LocalCluster of two worker processes). Every bad
-option is one line, exit status 2, nothing written.
+option is one line, exit status 2, nothing written. ``odsc mine`` on the folder
+writes the same JSON report (but the time it was made) locally, in three hash
+buckets and on ``--dask-local 2``.
 """
 
 from __future__ import annotations
@@ -114,3 +116,39 @@ def test_dask_options_on_a_csv_log_are_refused(tmp_path):
         f"error: --dask-local 2: Dask runs the scale engine only; LOG {LOG} is not a folder or "
         "glob of Parquet files (odsc convert writes one; or --engine scale)"
     )
+
+
+def _mine_json(folder: Path, out: Path, *extra: str) -> dict:
+    import json
+
+    r = run("mine", str(folder), "--by", "centre", "--key", "k", *extra, "-o", str(out))
+    assert r.exit_code == 0, r.output
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["report"].pop("generated")  # the time the report was made
+    return data
+
+
+def test_mine_on_dask_local_2_writes_the_same_json_report(folder, tmp_path):
+    local = _mine_json(folder, tmp_path / "local.json", "--engine", "scale")
+    assert local["summary"]["cases"] > 100 and local["report"]["pseudonymised"]
+    for extra in (["--dask-local", "2"], ["--buckets", "3"]):
+        assert _mine_json(folder, tmp_path / "other.json", *extra) == local, extra
+
+
+@pytest.mark.parametrize(
+    ("extra", "needle"),
+    [
+        (["--scheduler", "tcp://127.0.0.1:9", "--dask-local", "2"],
+         "give either --scheduler or --dask-local, not both"),
+        (["--dask-local", "0"], "--dask-local must be >= 1, got 0"),
+        (["--engine", "pandas", "--dask-local", "2"],
+         "--dask-local 2: Dask runs the scale engine only, and LOG is mined by pandas"),
+        (["--scheduler", "tcp://127.0.0.1:9"],
+         "scheduler tcp://127.0.0.1:9: cannot reach the Dask scheduler"),
+    ],
+)  # fmt: skip
+def test_mine_bad_dask_options_are_one_line_nothing_written(folder, tmp_path, extra, needle):
+    out = tmp_path / "r.json"
+    r = run("mine", str(folder), *extra, "-o", str(out))
+    assert r.exit_code == 2, r.output
+    assert needle in r.output and "Traceback" not in r.output and not out.exists()
