@@ -68,9 +68,15 @@ __all__ = [
     "MONITOR_COLUMNS",
     "PERIODS",
     "Monitor",
+    "NO_AGENCY",
+    "NO_CHARTER",
+    "NO_VISITS",
     "bootstrap_median_change",
+    "case_notes",
+    "case_table",
     "monitor",
     "monitor_cases",
+    "monitor_from_cases",
     "movers",
     "nearest_column",
 ]
@@ -83,6 +89,14 @@ ALL_CENTRES = "All centres"
 
 #: Label of cases whose centre the log leaves empty.
 NO_CENTRE = "(centre not recorded)"
+
+#: The notes on values a log does not hold (:attr:`Monitor.notes`).
+NO_AGENCY = "the log names no agency (org:group, or --agency): handoffs are not recorded"
+NO_VISITS = (
+    "the log does not say which steps needed the citizen in person "
+    "(no odsc:citizen_present column and no journey): visits are not recorded"
+)
+NO_CHARTER = "no charter: give a journey with a 'charter:' section (--journey)"
 
 #: Columns of :attr:`Monitor.table`, in order.
 MONITOR_COLUMNS: tuple[str, ...] = (
@@ -200,36 +214,18 @@ def monitor_cases(
         raise LogError(nearest_column(by, log))
     ev = event_times(log)
     kpis = case_kpis(ev, journey=journey, tz=tz)
-    out = pd.DataFrame(index=kpis.index)
-    if by is None:
-        out["centre"] = ALL_CENTRES
-    else:
-        firsts = ev.drop_duplicates(CASE, keep="first").set_index(CASE)[by]
-        names = firsts.reindex(kpis.index).astype(object)
-        out["centre"] = names.where(names.notna(), NO_CENTRE).map(str).to_numpy()
-    first = pd.DatetimeIndex(kpis["first"])
-    local = (first.tz_convert(tz) if tz else first).tz_localize(None)
-    out["period"] = local.to_period(PERIODS[every])
-    last = pd.DatetimeIndex(kpis["last"])
-    out["_last"] = (last.tz_convert(tz) if tz else last).tz_localize(None)
-    for col in ("lead_minutes", "visits", "handoffs"):
-        out[col] = kpis[col].astype(float).to_numpy()
-    notes: dict[str, str] = {}
+    firsts = None if by is None else ev.drop_duplicates(CASE, keep="first").set_index(CASE)[by]
+    out = case_table(kpis, firsts, every=every, tz=tz)
     agencies = ev[AGENCY] if AGENCY in ev.columns else pd.Series([], dtype=object)
-    if not (agencies.notna() & (agencies != UNKNOWN_AGENCY)).any():
+    named = bool((agencies.notna() & (agencies != UNKNOWN_AGENCY)).any())
+    if not named:
         out["handoffs"] = np.nan
-        notes["handoffs_mean"] = (
-            "the log names no agency (org:group, or --agency): handoffs are not recorded"
-        )
-    if kpis["visits"].isna().all():
-        notes["visits_mean"] = (
-            "the log does not say which steps needed the citizen in person "
-            "(no odsc:citizen_present column and no journey): visits are not recorded"
-        )
     q = queue_waits(ev, journey=journey, tz=tz)
-    why = queue_check(ev, q, journey=journey)
-    if why is not None:
-        notes["queue_within_sla"] = "queue standard not checked: " + why
+    notes = case_notes(
+        agencies_named=named,
+        visits_recorded=not kpis["visits"].isna().all(),
+        queue_why=queue_check(ev, q, journey=journey),
+    )
     cases_of = ev.loc[q.index, CASE].to_numpy()
     measured = pd.Series(q.notna().to_numpy(), index=cases_of).groupby(level=0).sum()
     ok = pd.Series((q <= sla_minutes).to_numpy(), index=cases_of).groupby(level=0).sum()
@@ -249,12 +245,49 @@ def monitor_cases(
         for col in ("within_time", "within_fee", "working_days", "days_over"):
             out[col] = np.nan
         reason = (
-            "no charter: give a journey with a 'charter:' section (--journey)"
-            if journey is None
-            else f"journey {journey.id!r} has no 'charter:' section"
+            NO_CHARTER if journey is None else f"journey {journey.id!r} has no 'charter:' section"
         )
         notes["within_charter_time"] = notes["within_charter_fee"] = reason
     return out, notes, calendar
+
+
+def case_table(
+    kpis: pd.DataFrame, firsts: pd.Series | None, *, every: str, tz: str | None
+) -> pd.DataFrame:
+    """The first columns of :func:`monitor_cases`: ``centre``, ``period``, lead, visits, handoffs.
+
+    ``kpis`` is :func:`analysis.kpis.case_kpis`'s table (or the scale engine's),
+    ``firsts`` the centre column's value on each case's first event (by case
+    id; None: one centre, :data:`ALL_CENTRES`).
+    """
+    out = pd.DataFrame(index=kpis.index)
+    if firsts is None:
+        out["centre"] = ALL_CENTRES
+    else:
+        names = firsts.reindex(kpis.index).astype(object)
+        out["centre"] = names.where(names.notna(), NO_CENTRE).map(str).to_numpy()
+    first = pd.DatetimeIndex(kpis["first"])
+    local = (first.tz_convert(tz) if tz else first).tz_localize(None)
+    out["period"] = local.to_period(PERIODS[every])
+    last = pd.DatetimeIndex(kpis["last"])
+    out["_last"] = (last.tz_convert(tz) if tz else last).tz_localize(None)
+    for col in ("lead_minutes", "visits", "handoffs"):
+        out[col] = kpis[col].astype(float).to_numpy()
+    return out
+
+
+def case_notes(
+    *, agencies_named: bool, visits_recorded: bool, queue_why: str | None
+) -> dict[str, str]:
+    """The notes on handoffs, visits and the queue standard (``queue_why``: queue_check's)."""
+    notes: dict[str, str] = {}
+    if not agencies_named:
+        notes["handoffs_mean"] = NO_AGENCY
+    if not visits_recorded:
+        notes["visits_mean"] = NO_VISITS
+    if queue_why is not None:
+        notes["queue_within_sla"] = "queue standard not checked: " + queue_why
+    return notes
 
 
 def _summary(g: pd.DataFrame) -> dict[str, float]:
@@ -448,6 +481,29 @@ def monitor(
     cases, notes, calendar = monitor_cases(
         log, by=by, every=every, journey=journey, sla_minutes=sla_minutes, tz=tz
     )
+    return monitor_from_cases(cases, notes, by=by, every=every, min_cases=min_cases,
+                              sla_minutes=sla_minutes, tz=tz, seed=seed, n_boot=n_boot,
+                              calendar=calendar)  # fmt: skip
+
+
+def monitor_from_cases(
+    cases: pd.DataFrame,
+    notes: dict[str, str],
+    *,
+    by: str | None = None,
+    every: str = "month",
+    min_cases: int = 10,
+    sla_minutes: float = 15.0,
+    tz: str | None = None,
+    seed: int = 0,
+    n_boot: int = 2000,
+    calendar: str | None = None,
+) -> Monitor:
+    """The :class:`Monitor` of a per-case table (:func:`monitor_cases`'s, or the scale engine's).
+
+    The table and the movers are computed from ``cases`` alone, so any
+    engine that gives the same per-case table gives the same monitor.
+    """
     return Monitor(
         table=_table(cases, min_cases=min_cases, by=by),
         movers=movers(cases, min_cases=min_cases, seed=seed, n_boot=n_boot),

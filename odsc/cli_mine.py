@@ -16,6 +16,7 @@ import click
 
 from odsc.cli_common import log_column_options, user_errors
 from odsc.filter_options import log_filter_options
+from odsc.scale_options import scale_options
 
 __all__ = ["COMMANDS", "FORMATS", "mine"]
 
@@ -69,6 +70,7 @@ _FORMATS = ("html", "md", "json")
     "out of core, without the five causes of waits (auto: scale for a converted folder, "
     "glob or large file, when no option needs pandas).",
 )
+@scale_options
 @click.option("--show-ids", is_flag=True, help="Show case ids and staff names as in the log.")
 @click.option(
     "--key",
@@ -114,6 +116,10 @@ def mine(
     seed: int,
     object_type: str | None,
     engine: str,
+    scheduler: str | None,
+    dask_local: int | None,
+    buckets: int | None,
+    worker_memory: str | None,
     **filter_values: object,
 ) -> None:
     """Mine the event log LOG (CSV, XES, Parquet, OCEL 2.0, or a Parquet folder) into a report.
@@ -139,6 +145,7 @@ def mine(
     from odsc.inputs import check_log_file
     from odsc.report_mine import mine_report
     from odsc.report_mine_scale import choose_engine, pandas_only, scale_report
+    from odsc.scale_options import check_scale, dask_given, scale_parts
 
     kind = check_output(output, FORMATS, inputs=[log, journey_spec, feedback])
     if feedback is not None and not feedback.is_file():
@@ -170,21 +177,29 @@ def mine(
         by=by,
         show_ids=show_ids,
     )
+    dask = {"scheduler": scheduler, "dask_local": dask_local, "buckets": buckets,
+            "worker_memory": worker_memory}  # fmt: skip
+    check_scale(**dask)
     choice = choose_engine(log, engine, refused=refused)
+    if choice.engine != "scale" and dask_given(**dask):
+        why = f" ({choice.reason})" if choice.reason else ""
+        raise InputError(f"{dask_given(**dask)[0]}: Dask runs the scale engine only, and LOG is "
+                         f"mined by pandas{why}")  # fmt: skip
     if choice.reason:
         click.echo(f"engine: {choice.engine} ({choice.reason})", err=True)
     if choice.engine == "scale":
-        text = scale_report(
-            log,
-            fmt=fmt,
-            by=by,
-            sla_minutes=sla,
-            tz=tz,
-            show_ids=show_ids,
-            key=key,
-            progress=sys.stderr.isatty(),
-            parts=None,
-        )
+        with scale_parts(**dask) as parts:
+            text = scale_report(
+                log,
+                fmt=fmt,
+                by=by,
+                sla_minutes=sla,
+                tz=tz,
+                show_ids=show_ids,
+                key=key,
+                progress=sys.stderr.isatty(),
+                parts=parts,
+            )
         write_atomic(output, text.encode("utf-8"))
         click.echo(f"wrote {output}", err=True)
         return

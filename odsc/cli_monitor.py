@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 
 from odsc.cli_common import log_column_options, user_errors
+from odsc.scale_options import engine_option, scale_options
 
 __all__ = ["COMMANDS", "FORMATS", "monitor"]
 
@@ -53,6 +54,8 @@ FORMATS = {".html": "html", ".htm": "html", ".csv": "csv", ".json": "json"}
 )
 @click.option("--sla", type=float, default=15, show_default=True, help="Queue standard, minutes.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the bootstrap.")
+@engine_option
+@scale_options
 @click.option("--show-ids", is_flag=True, help="Show case ids as in the log.")
 @click.option("--key", metavar="SECRET", help="Key of the pseudonyms [random per run].")
 @click.option(
@@ -82,6 +85,11 @@ def monitor(
     min_cases: int,
     sla: float,
     seed: int,
+    engine: str,
+    scheduler: str | None,
+    dask_local: int | None,
+    buckets: int | None,
+    worker_memory: str | None,
     show_ids: bool,
     key: str | None,
     output: Path,
@@ -93,6 +101,11 @@ def monitor(
     that moved most, with a bootstrap interval; with --feedback, satisfaction
     by centre and step and how ratings follow visits and lead time.
 
+    A folder or glob of Parquet files written by odsc convert is measured out
+    of core on the scale engine (--engine auto; the same figures), on a Dask
+    cluster with --dask-local N or --scheduler ADDRESS; --journey, --feedback
+    and the column options need --engine pandas.
+
     Example: odsc monitor log.csv --by centre --journey business-licence
     --feedback survey.csv -o monitor.html
     """
@@ -100,16 +113,41 @@ def monitor(
     from odsc.cli_common import check_number
     from odsc.files import check_output, write_atomic
     from odsc.inputs import check_log_file
-    from odsc.report_monitor import monitor_report
+    from odsc.report_monitor import monitor_report, monitor_source_report
+    from odsc.scale_options import (
+        check_scale,
+        choose_engine,
+        dask_given,
+        pandas_only_columns,
+        scale_parts,
+    )
 
     fmt = check_output(output, FORMATS, inputs=[log, journey_spec, feedback])
     check_number("--sla", sla, low=0, low_open=True)
     check_number("--min-cases", min_cases, low=1)
     if feedback is not None and not feedback.is_file():
         raise InputError(f"{feedback}: --feedback: no such file")
-    check_log_file(log)
+    dask = {"scheduler": scheduler, "dask_local": dask_local, "buckets": buckets,
+            "worker_memory": worker_memory}  # fmt: skip
+    check_scale(**dask)
     if tz is not None:
         _check_tz(tz)
+    columns = {"case": case, "activity": activity, "timestamp": timestamp, "start": start,
+               "resource": resource, "agency": agency, "door": door}  # fmt: skip
+    refused = pandas_only_columns(columns)
+    refused += [o for o, on in (("--journey", journey_spec), ("--feedback", feedback),
+                                ("--strict", strict)) if on]  # fmt: skip
+    if missing and tuple(missing) != ("EMPTY",):
+        refused.append("--missing " + " ".join(missing))
+    if choose_engine(log, engine, pandas_only=refused, dask=dask_given(**dask)) == "scale":
+        with scale_parts(**dask) as parts:
+            text = monitor_source_report(log, fmt=fmt, by=by, every=every, min_cases=min_cases,
+                                         sla_minutes=sla, tz=tz, seed=seed, show_ids=show_ids,
+                                         key=key, parts=parts)  # fmt: skip
+        write_atomic(output, text.encode("utf-8"))
+        click.echo(f"wrote {output} (scale engine)", err=True)
+        return
+    check_log_file(log)
     journey = None
     if journey_spec:
         from journeys.catalog import resolve

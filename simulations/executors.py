@@ -34,12 +34,13 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from journeys.errors import InputError
 
-__all__ = ["CONNECT_TIMEOUT", "ExecutorError", "cpu_count", "map_tasks"]
+__all__ = ["CONNECT_TIMEOUT", "ExecutorError", "cpu_count", "dask_client", "map_tasks"]
 
 #: How long to try to reach an existing Dask scheduler before giving up.
 CONNECT_TIMEOUT: str = "3s"
@@ -166,18 +167,33 @@ def _pool_as_completed(pool: Any, func: Callable[[Any], Any], tasks: list[Any], 
     return out
 
 
-def _map_dask(
-    func: Callable[[Any], Any],
-    tasks: list[Any],
-    scheduler: str | None,
-    dask_local: int | None,
-    progress: bool,
-    desc: str,
-    on_result: Callable[[int, Any], None] | None = None,
-    retries: int = 0,
-) -> list[Any]:
+@contextmanager
+def dask_client(
+    scheduler: str | None = None,
+    dask_local: int | None = None,
+    *,
+    memory_limit: str | int | None = None,
+) -> Iterator[Any]:
+    """A Dask ``Client`` of an existing scheduler or of a LocalCluster started here.
+
+    ``dask_local=N`` starts N worker processes of one thread each (with
+    ``memory_limit`` per worker when given, Dask's default otherwise) and
+    closes them on exit; ``scheduler`` connects to a running cluster within
+    :data:`CONNECT_TIMEOUT`.
+
+    Raises
+    ------
+    ExecutorError
+        Both options or neither, a count below 1, Dask missing, or a
+        scheduler that cannot be reached (one line naming the address).
+    """
+    if scheduler is not None and dask_local is not None:
+        raise ExecutorError("give either a scheduler address or dask_local, not both")
+    if scheduler is None and dask_local is None:
+        raise ExecutorError("give a scheduler address or dask_local")
+    _positive("dask_local", dask_local)
     try:
-        from distributed import Client, LocalCluster, as_completed
+        from distributed import Client, LocalCluster
     except ImportError:  # pragma: no cover - the dask extra is not installed
         raise ExecutorError("Dask is not installed: pip install 'odsc-journeys[dask]'") from None
 
@@ -192,23 +208,41 @@ def _map_dask(
                     f"scheduler {scheduler}: cannot reach the Dask scheduler ({why})"
                 ) from None
         else:
+            extra = {} if memory_limit is None else {"memory_limit": memory_limit}
             cluster = LocalCluster(
                 n_workers=dask_local,
                 threads_per_worker=1,
                 processes=True,
                 dashboard_address=None,
                 silence_logs=50,  # a worker that dies or a late heartbeat at close is not the user's error
+                **extra,
             )
             client = Client(cluster)
         with client:
-            futures = client.map(func, tasks, pure=False, retries=retries)
-            index = {f.key: i for i, f in enumerate(futures)}
-            with _bar(len(tasks), progress, desc) as bar:
-                for f in as_completed(futures):
-                    if on_result is not None:
-                        on_result(index[f.key], f.result())
-                    bar.update()
-            return client.gather(futures)
+            yield client
     finally:
         if cluster is not None:
             cluster.close()
+
+
+def _map_dask(
+    func: Callable[[Any], Any],
+    tasks: list[Any],
+    scheduler: str | None,
+    dask_local: int | None,
+    progress: bool,
+    desc: str,
+    on_result: Callable[[int, Any], None] | None = None,
+    retries: int = 0,
+) -> list[Any]:
+    from distributed import as_completed
+
+    with dask_client(scheduler, dask_local) as client:
+        futures = client.map(func, tasks, pure=False, retries=retries)
+        index = {f.key: i for i, f in enumerate(futures)}
+        with _bar(len(tasks), progress, desc) as bar:
+            for f in as_completed(futures):
+                if on_result is not None:
+                    on_result(index[f.key], f.result())
+                bar.update()
+        return client.gather(futures)

@@ -274,21 +274,30 @@ def case_groups(con: duckdb.DuckDBPyConnection, *, by: str) -> pd.Series:
 
 
 def queue_partials(
-    log: ScaleLog, *, by: str | None = None, sla_minutes: float = 15, tz: str | None = None
+    log: ScaleLog,
+    *,
+    by: str | None = None,
+    sla_minutes: float = 15,
+    tz: str | None = None,
+    per_case: bool = False,
 ) -> list[Partial]:
     """The partial ``queues``: desk queues measured and within ``sla_minutes`` (per ``by``).
 
     A desk queue (:func:`analysis.queues.queue_waits`) is the wait of a step
     with a start time that is either citizen-present and continues a visit,
     or the first of its case with a recorded arrival. Without a presence
-    column no wait is known to be a queue: no partial.
+    column no wait is known to be a queue: no partial. ``per_case`` counts
+    them per case instead (key ``ckey``, the partial ``case_queues``; only
+    cases with a queue have a row).
 
     The comparison is made on the wait in float minutes, as pandas makes it.
     """
     if not log.has_present:
         return []
-    key = f"{quote(by)}, " if by else ""
-    group = f" GROUP BY {quote(by)}" if by else ""
+    if per_case:
+        by = None
+    key = "ckey, " if per_case else f"{quote(by)}, " if by else ""
+    group = f" GROUP BY {key[:-2]}" if key else ""
     carry = f", waiting, start_ns{', ' + quote(by) if by else ''}"
     # a citizen-present step that continues a visit (never a case's first: that one opens
     # its visit), and every first step from a recorded arrival: disjoint sets, no join
@@ -303,7 +312,9 @@ def queue_partials(
                count(*) FILTER (WHERE waiting <= {float(sla_minutes)!r}) AS within
         FROM queue{group}
     """
-    return [Partial("queues", sql, keys=(by,) if by else (), sums=("queued", "within"))]
+    keys = ("ckey",) if per_case else (by,) if by else ()
+    name = "case_queues" if per_case else "queues"
+    return [Partial(name, sql, keys=keys, sums=("queued", "within"))]
 
 
 def queue_finish(

@@ -88,6 +88,7 @@ __all__ = [
     "auto_parts",
     "bucket_where",
     "mine_source",
+    "run_parts",
     "scale_partials",
 ]
 
@@ -247,6 +248,30 @@ def _run_local(
         combine_stored(con, partials, parts=n)
 
 
+def run_parts(
+    con: duckdb.DuckDBPyConnection,
+    log: ScaleLog,
+    partials: Sequence[Partial],
+    *,
+    keep: tuple[str, ...],
+    parts: int | PartsRunner | None = None,
+) -> None:
+    """Run ``partials`` on every partition and merge them into the ``c_`` tables of ``con``.
+
+    ``parts`` as in :func:`mine_source`: ``None``, :func:`auto_parts` buckets;
+    an int, that many hash buckets one after the other on ``con``; a runner,
+    whatever it runs them on (:func:`analysis.scale.partials.combine` merges
+    what it returns).
+    """
+    if callable(parts):
+        combine(con, parts(log.name, partials, keep), partials)
+        return
+    n = auto_parts(log.events) if parts is None else int(parts)
+    if n < 1:
+        raise LogError(f"parts: must be at least 1, got {parts}")
+    _run_local(con, log, partials, keep=keep, n=n)
+
+
 def mine_source(
     source: str | os.PathLike[str],
     *,
@@ -303,13 +328,7 @@ def mine_source(
         raise LogError(f"{log.name}: column {by!r} is not in the log (columns: {have})")
     keep = ev_columns(log, by=by)
     partials = scale_partials(log, by=by, sla_minutes=sla_minutes, top_variants=top_variants, tz=tz)
-    if callable(parts):
-        combine(con, parts(name, partials, keep), partials)
-    else:
-        n = auto_parts(log.events) if parts is None else int(parts)
-        if n < 1:
-            raise LogError(f"parts: must be at least 1, got {parts}")
-        _run_local(con, log, partials, keep=keep, n=n)
+    run_parts(con, log, partials, keep=keep, parts=parts)
 
     kpis = case_kpi_finish(con, log, by=by)
     # ---- PLUG-IN: the finished flow tables (analysis.scale.flows) replace these Nones;
