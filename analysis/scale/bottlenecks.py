@@ -147,9 +147,9 @@ def activity_stats_partials(log: ScaleLog, *, by: str | None = None) -> list[Par
                sum(l) AS ends, sum(wn) AS w_n, sum(ws) AS w_sum, sum(pn) AS p_n,
                sum(ps) AS p_sum, {seen()}
         FROM (
-            SELECT {k}act AS activity, ckey, count(*) AS e, count_if(first) AS s,
-                   count_if(last) AS l, count(wait_ns) AS wn, sum(wait_ns) AS ws,
-                   count(work_ns) AS pn, sum({proc_ns()}) AS ps, min(pos) AS p
+            SELECT {k}act AS activity, ckey, count(*) AS e, count_if(ffirst) AS s,
+                   count_if(flast) AS l, count(wait_ns) AS wn, sum(wait_ns) AS ws,
+                   count(work_ns) AS pn, sum({proc_ns()}) AS ps, min(fpos) AS p
             FROM ev GROUP BY ALL
         ) GROUP BY ALL)
     """

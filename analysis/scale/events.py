@@ -148,7 +148,11 @@ def event_frame(
     keep: tuple[str, ...] = (),
     bucket: tuple[int, int] | None = None,
 ) -> pl.DataFrame:
-    """The table ``ev`` as a polars DataFrame (what :func:`build_events` registers)."""
+    """The table ``ev`` as a polars DataFrame (what :func:`build_events` registers).
+
+    Its last columns, ``ffirst`` and ``flast``, flag a case's first and last event in path
+    order (``fpos``), where ``first`` and ``last`` flag them in ``pos`` order.
+    """
     import numpy as np
     import polars as pl
 
@@ -273,7 +277,14 @@ def event_frame(
     df = df.drop("prev_done", "paused").with_columns(
         pl.Series("pingpong", pingpong), pl.Series("fpos", fpos, dtype=pl.Int64)
     )
-    return df.with_columns(_flow_previous(df, flow))
+    df = df.with_columns(_flow_previous(df, flow))
+    # first and last of the case in path order: the case runs are the same rows in both
+    # orders, so the flags of place i in path order go to the row read there
+    ffirst, flast = first, last = df["first"].to_numpy(), df["last"].to_numpy()
+    if flow is not None:
+        ffirst, flast = np.empty_like(first), np.empty_like(last)
+        ffirst[flow], flast[flow] = first, last
+    return df.with_columns(pl.Series("ffirst", ffirst), pl.Series("flast", flast))
 
 
 def _flow_previous(df: pl.DataFrame, flow: np.ndarray | None) -> list[pl.Series]:

@@ -111,7 +111,7 @@ def profiles_partials(
     k = lead(by)
     keys = ((by,) if by else ()) + ("weekday", "hour")
     began = f"""
-        SELECT {k}first, wait_ns, {_weekday_hour("b")}
+        SELECT {k}ffirst, wait_ns, {_weekday_hour("b")}
         FROM (SELECT *, {clock_ns("begin_ns", tz)} AS b FROM ev)
     """
     h = label_hash(by, "weekday", "hour")
@@ -119,7 +119,7 @@ def profiles_partials(
     parts = [
         Partial(
             "prof_begin",
-            f"SELECT *, {h} AS h FROM (SELECT {k}weekday, hour, count_if(first) AS arrivals, "
+            f"SELECT *, {h} AS h FROM (SELECT {k}weekday, hour, count_if(ffirst) AS arrivals, "
             f"sum(wait_ns) AS w_sum FROM ({began}) GROUP BY ALL)",
             keys=(*keys, "h"),
             sums=("arrivals", "w_sum"),
@@ -142,7 +142,7 @@ def profiles_partials(
         parts.append(
             Partial(
                 "prof_seen",
-                f"SELECT {quote(by)}, {seen()} FROM (SELECT {quote(by)}, ckey, min(pos) AS p "
+                f"SELECT {quote(by)}, {seen()} FROM (SELECT {quote(by)}, ckey, min(fpos) AS p "
                 "FROM ev GROUP BY ALL) GROUP BY ALL",
                 keys=(by,),
                 mins=("seen",),
@@ -242,7 +242,7 @@ def wip_partials(log: ScaleLog, *, by: str | None = None, tz: str | None = None)
     check_by(log, by)
     check_tz(tz)
     group = (
-        f"arg_min({quote(by)}, pos) FILTER (WHERE {quote(by)} IS NOT NULL) AS {quote(by)}, "
+        f"arg_min({quote(by)}, fpos) FILTER (WHERE {quote(by)} IS NOT NULL) AS {quote(by)}, "
         if by
         else ""
     )
@@ -377,7 +377,7 @@ def resource_workload_partials(
                sum(ps) AS p_sum, {seen()}
         FROM (
             SELECT {k}res AS resource, ckey, count(*) AS e, count(work_ns) AS pn,
-                   sum({proc_ns()}) AS ps, min(pos) AS p
+                   sum({proc_ns()}) AS ps, min(fpos) AS p
             FROM ev GROUP BY ALL
         ) GROUP BY ALL
     """

@@ -5,6 +5,8 @@ written to Parquet; tests take the prepared pandas log (the input of today's
 tables) and the Parquet file (the engine's input) from the ``logs`` fixture.
 Tests asking for ``log_name`` (and ``log_by``) run on every log: the real logs
 of ``../shared/data``, the project's example log and hand-built edge cases.
+The pandas tables are the reference as :func:`analysis.mining.mine` computes them:
+on the prepared log with each case's events in path order (``path_order``).
 """
 
 from __future__ import annotations
@@ -13,10 +15,11 @@ import warnings
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.bottlenecks import prepare
+from analysis.bottlenecks import _flow_order, prepare
 from analysis.logs import read_log
 from analysis.scale import build_events, connect, open_log
 from analysis.scale.partials import combine, run_partials
@@ -239,6 +242,25 @@ def _partition(path: Path, by: str | None, buckets: int, k: int | None) -> tuple
 def engine() -> Callable[..., pd.DataFrame]:
     """:func:`run_table`, for the test modules."""
     return run_table
+
+
+def in_path_order(ev: pd.DataFrame) -> pd.DataFrame:
+    """The prepared log with each case's events in path order, as mine() reads it.
+
+    :func:`analysis.mining.mine` sorts the events of a case by start (then
+    completion) before its tables, so a case's first and last step, and the
+    order in which groups first occur, are those of its path; the standalone
+    pandas functions read the completion order they are given. The two differ
+    on logs with start times where a later-finishing step began first.
+    """
+    order = _flow_order(ev)
+    return ev if np.array_equal(order, np.arange(len(ev))) else ev.iloc[order]
+
+
+@pytest.fixture(scope="session")
+def path_order() -> Callable[[pd.DataFrame], pd.DataFrame]:
+    """:func:`in_path_order`, for the test modules."""
+    return in_path_order
 
 
 @pytest.fixture(scope="session")
