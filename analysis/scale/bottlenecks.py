@@ -16,10 +16,12 @@ to the engine:
   the end; pandas sums float minutes, so totals and means agree to about
   1e-12 relative, not bit for bit; medians and quantiles come from exact
   value counts and agree to the last bit or so;
-* pandas lists groups in the order it first meets them in the case-sorted
-  log, then sorts (stably) by the table's ranking columns; the engine keeps
-  each group's first place (its first case, and the event's place in it) as
-  a mergeable minimum and ranks by the *exact* integer totals, so ties come
+* :func:`analysis.mining.mine` reads each case's events in path order
+  (``fpos``): a case's first and last step (``starts``, ``ends``) are those
+  of its path, and pandas lists groups in the order it first meets them
+  there, case by case, then sorts (stably) by the table's ranking columns;
+  the engine keeps each group's first place (its first case, and the
+  event's place in its path) as a mergeable minimum and ranks by the *exact* integer totals, so ties come
   out in the same order. The one difference: where two groups' exact totals
   tie but pandas' float sums differ in the last bit (BPI Challenge 2012 has
   one such pair, 0.0002 against 0.00020000000000000004 minutes), pandas'

@@ -229,8 +229,9 @@ def profiles_finish(
 def wip_partials(log: ScaleLog, *, by: str | None = None, tz: str | None = None) -> list[Partial]:
     """The partials of :func:`wip_finish`: cases starting and finishing on each day.
 
-    A case's group is the first value of ``by`` its events hold (in
-    completion order), as :func:`analysis.bottlenecks.wip` takes it.
+    A case's group is the first value of ``by`` its events hold along its
+    path (``fpos`` order), as :func:`analysis.bottlenecks.wip` takes it inside
+    :func:`analysis.mining.mine`.
 
     Returns
     -------
