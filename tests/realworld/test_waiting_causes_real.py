@@ -15,7 +15,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from analysis.logs import read_log
 from analysis.timezones import log_zone
 from analysis.waiting_causes import CAUSES, NO_RESOURCE, NO_START, waiting_causes
 from odsc.report_mine import mine_report
@@ -26,8 +25,8 @@ pytestmark = pytest.mark.skipif(not DATA.exists(), reason="shared data not prese
 
 
 @pytest.fixture(scope="module")
-def bpic():
-    log = read_log(DATA / "bpic2012.xes.gz")
+def bpic(real_log):
+    log = real_log(DATA / "bpic2012.xes.gz")  # read_log, once per run (tests/conftest.py)
     return log, waiting_causes(log, zone=log_zone(log))
 
 

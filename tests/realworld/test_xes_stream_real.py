@@ -18,7 +18,6 @@ import pandas as pd
 import pytest
 
 from analysis.logs import read_log
-from analysis.xes_stream import read_xes
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT.parent / "shared" / "data"
@@ -50,9 +49,9 @@ def _pm4py(path: Path) -> pd.DataFrame:
 
 
 @pytest.mark.parametrize("path", [*REAL, *LOCAL], ids=str)
-def test_equal_to_pm4py_column_by_column_and_after_read_log(path):
+def test_equal_to_pm4py_column_by_column_and_after_read_log(path, real_xes, real_log):
     path = _path(path) if isinstance(path, str) else path
-    ours, theirs = read_xes(path), _pm4py(path)
+    ours, theirs = real_xes(path), _pm4py(path)  # ours: read_xes, once per run (conftest)
     assert list(ours.columns) == list(theirs.columns)
     assert len(ours) == len(theirs) > 0
     for col in theirs.columns:
@@ -60,15 +59,15 @@ def test_equal_to_pm4py_column_by_column_and_after_read_log(path):
     del ours
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the set-aside warnings are the same on both sides
-        mine, from_pm4py = read_log(path), read_log(theirs)
+        mine, from_pm4py = real_log(path), read_log(theirs)
     pd.testing.assert_frame_equal(mine, from_pm4py)
     assert mine.attrs["odsc:set_aside"] == from_pm4py.attrs["odsc:set_aside"]
     # the clock, from the offsets as written (Dutch and Italian times: CET/CEST)
     assert mine.attrs["odsc:zone"] == ZONES.get(path.name)
 
 
-def test_figures_of_bpic2012():
-    log = read_xes(_path("bpic2012.xes.gz"))
+def test_figures_of_bpic2012(real_xes):
+    log = real_xes(_path("bpic2012.xes.gz"))  # read_xes, once per run (tests/conftest.py)
     assert log.shape == (262200, 7)
     assert log["case:concept:name"].nunique() == 13087
     # an independent count: the transitions as written in the file's bytes

@@ -10,7 +10,6 @@ values), and a split run of three hash buckets of cases.
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 
 import pandas as pd
@@ -18,7 +17,6 @@ import pytest
 
 from analysis import bottlenecks as pandas_tables
 from analysis.handoffs import resource_workload
-from analysis.logs import read_log
 from analysis.scale import bottlenecks as scale_tables
 from analysis.scale import workload
 
@@ -66,10 +64,8 @@ TABLES = {
 
 @pytest.mark.slow
 @pytest.mark.skipif(not BPIC.exists(), reason="shared data not available")
-def test_every_table_equals_pandas_on_bpic2012(tmp_path, engine, table_equal):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the reader's note on unpaired COMPLETE rows
-        log = read_log(BPIC)
+def test_every_table_equals_pandas_on_bpic2012(tmp_path, engine, table_equal, real_log):
+    log = real_log(BPIC)  # read_log, once per run (tests/conftest.py)
     path = tmp_path / "bpic2012.parquet"
     log.to_parquet(path)
     ev = pandas_tables.prepare(log)

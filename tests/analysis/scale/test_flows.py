@@ -123,7 +123,7 @@ HAND = {
 
 
 @pytest.fixture(scope="module", params=REAL + [pytest.param(("hand", k), id=k) for k in HAND])
-def logged(request, tmp_path_factory):
+def logged(request, tmp_path_factory, real_log):
     """(canonical pandas log, its Parquet file, the group column) of one log."""
     param = request.param
     folder = tmp_path_factory.mktemp("flows")
@@ -137,7 +137,8 @@ def logged(request, tmp_path_factory):
             pytest.skip(f"{source.name} is not in the shared data")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        log = read_log(source)
+        # a real log is read once per run (tests/conftest.py)
+        log = read_log(source) if param[0] == "hand" else real_log(source)
     parquet = folder / "log.parquet"
     log.to_parquet(parquet)
     return log, parquet, by
