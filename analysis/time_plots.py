@@ -220,6 +220,7 @@ def wip_plot(
             dates,
             part["open"].to_numpy(),
             linewidth=0.8,
+            marker="o" if len(part) == 1 else None,  # one day: a line of one point is not seen
             alpha=0.45 if len(part) > 60 else 1.0,
             label=("each day" if len(part) > 60 else None) if name is None else str(name),
         )[0]
@@ -242,6 +243,10 @@ def wip_plot(
     days = pd.to_datetime(wip["date"]).nunique() if len(wip) else 0
     # A few days only: one tick per day (the automatic locator has no interval that short).
     locator = mdates.DayLocator() if days <= 7 else mdates.AutoDateLocator(maxticks=8)
+    if days == 1:
+        # one day: matplotlib would widen the axis to years (a thousand daily ticks)
+        day = pd.to_datetime(wip["date"]).iloc[0]
+        ax.set_xlim(day - pd.Timedelta(days=1), day + pd.Timedelta(days=1))
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     if by:

@@ -186,7 +186,7 @@ def mine(
         raise InputError(f"{dask_given(**dask)[0]}: Dask runs the scale engine only, and LOG is "
                          f"mined by pandas{why}")  # fmt: skip
     if choice.reason:
-        click.echo(f"engine: {choice.engine} ({choice.reason})", err=True)
+        click.echo(f"note: {choice.engine} engine ({choice.reason})", err=True)
     if choice.engine == "scale":
         with scale_parts(**dask) as parts:
             text = scale_report(

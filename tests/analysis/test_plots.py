@@ -164,3 +164,17 @@ def test_wip_plot_legend_names_both_lines():
     w = pd.DataFrame({"date": pd.date_range("2024-01-01", periods=70), "open": np.arange(70)})
     ax = wip_plot(w)
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["each day", "7-day mean"]
+
+
+def test_wip_plot_of_one_day_spans_that_day_not_years():
+    import matplotlib.dates as mdates
+
+    ax = wip_plot(pd.DataFrame({"date": pd.to_datetime(["2024-03-05"]), "open": [3]}))
+    lo, hi = ax.get_xlim()
+    assert (mdates.num2date(lo).date().isoformat(), mdates.num2date(hi).date().isoformat()) == (
+        "2024-03-04",
+        "2024-03-06",
+    )
+    assert len(ax.get_xticks()) == 3
+    assert ax.get_lines()[0].get_marker() == "o"
+    plt.close(ax.figure)

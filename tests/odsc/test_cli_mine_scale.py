@@ -105,7 +105,7 @@ def test_auto_mines_a_converted_folder_at_scale_and_a_csv_in_pandas(csv_log, fol
     out = tmp_path / "r.json"
     r = _run("mine", folder, "--key", "k", "-o", out)
     assert r.exit_code == 0, r.output
-    assert "engine: scale (Parquet written by odsc convert)" in r.stderr
+    assert "note: scale engine (Parquet written by odsc convert)" in r.stderr
     assert json.loads(out.read_text(encoding="utf-8"))["notes"][-1] == NOT_AT_SCALE
     r = _run("mine", csv_log, "--key", "k", "-o", out)
     assert r.exit_code == 0 and "engine:" not in r.stderr
@@ -116,7 +116,7 @@ def test_auto_takes_pandas_for_an_option_only_pandas_honours(folder, tmp_path):
     out = tmp_path / "r.json"
     r = _run("mine", folder, "--min-case-events", "2", "-o", out)
     assert r.exit_code == 0, r.output
-    assert "engine: pandas (--min-case-events needs the pandas engine)\n" in r.stderr
+    assert "note: pandas engine (--min-case-events needs the pandas engine)\n" in r.stderr
     d = json.loads(out.read_text(encoding="utf-8"))
     assert d["summary"]["cases"] == 3 and NOT_AT_SCALE not in d["notes"]
 
@@ -128,7 +128,7 @@ def test_auto_takes_pandas_for_parquet_not_written_by_convert(tmp_path):
     out = tmp_path / "r.json"
     r = _run("mine", plain, "-o", out)
     assert r.exit_code == 0, r.output
-    assert f"engine: pandas ({plain / 'part-0.parquet'} was not written by odsc convert)" in (
+    assert f"note: pandas engine ({plain / 'part-0.parquet'} was not written by odsc convert)" in (
         r.stderr
     )
 
@@ -249,13 +249,20 @@ def test_markdown_and_html_at_scale(folder, tmp_path):
     assert "<script" not in html.read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize("name", ["receipt.csv", "helpdesk.xes.gz"])
-def test_real_log_converted_equals_pandas_on_the_original(name, tmp_path):
+@pytest.mark.parametrize(
+    ("name", "part"),
+    [
+        ("receipt.csv", ["--partition-by", "case:channel"]),
+        ("helpdesk.xes.gz", []),
+        # an event attribute: a case spans several folders
+        ("helpdesk.xes.gz", ["--partition-by", "workgroup"]),
+    ],
+)
+def test_real_log_converted_equals_pandas_on_the_original(name, part, tmp_path):
     original = DATA / name
     if not original.exists():
         pytest.skip("shared data not available")
     folder = tmp_path / "converted"
-    part = ["--partition-by", "case:channel"] if name == "receipt.csv" else []
     r = _run("convert", original, "-o", folder, *part)
     assert r.exit_code == 0, r.output
     scale, pandas = _both(folder, original, tmp_path, "--key", "K")

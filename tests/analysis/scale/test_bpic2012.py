@@ -64,11 +64,14 @@ TABLES = {
 
 @pytest.mark.slow
 @pytest.mark.skipif(not BPIC.exists(), reason="shared data not available")
-def test_every_table_equals_pandas_on_bpic2012(tmp_path, engine, table_equal, real_log):
+def test_every_table_equals_pandas_on_bpic2012(
+    tmp_path, engine, table_equal, real_log, path_order
+):
     log = real_log(BPIC)  # read_log, once per run (tests/conftest.py)
     path = tmp_path / "bpic2012.parquet"
     log.to_parquet(path)
-    ev = pandas_tables.prepare(log)
+    # in path order, as mine() reads it (tests/analysis/scale/conftest.py)
+    ev = path_order(pandas_tables.prepare(log))
     del log
     by = "case:AMOUNT_REQ"
     for name, (partials_of, finish, pandas_fn, (keys, rank), options) in TABLES.items():
