@@ -64,9 +64,7 @@ TABLES = {
 
 @pytest.mark.slow
 @pytest.mark.skipif(not BPIC.exists(), reason="shared data not available")
-def test_every_table_equals_pandas_on_bpic2012(
-    tmp_path, engine, table_equal, real_log, path_order
-):
+def test_every_table_equals_pandas_on_bpic2012(tmp_path, engine, table_equal, real_log, path_order):
     log = real_log(BPIC)  # read_log, once per run (tests/conftest.py)
     path = tmp_path / "bpic2012.parquet"
     log.to_parquet(path)
