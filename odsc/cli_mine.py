@@ -185,8 +185,8 @@ def mine(
         why = f" ({choice.reason})" if choice.reason else ""
         raise InputError(f"{dask_given(**dask)[0]}: Dask runs the scale engine only, and LOG is "
                          f"mined by pandas{why}")  # fmt: skip
-    if choice.reason:
-        click.echo(f"note: {choice.engine} engine ({choice.reason})", err=True)
+    # said once the report is written: on exit 2 standard error holds the error only
+    note = f"note: {choice.engine} engine ({choice.reason})" if choice.reason else None
     if choice.engine == "scale":
         with scale_parts(**dask) as parts:
             text = scale_report(
@@ -201,7 +201,7 @@ def mine(
                 parts=parts,
             )
         write_atomic(output, text.encode("utf-8"))
-        click.echo(f"wrote {output}", err=True)
+        _done(output, note)
         return
     check_log_file(log)
     journey = None
@@ -236,6 +236,13 @@ def mine(
         echo=_echo,
     )
     write_atomic(output, text.encode("utf-8"))
+    _done(output, note)
+
+
+def _done(output: Path, note: str | None) -> None:
+    """The engine's note, if any, and the file written: standard error."""
+    if note:
+        click.echo(note, err=True)
     click.echo(f"wrote {output}", err=True)
 
 

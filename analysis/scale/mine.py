@@ -83,6 +83,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "EVENTS_PER_PART",
+    "MEMORY_LIMIT",
     "NOT_AT_SCALE",
     "PartsRunner",
     "auto_parts",
@@ -201,6 +202,12 @@ def _grouped(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
         back()
 
 
+#: DuckDB's memory limit by default. The merged aggregates of a bucket-by-bucket run
+#: spill to disk beyond it, so that with one bucket of events (:data:`EVENTS_PER_PART`)
+#: beside it the process stays under 3 GB (measured at 10M events: 2.7 GB against
+#: 3.6 GB unlimited, for a quarter more time).
+MEMORY_LIMIT = "2GB"
+
 #: Events per bucket when ``parts`` is left to :func:`mine_source` (see :func:`auto_parts`).
 EVENTS_PER_PART = 4_000_000
 
@@ -297,7 +304,8 @@ def mine_source(
     tz : str, optional
         IANA zone whose calendar days delimit visits (UTC by default).
     memory_limit : str, optional
-        DuckDB's memory limit, e.g. ``"2GB"`` (it spills to disk beyond).
+        DuckDB's memory limit, e.g. ``"4GB"`` (it spills to disk beyond);
+        :data:`MEMORY_LIMIT` when omitted.
     parts : int or callable, optional
         How many hash buckets of cases to run one after the other (1: the
         whole log at once; ``None``: :func:`auto_parts` of the log's events),
@@ -322,7 +330,7 @@ def mine_source(
 
     tz = check_zone(tz)
     name = os.fspath(source)
-    con, log = open_log(name, con=connect(memory_limit=memory_limit))
+    con, log = open_log(name, con=connect(memory_limit=memory_limit or MEMORY_LIMIT))
     if by is not None and by not in log.columns:
         have = ", ".join(c for c in log.columns if c != "odsc_rid")
         raise LogError(f"{log.name}: column {by!r} is not in the log (columns: {have})")
