@@ -55,12 +55,19 @@ import math
 import os
 import sys
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
 import click
 
-__all__ = ["OneLineGroup", "check_number", "log_column_options", "user_errors"]
+__all__ = [
+    "OneLineGroup",
+    "check_number",
+    "check_report_options",
+    "log_column_options",
+    "stage_bar",
+    "user_errors",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -291,3 +298,36 @@ def log_column_options(
         return f
 
     return decorate
+
+
+def check_report_options(fmt: str, key: str | None, formats: Iterable[str]) -> None:
+    """Refuse an unknown report format or an empty pseudonymisation key (one line each).
+
+    Examples
+    --------
+    >>> check_report_options("html", None, ("html", "json"))
+    >>> check_report_options("pdf", None, ("html", "json"))
+    Traceback (most recent call last):
+    ...
+    analysis.schema.LogError: --format: unknown format 'pdf'; choose one of html, json
+    """
+    from analysis.schema import LogError
+
+    formats = tuple(formats)
+    if fmt not in formats:
+        raise LogError(f"--format: unknown format {fmt!r}; choose one of {', '.join(formats)}")
+    if key is not None and not key:
+        raise LogError("--key: the pseudonymisation key must not be empty")
+
+
+def stage_bar(stages: Sequence[str], *, progress: bool) -> Any:
+    """The progress bar of a report's stages on standard error (silent unless ``progress``)."""
+    from tqdm import tqdm
+
+    return tqdm(
+        total=len(stages),
+        disable=not progress,
+        file=sys.stderr,
+        unit="stage",
+        bar_format="{desc:<16} {bar} {n_fmt}/{total_fmt} [{elapsed}]",
+    )

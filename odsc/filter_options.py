@@ -28,7 +28,12 @@ from typing import Any, TypeVar
 
 import click
 
-__all__ = ["FILTER_OPTIONS", "filters_from_options", "log_filter_options"]
+__all__ = [
+    "CANONICAL_COLUMNS",
+    "FILTER_OPTIONS",
+    "filters_from_options",
+    "log_filter_options",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -42,8 +47,8 @@ FILTER_OPTIONS: tuple[str, ...] = (
     "min_case_events",
 )
 
-# the schema's name of the column each column option names
-_CANONICAL = {
+#: The schema's name of the column each column option (``--case`` ...) names.
+CANONICAL_COLUMNS = {
     "case": "case:concept:name",
     "activity": "concept:name",
     "timestamp": "time:timestamp",
@@ -123,7 +128,9 @@ def filters_from_options(
     from analysis.schema import LogError
 
     values = {k: options.pop(k, None) for k in FILTER_OPTIONS}
-    renamed = {v: _CANONICAL[k] for k, v in (columns or {}).items() if v and k in _CANONICAL}
+    renamed = {
+        v: CANONICAL_COLUMNS[k] for k, v in (columns or {}).items() if v and k in CANONICAL_COLUMNS
+    }
     where = []
     for text in values["where"] or ():
         col, value = parse_where(text)

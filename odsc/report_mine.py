@@ -29,12 +29,12 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-import sys
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from odsc.cli_common import check_report_options, stage_bar
 from odsc.mine_causes import causes_context, causes_markdown
 from odsc.mine_context import ReportMeta, duration, percent, report_context
 from odsc.mine_format import set_aside_note
@@ -157,8 +157,6 @@ def mine_report(
     >>> "A-1" in text, "| Commerce | Tax |" in text
     (False, True)
     """
-    from tqdm import tqdm
-
     from analysis.filters import apply_filters
     from analysis.logs import read_log
     from analysis.mining import mine
@@ -166,20 +164,11 @@ def mine_report(
     from analysis.schema import CASE, RESOURCE, LogError
     from odsc.limits import check_log_size
 
-    if fmt not in FORMATS:
-        raise LogError(f"--format: unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
-    if key is not None and not key:
-        raise LogError("--key: the pseudonymisation key must not be empty")
+    check_report_options(fmt, key, FORMATS)
     if tz is not None:
         _check_tz(tz)
     stages = ["read the log", "protect ids", "mine", "render"]
-    bar = tqdm(
-        total=len(stages),
-        disable=not progress,
-        file=sys.stderr,
-        unit="stage",
-        bar_format="{desc:<16} {bar} {n_fmt}/{total_fmt} [{elapsed}]",
-    )
+    bar = stage_bar(stages, progress=progress)
     try:
         bar.set_description(stages[0])
         columns = {"case": case, "activity": activity, "timestamp": timestamp}

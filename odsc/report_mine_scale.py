@@ -45,11 +45,13 @@ Examples
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from odsc.cli_common import check_report_options, stage_bar
+from odsc.filter_options import CANONICAL_COLUMNS
 
 if TYPE_CHECKING:  # pragma: no cover
     from analysis.mining import MiningResult
@@ -82,16 +84,6 @@ CAUSES_AT_SCALE = (
     "every desk's work in time order, which the scale engine does not keep; mine with "
     "--engine pandas for it."
 )
-
-_CANONICAL = {
-    "case": "case:concept:name",
-    "activity": "concept:name",
-    "timestamp": "time:timestamp",
-    "start": "start_timestamp",
-    "resource": "org:resource",
-    "agency": "org:group",
-    "door": "odsc:door",
-}
 
 
 @dataclass(frozen=True)
@@ -130,9 +122,13 @@ def pandas_only(
     >>> pandas_only(by="org:resource"), pandas_only(by="org:resource", show_ids=True)
     (['--by org:resource without --show-ids'], [])
     """
-    out = [f"--{k} {v}" for k, v in (columns or {}).items() if v is not None and v != _CANONICAL[k]]
+    out = [
+        f"--{k} {v}"
+        for k, v in (columns or {}).items()
+        if v is not None and v != CANONICAL_COLUMNS[k]
+    ]
     out += [name for name, on in (given or {}).items() if on]
-    if by in (_CANONICAL["case"], _CANONICAL["resource"]) and not show_ids:
+    if by in (CANONICAL_COLUMNS["case"], CANONICAL_COLUMNS["resource"]) and not show_ids:
         out.append(f"--by {by} without --show-ids")
     return out
 
@@ -210,28 +206,16 @@ def scale_report(
     analysis.schema.LogError
         A log the scale engine cannot read, a bad ``by``, ``tz`` or ``key``.
     """
-    from tqdm import tqdm
-
     from analysis.log_sources import stored_set_aside
     from analysis.privacy import random_key
     from analysis.scale.mine import mine_source
-    from analysis.schema import LogError
     from odsc.mine_context import ReportMeta
     from odsc.mine_format import set_aside_note
     from odsc.report_mine import FORMATS, render_html, render_json, render_markdown
 
-    if fmt not in FORMATS:
-        raise LogError(f"--format: unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
-    if key is not None and not key:
-        raise LogError("--key: the pseudonymisation key must not be empty")
+    check_report_options(fmt, key, FORMATS)
     stages = ["check the log", "mine at scale", "protect ids", "render"]
-    bar = tqdm(
-        total=len(stages),
-        disable=not progress,
-        file=sys.stderr,
-        unit="stage",
-        bar_format="{desc:<16} {bar} {n_fmt}/{total_fmt} [{elapsed}]",
-    )
+    bar = stage_bar(stages, progress=progress)
     try:
         bar.set_description(stages[0])
         files = _check_canonical(source)

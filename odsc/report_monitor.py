@@ -33,6 +33,8 @@ import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from odsc.cli_common import check_report_options
+
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
@@ -72,10 +74,7 @@ def monitor_report(
     from analysis.monitor import monitor
     from analysis.schema import LogError
 
-    if fmt not in FORMATS:
-        raise LogError(f"--format: unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
-    if key is not None and not key:
-        raise LogError("--key: the pseudonymisation key must not be empty")
+    check_report_options(fmt, key, FORMATS)
     opts = {k: v for k, v in (read_options or {}).items() if v is not None}
     log = read_log(source, tz=tz, **opts)
     name = Path(source).name if isinstance(source, (str, Path)) else "log"
@@ -119,12 +118,8 @@ def monitor_source_report(
     ``parts`` is its hash buckets or Dask runner.
     """
     from analysis.scale.monitor import monitor_source
-    from analysis.schema import LogError
 
-    if fmt not in FORMATS:
-        raise LogError(f"--format: unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
-    if key is not None and not key:
-        raise LogError("--key: the pseudonymisation key must not be empty")
+    check_report_options(fmt, key, FORMATS)
     m = monitor_source(source, by=by, every=every, sla_minutes=sla_minutes, min_cases=min_cases,
                        tz=tz, seed=seed, parts=parts)  # fmt: skip
     return _render(m, None, fmt=fmt, log=None, name=Path(source).name, journey=None,
