@@ -265,8 +265,9 @@ def _pairs_sql(by: str | None) -> str:
     Columns ``ckey, fpos`` (of the later event), ``source, target``
     (activities), ``source_agency, target_agency, source_resource,
     target_resource``, ``transition_ns`` (begin of the later minus completion
-    of the earlier), ``wait_ns`` (of the later) and the group of the later
-    event, as :func:`analysis.bottlenecks.directly_follows`.
+    of the earlier), ``wait_ns`` (of the later), ``ping_agency`` and
+    ``ping_resource`` (the pair is a return at that level: :func:`build_events`)
+    and the group of the later event, as :func:`analysis.bottlenecks.directly_follows`.
     """
     grp = f", {quote(by)} AS {_GRP}" if by else ""
     # the earlier event's columns are on the later row (build_events): no self-join
@@ -274,7 +275,7 @@ def _pairs_sql(by: str | None) -> str:
         "SELECT ckey, fpos, src_act AS source, act AS target, "
         "src_agency AS source_agency, agency AS target_agency, "
         "src_res AS source_resource, res AS target_resource, "
-        f"begin_ns - src_done_ns AS transition_ns, wait_ns{grp} "
+        f"begin_ns - src_done_ns AS transition_ns, wait_ns, ping_agency, ping_resource{grp} "
         "FROM ev WHERE fpos > 1"
     )
 
@@ -305,17 +306,16 @@ def _handoff_events_sql(
     return (
         f"WITH p AS ({_pairs_sql(by)}), h AS ("
         f"SELECT ckey, fpos, {s} AS src, {t} AS tgt, source AS sact, target AS tact, "
-        f"coalesce(wait_ns, transition_ns) AS delay_ns{grp} FROM p "
+        f"coalesce(wait_ns, transition_ns) AS delay_ns, ping_{level} AS ping{grp} FROM p "
         f"WHERE {s} IS NOT NULL AND {t} IS NOT NULL AND {s} <> {t}) "
-        "SELECT h.*, coalesce(tgt = lag(src) OVER (PARTITION BY ckey ORDER BY fpos), false) "
-        f"AS ping, {carrier} AS carrier FROM h{join}"
+        f"SELECT h.*, {carrier} AS carrier FROM h{join}"
     )
 
 
 def _level_partial(log: ScaleLog, *, level: str, by: str | None) -> Partial:
     """Everything the handoff and ping-pong tables of one level read, in one pass.
 
-    The handoff events are computed once (two window passes) and aggregated
+    The handoff events are computed once and aggregated
     four ways, told apart by ``kind``: ``pair`` (count, distinct cases, total
     delay in ns, first occurrence per source -> target), ``delay`` (value
     counts of the delays), ``back`` (the returns each pair received: each
