@@ -90,8 +90,8 @@ def pairs_sql(by: str | None = None) -> str:
         ``target_resource`` (NULL without resources), ``transition_ns`` (the
         later event's start, else completion, minus the earlier one's
         completion: negative for overlapping work), ``waiting_ns`` (the later
-        event's ``wait_ns``), ``pos`` and ``fpos`` (of the later event) and
-        ``by``.
+        event's ``wait_ns``), ``pos`` and ``fpos`` (of the later event),
+        ``first_pair`` (the case's first pair of these activities) and ``by``.
 
     Examples
     --------
@@ -116,7 +116,7 @@ def pairs_sql(by: str | None = None) -> str:
         SELECT ckey, src_act AS source, act AS target, src_agency AS source_agency,
                agency AS target_agency, src_res AS source_resource, res AS target_resource,
                begin_ns - src_done_ns AS transition_ns, wait_ns AS waiting_ns,
-               pos, fpos{extra}
+               pos, fpos, first_pair{extra}
         FROM ev WHERE fpos > 1
     """
 
@@ -143,7 +143,19 @@ def activity_stats_partials(log: ScaleLog, *, by: str | None = None) -> list[Par
     k = lead(by)
     keys = ((by,) if by else ()) + ("activity",)
     # one row per activity and case first: its events, and the case counted once
-    main = f"""
+    # (without groups, each case's first event of the activity counts it: one pass)
+    flat = f"""
+        SELECT *, {label_hash(None, "activity")} AS h FROM (
+        SELECT act AS activity, count(*) AS events, count_if(first_act) AS cases,
+               count_if(ffirst) AS starts, count_if(flast) AS ends, count(wait_ns) AS w_n,
+               sum(wait_ns) AS w_sum, count(work_ns) AS p_n, sum({proc_ns()}) AS p_sum,
+               {seen("fpos")}
+        FROM ev GROUP BY act)
+    """
+    main = (
+        flat
+        if by is None
+        else f"""
         SELECT *, {label_hash(by, "activity")} AS h FROM (
         SELECT {k}activity, sum(e) AS events, count(*) AS cases, sum(s) AS starts,
                sum(l) AS ends, sum(wn) AS w_n, sum(ws) AS w_sum, sum(pn) AS p_n,
@@ -155,6 +167,7 @@ def activity_stats_partials(log: ScaleLog, *, by: str | None = None) -> list[Par
             FROM ev GROUP BY ALL
         ) GROUP BY ALL)
     """
+    )
     sums = ("events", "cases", "starts", "ends", "w_n", "w_sum", "p_n", "p_sum")
     h = label_hash(by, "act")
     return [
@@ -264,7 +277,18 @@ def transition_stats_partials(log: ScaleLog, *, by: str | None = None) -> list[P
     keys = ((by,) if by else ()) + ("source", "target")
     pairs = pairs_sql(by)
     h = label_hash(by, "source", "target")
-    main = f"""
+    flat = f"""
+        SELECT *, {h} AS h FROM (
+        SELECT source, target, count(*) AS "count", count_if(first_pair) AS cases,
+               count_if(transition_ns < 0) AS "overlaps", count_if(transition_ns >= 0) AS a_n,
+               sum(transition_ns) FILTER (WHERE transition_ns >= 0) AS a_sum,
+               sum(transition_ns) AS t_sum, {seen("fpos")}
+        FROM ({pairs}) GROUP BY source, target)
+    """
+    main = (
+        flat
+        if by is None
+        else f"""
         SELECT *, {h} AS h FROM (
         SELECT {k}source, target, sum(e) AS "count", count(*) AS cases,
                sum(o) AS "overlaps", sum(an) AS a_n, sum(a) AS a_sum, sum(t) AS t_sum,
@@ -277,6 +301,7 @@ def transition_stats_partials(log: ScaleLog, *, by: str | None = None) -> list[P
             FROM ({pairs}) GROUP BY ALL
         ) GROUP BY ALL)
     """
+    )
     return [
         Partial(
             "trans",

@@ -210,8 +210,8 @@ def case_kpi_partials(
                    count(work_ns) AS work_known,
                    {paused} AS paused,
                    count(*) AS events,
-                   count(DISTINCT act) AS activities,
-                   count(DISTINCT agency) AS agencies,
+                   count_if(first_act AND act IS NOT NULL) AS activities,
+                   count_if(first_agency AND agency IS NOT NULL) AS agencies,
                    count(*) FILTER (WHERE handoff) AS handoffs,
                    count(*) FILTER (WHERE pingpong) AS pingpongs{grp}
             FROM ev GROUP BY ckey

@@ -75,7 +75,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
     import polars as pl
 
-__all__ = ["NS_PER_MINUTE", "build_events", "case_bucket", "event_frame"]
+__all__ = ["NS_PER_MINUTE", "build_events", "case_bucket", "case_frame", "event_frame"]
 
 #: Nanoseconds in a minute (a DOUBLE in SQL, as numpy divides).
 NS_PER_MINUTE = 60_000_000_000
@@ -118,10 +118,47 @@ def build_events(
     ``src_done_ns`` (the event before in the path, ``fpos - 1``; NULL on a
     path's first event), ``ping_agency`` and ``ping_resource`` (the pair of
     the event before and this one is a handoff at that level returning to the
-    case's previous handoff's source) and the ``keep`` columns.
+    case's previous handoff's source), ``ffirst`` and ``flast`` (first and last
+    of the case in path order), ``first_act``, ``first_agency``, ``first_res``,
+    ``first_pair``, ``first_hop_agency`` and ``first_hop_resource`` (the
+    case's first event with that value: :func:`event_frame`) and the ``keep``
+    columns.
+
+    Beside it, the table ``cs`` (:func:`case_frame`): one row per case with
+    its path, for the tables that read whole paths.
     """
     frame = event_frame(con, log, keep=keep, bucket=bucket)
     con.register("ev", frame)
+    con.register("cs", case_frame(frame, keep=keep))
+
+
+def case_frame(ev: pl.DataFrame, *, keep: tuple[str, ...] = ()) -> pl.DataFrame:
+    """One row per case of the event frame: its path and lead time (the table ``cs``).
+
+    Columns ``ckey``, ``path`` (the activities in path order, ``fpos``),
+    ``events``, ``lead_ns`` (last completion minus first begin) and each
+    ``keep`` column's value on the case's first event in path order. The
+    event frame is sorted by case, so polars groups it in one pass in that
+    order (grouping lists of activities in DuckDB cost a third of a second
+    per million events).
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> ev = pl.DataFrame({"ckey": ["c1", "c1", "c2"], "act": ["b", "a", "a"],
+    ...     "fpos": [2, 1, 1], "begin_ns": [5, 0, 3], "done_ns": [9, 4, 7]})
+    >>> case_frame(ev).rows()
+    [('c1', ['a', 'b'], 2, 9), ('c2', ['a'], 1, 4)]
+    """
+    import polars as pl
+
+    in_path = [pl.col(c).sort_by("fpos").first().alias(c) for c in keep]
+    return ev.group_by("ckey", maintain_order=True).agg(
+        pl.col("act").sort_by("fpos").alias("path"),
+        pl.len().cast(pl.Int64).alias("events"),
+        (pl.col("done_ns").max() - pl.col("begin_ns").min()).alias("lead_ns"),
+        *in_path,
+    )
 
 
 def case_bucket(case: pl.Expr, buckets: int) -> pl.Expr:
@@ -152,8 +189,10 @@ def event_frame(
 ) -> pl.DataFrame:
     """The table ``ev`` as a polars DataFrame (what :func:`build_events` registers).
 
-    Its last columns, ``ffirst`` and ``flast``, flag a case's first and last event in path
-    order (``fpos``), where ``first`` and ``last`` flag them in ``pos`` order.
+    ``ffirst`` and ``flast`` flag a case's first and last event in path order
+    (``fpos``), where ``first`` and ``last`` flag them in ``pos`` order; the
+    last six columns flag the first event of each case with a given value
+    (:func:`_first_flags`).
     """
     import numpy as np
     import polars as pl
@@ -290,7 +329,8 @@ def event_frame(
     if flow is not None:
         ffirst, flast = np.empty_like(first), np.empty_like(last)
         ffirst[flow], flast[flow] = first, last
-    return df.with_columns(pl.Series("ffirst", ffirst), pl.Series("flast", flast))
+    df = df.with_columns(pl.Series("ffirst", ffirst), pl.Series("flast", flast))
+    return df.with_columns(_first_flags(df))
 
 
 def _flow_previous(df: pl.DataFrame, flow: np.ndarray | None) -> list[pl.Series]:
@@ -350,6 +390,39 @@ def _path_pings(
     ping = np.zeros(df.height, dtype=bool)
     ping[flow[back] if flow is not None else back] = True
     return pl.Series(alias, ping)
+
+
+def _first_flags(df: pl.DataFrame) -> list[pl.Expr]:
+    """Flag each event that is the first of its case with that activity, agency, clerk or pair.
+
+    ``first_act``, ``first_agency``, ``first_res``, ``first_pair`` (the
+    pair of the path's event before and this one, ``src_act -> act``),
+    ``first_hop_agency`` and ``first_hop_resource`` (``src_agency -> agency``,
+    ``src_res -> res``) are true
+    on one event of each case and value, in reading order, so that counting the
+    cases of a value is ``count_if`` in one ``GROUP BY`` rather than a count of
+    distinct case ids or a second grouping per case (which cost DuckDB over a
+    second per million events across the tables). A missing value (no clerk)
+    is a value of its own here; the queries that exclude it say so.
+
+    The frame is sorted by case, so a case's number is the running count of
+    its first events; the flags hash that number with the category codes.
+    """
+    import polars as pl
+
+    case = pl.col("first").cum_sum().cast(pl.Int64)
+
+    def once(*columns: str) -> pl.Expr:
+        return pl.struct(case, *[pl.col(c).to_physical() for c in columns]).is_first_distinct()
+
+    return [
+        once("act").alias("first_act"),
+        once("agency").alias("first_agency"),
+        once("res").alias("first_res"),
+        once("src_act", "act").alias("first_pair"),
+        once("src_agency", "agency").alias("first_hop_agency"),
+        once("src_res", "res").alias("first_hop_resource"),
+    ]
 
 
 def _in_order(df: pl.DataFrame) -> bool:

@@ -266,8 +266,9 @@ def _pairs_sql(by: str | None) -> str:
     (activities), ``source_agency, target_agency, source_resource,
     target_resource``, ``transition_ns`` (begin of the later minus completion
     of the earlier), ``wait_ns`` (of the later), ``ping_agency`` and
-    ``ping_resource`` (the pair is a return at that level: :func:`build_events`)
-    and the group of the later event, as :func:`analysis.bottlenecks.directly_follows`.
+    ``ping_resource`` (the pair is a return at that level: :func:`build_events`),
+    ``first_hop_agency`` and ``first_hop_resource`` (the case's first such pair
+    at that level) and the group of the later event, as :func:`analysis.bottlenecks.directly_follows`.
     """
     grp = f", {quote(by)} AS {_GRP}" if by else ""
     # the earlier event's columns are on the later row (build_events): no self-join
@@ -275,7 +276,8 @@ def _pairs_sql(by: str | None) -> str:
         "SELECT ckey, fpos, src_act AS source, act AS target, "
         "src_agency AS source_agency, agency AS target_agency, "
         "src_res AS source_resource, res AS target_resource, "
-        f"begin_ns - src_done_ns AS transition_ns, wait_ns, ping_agency, ping_resource{grp} "
+        "begin_ns - src_done_ns AS transition_ns, wait_ns, ping_agency, ping_resource, "
+        f"first_hop_agency, first_hop_resource{grp} "
         "FROM ev WHERE fpos > 1"
     )
 
@@ -285,8 +287,9 @@ def _handoff_events_sql(
 ) -> str:
     """One row per handoff (:func:`analysis.handoffs.handoff_events`) of the partition.
 
-    Columns ``ckey, fpos, src, tgt, sact, tact, delay_ns, ping, carrier``
-    and the group.
+    Columns ``ckey, fpos, src, tgt, sact, tact, delay_ns, ping, hfirst``
+    (the case's first handoff from ``src`` to ``tgt``), ``carrier`` and the
+    group.
     """
     if level not in _LEVELS:
         raise LogError(f"level: must be one of {', '.join(_LEVELS)}, got {level!r}")
@@ -306,7 +309,8 @@ def _handoff_events_sql(
     return (
         f"WITH p AS ({_pairs_sql(by)}), h AS ("
         f"SELECT ckey, fpos, {s} AS src, {t} AS tgt, source AS sact, target AS tact, "
-        f"coalesce(wait_ns, transition_ns) AS delay_ns, ping_{level} AS ping{grp} FROM p "
+        "coalesce(wait_ns, transition_ns) AS delay_ns, "
+        f"ping_{level} AS ping, first_hop_{level} AS hfirst{grp} FROM p "
         f"WHERE {s} IS NOT NULL AND {t} IS NOT NULL AND {s} <> {t}) "
         f"SELECT h.*, {carrier} AS carrier FROM h{join}"
     )
@@ -329,10 +333,12 @@ def _level_partial(log: ScaleLog, *, level: str, by: str | None) -> Partial:
     g = _grp_select(by)
     group = ", ".join(_keys(by, "s", "t"))
     sums = "count(*) AS n, count(DISTINCT ckey) AS cases, sum(delay_ns) AS delay_ns"
+    # without groups each case's first handoff of a pair counts the case (no DISTINCT)
+    pair = sums if by else sums.replace("count(DISTINCT ckey)", "count_if(hfirst)")
     sql = f"""
         WITH h AS MATERIALIZED ({events})
         SELECT 'pair' AS kind, {g}src AS s, tgt AS t, CAST(NULL AS BIGINT) AS value,
-               {sums}, min({_FIRST}) AS first
+               {pair}, min({_FIRST}) AS first
         FROM h GROUP BY {group}
         UNION ALL BY NAME
         SELECT 'delay' AS kind, {g}src AS s, tgt AS t, delay_ns AS value, count(*) AS n
@@ -364,13 +370,14 @@ def _level_partial(log: ScaleLog, *, level: str, by: str | None) -> Partial:
 
 def _cases_partial(by: str | None) -> Partial:
     """Cases and total lead time (ns) per group: the group of a case's first event."""
-    grp = f", first({quote(by)} ORDER BY fpos) AS {_GRP}" if by else ""
+    grp = f", {quote(by)} AS {_GRP}" if by else ""
     keys = (_GRP,) if by else ()
     group = f" GROUP BY {_GRP}" if by else ""
+    # one row per case beside ev, its group that of its first event in path order
     return Partial(
         "fl_cases" + ("_by" if by else ""),
-        f"WITH c AS (SELECT ckey, max(done_ns) - min(begin_ns) AS lead_ns{grp} "
-        f"FROM ev GROUP BY ckey) SELECT {_grp_select(by)}count(*) AS cases, "
+        f"WITH c AS (SELECT ckey, lead_ns{grp} "
+        f"FROM cs) SELECT {_grp_select(by)}count(*) AS cases, "
         f"sum(lead_ns) AS lead_ns FROM c{group}",
         keys=keys,
         sums=("cases", "lead_ns"),

@@ -251,6 +251,7 @@ def _run_local(
         else:
             store_partials(con, partials, part=k)
         con.unregister("ev")
+        con.unregister("cs")
     if n > 1:
         combine_stored(con, partials, parts=n)
 

@@ -105,12 +105,14 @@ def day_of(expr: str) -> str:
     return floor_div(expr, NS_PER_DAY)
 
 
-def seen() -> str:
+def seen(place: str = "p") -> str:
     """SQL aggregate: where a group first occurs in the case-sorted log (a mergeable minimum).
 
-    Over rows of one group and case with ``p``, the case's first place in it.
+    Over rows of one group and case with ``p``, the case's first place in it;
+    or, with ``place="fpos"``, over the group's events themselves (the least
+    case, then its least place, is the same minimum).
     """
-    return "min({'c': ckey, 'p': p}) AS seen"
+    return f"min({{'c': ckey, 'p': {place}}}) AS seen"
 
 
 def proc_ns() -> str:

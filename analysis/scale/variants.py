@@ -88,11 +88,9 @@ def variants_partials(log: ScaleLog, *, by: str | None = None) -> list[Partial]:
         of the lead times (``kind = 'lead'``).
     """
     _check_by(log, by)
-    grp = f", first({quote(by)} ORDER BY fpos) AS {_GRP}" if by else ""
-    per_case = (
-        "SELECT ckey, list(act ORDER BY fpos) AS path, count(*) AS events, "
-        f"max(done_ns) - min(begin_ns) AS lead_ns{grp} FROM ev GROUP BY ckey"
-    )
+    grp = f", {quote(by)} AS {_GRP}" if by else ""
+    # the paths are grouped per case beside ev (analysis.scale.events.case_frame)
+    per_case = f"SELECT ckey, path, events, lead_ns{grp} FROM cs"
     cols = ", ".join(_keys(by, "path"))
     # One pass over the cases, two aggregates told apart by ``kind``.
     sql = f"""

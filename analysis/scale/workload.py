@@ -373,7 +373,15 @@ def resource_workload_partials(
         return []
     k = lead(by)
     keys = ((by,) if by else ()) + ("resource",)
-    main = f"""
+    flat = f"""
+        SELECT res AS resource, count(*) AS events, count_if(first_res) AS cases,
+               count(work_ns) AS p_n, sum({proc_ns()}) AS p_sum, {seen("fpos")}
+        FROM ev GROUP BY res
+    """
+    main = (
+        flat
+        if by is None
+        else f"""
         SELECT {k}resource, sum(e) AS events, count(*) AS cases, sum(pn) AS p_n,
                sum(ps) AS p_sum, {seen()}
         FROM (
@@ -382,6 +390,7 @@ def resource_workload_partials(
             FROM ev GROUP BY ALL
         ) GROUP BY ALL
     """
+    )
 
     def per(name: str, column: str) -> Partial:
         sql = f"SELECT {k}res AS resource, {column} AS {name}, count(*) AS n FROM ev GROUP BY ALL"
