@@ -178,6 +178,7 @@ def activity_stats_partials(log: ScaleLog, *, by: str | None = None) -> list[Par
             "FROM ev WHERE wait_ns IS NOT NULL GROUP BY ALL",
             keys=("h", "value"),
             sums=("n",),
+            stack=True,
         ),
         Partial(
             "act_proc",
@@ -185,6 +186,7 @@ def activity_stats_partials(log: ScaleLog, *, by: str | None = None) -> list[Par
             "FROM ev WHERE work_ns IS NOT NULL GROUP BY ALL",
             keys=("h", "value"),
             sums=("n",),
+            stack=True,
         ),
     ]
 
@@ -316,6 +318,7 @@ def transition_stats_partials(log: ScaleLog, *, by: str | None = None) -> list[P
             f"FROM ({pairs}) WHERE transition_ns >= 0 GROUP BY ALL",
             keys=("h", "value"),
             sums=("n",),
+            stack=True,
         ),
     ]
 

@@ -64,7 +64,7 @@ from analysis.causes import (
     TIMER_MIN_DAYS,
 )
 from analysis.scale.events import NS_PER_MINUTE
-from analysis.scale.flows import _cases_partial, _level_partial
+from analysis.scale.flows import _cases_partial, _level_partials
 from analysis.scale.partials import Partial, quantiles
 from analysis.scale.source import ScaleLog
 
@@ -81,12 +81,12 @@ _HOUR = 60.0
 def causes_partials(log: ScaleLog) -> list[Partial]:
     """The mergeable parts of :func:`analysis.causes.with_causes` for one partition.
 
-    The agency partial of :mod:`analysis.scale.flows` (shared with the
-    handoff table: same name, run once) and the value counts of the measured
+    The agency partials of :mod:`analysis.scale.flows` (shared with the
+    handoff table: same names, run once) and the value counts of the measured
     waits per activity.
     """
     return [
-        _level_partial(log, level="agency", by=None),
+        *_level_partials(log, level="agency", by=None),
         _cases_partial(None),
         Partial(
             "fl_waits",
@@ -94,6 +94,7 @@ def causes_partials(log: ScaleLog) -> list[Partial]:
             "WHERE wait_ns IS NOT NULL GROUP BY act, wait_ns",
             keys=("act", "value"),
             sums=("n",),
+            stack=True,
         ),
     ]
 
@@ -136,7 +137,7 @@ def with_causes_finish(
     if len(hand) and moved:
         reasons = _reasons(
             con,
-            "(SELECT s AS k1, t AS k2, value, n FROM c_fl_agency WHERE kind = 'delay')",
+            "(SELECT s AS k1, t AS k2, value, n FROM c_fl_agency_delays)",
             ("k1", "k2"),
         )
         keys = list(zip(hand["source"].astype(str), hand["target"].astype(str)))

@@ -392,37 +392,74 @@ def _path_pings(
     return pl.Series(alias, ping)
 
 
-def _first_flags(df: pl.DataFrame) -> list[pl.Expr]:
+#: Packed keys of :func:`_first_flags` stay below this (int64, with room to spare).
+_PACK_LIMIT = 2**62
+
+
+def _first_flags(df: pl.DataFrame) -> list[pl.Series]:
     """Flag each event that is the first of its case with that activity, agency, clerk or pair.
 
     ``first_act``, ``first_agency``, ``first_res``, ``first_pair`` (the
     pair of the path's event before and this one, ``src_act -> act``),
     ``first_hop_agency`` and ``first_hop_resource`` (``src_agency -> agency``,
-    ``src_res -> res``) are true
-    on one event of each case and value, in reading order, so that counting the
-    cases of a value is ``count_if`` in one ``GROUP BY`` rather than a count of
-    distinct case ids or a second grouping per case (which cost DuckDB over a
-    second per million events across the tables). A missing value (no clerk)
-    is a value of its own here; the queries that exclude it say so.
+    ``src_res -> res``) are true on the first event (in ``pos`` order) of
+    each case and value, so that
+    counting the cases of a value is ``count_if`` in one ``GROUP BY`` rather
+    than a count of distinct case ids or a second grouping per case (which
+    cost DuckDB over a second per million events across the tables). A
+    missing value (no clerk) is a value of its own here; the queries that
+    exclude it say so.
 
     The frame is sorted by case, so a case's number is the running count of
-    its first events; the flags hash that number with the category codes.
+    its first events. The number and the category codes pack into one
+    integer; a stable sort of it (numpy's timsort, fast on keys that already
+    rise case by case) puts each case's events of one value together, the
+    first of them first. Hashing the keys instead took four times as long.
+    Codes too large to pack (a process holding millions of categories) fall
+    back to hashing a struct of the same values.
     """
+    import numpy as np
     import polars as pl
 
+    sets = {
+        "first_act": ("act",),
+        "first_agency": ("agency",),
+        "first_res": ("res",),
+        "first_pair": ("src_act", "act"),
+        "first_hop_agency": ("src_agency", "agency"),
+        "first_hop_resource": ("src_res", "res"),
+    }
     case = pl.col("first").cum_sum().cast(pl.Int64)
+    cases = int(df["first"].sum())
+    top = max((df[c].to_physical().max() or 0) for c in ("act", "agency", "res"))
+    width = int(top) + 2  # codes from 1, a missing value 0
+    if df.height == 0 or (cases + 1) * width**2 >= _PACK_LIMIT:
+        return df.select(
+            pl.struct(case, *[pl.col(c).to_physical() for c in cols])
+            .is_first_distinct()
+            .alias(name)
+            for name, cols in sets.items()
+        ).get_columns()
 
-    def once(*columns: str) -> pl.Expr:
-        return pl.struct(case, *[pl.col(c).to_physical() for c in columns]).is_first_distinct()
+    def packed(cols: tuple[str, ...]) -> pl.Expr:
+        out = case
+        for c in cols:
+            out = out * width + (pl.col(c).to_physical().cast(pl.Int64) + 1).fill_null(0)
+        return out
 
-    return [
-        once("act").alias("first_act"),
-        once("agency").alias("first_agency"),
-        once("res").alias("first_res"),
-        once("src_act", "act").alias("first_pair"),
-        once("src_agency", "agency").alias("first_hop_agency"),
-        once("src_res", "res").alias("first_hop_resource"),
-    ]
+    keys = df.lazy().select(packed(c).alias(n) for n, c in sets.items()).collect()
+    flags = []
+    for name in sets:
+        key = keys[name].to_numpy()
+        order = np.argsort(key, kind="stable")
+        ranked = key[order]
+        head = np.empty(len(key), dtype=bool)
+        head[0] = True
+        head[1:] = ranked[1:] != ranked[:-1]
+        flag = np.empty(len(key), dtype=bool)
+        flag[order] = head
+        flags.append(pl.Series(name, flag))
+    return flags
 
 
 def _in_order(df: pl.DataFrame) -> bool:

@@ -110,7 +110,7 @@ def handoffs_partials(
         received; the carriers' counts (with a journey); cases and total lead
         time per group.
     """
-    parts = [_level_partial(log, level=level, by=by), _cases_partial(by)]
+    parts = [*_level_partials(log, level=level, by=by), _cases_partial(by)]
     if journey is not None:
         keys = _keys(by, "src", "tgt")
         cols = ", ".join(keys)
@@ -156,7 +156,7 @@ def handoffs_finish(
         f"FROM c_{name} AS h LEFT JOIN c_{name} AS b ON b.kind = 'back' "
         f"AND {_on('h', 'b', keys)} WHERE h.kind = 'pair' ORDER BY h.first"
     ).df()
-    delays = f"(SELECT {', '.join(keys)}, value, n FROM c_{name} WHERE kind = 'delay')"
+    delays = f"(SELECT {', '.join(keys)}, value, n FROM c_{name}_delays)"
     q = value_quantiles(con, delays, main[list(keys)], levels=(0.5, 0.9), scale=_MINUTE)
     main = pd.concat([main, q], axis=1)
     cases, lead = _case_denominators(con, main, by)
@@ -213,7 +213,7 @@ def pingpongs_partials(
     distinct cases with one, their total delay (ns) and first occurrence;
     and the cases per group.
     """
-    return [_level_partial(log, level=level, by=by), _cases_partial(by)]
+    return [_level_partials(log, level=level, by=by)[0], _cases_partial(by)]
 
 
 def pingpongs_finish(
@@ -316,18 +316,18 @@ def _handoff_events_sql(
     )
 
 
-def _level_partial(log: ScaleLog, *, level: str, by: str | None) -> Partial:
-    """Everything the handoff and ping-pong tables of one level read, in one pass.
+def _level_partials(log: ScaleLog, *, level: str, by: str | None) -> list[Partial]:
+    """Everything the handoff and ping-pong tables of one level read.
 
     The handoff events are computed once and aggregated
-    four ways, told apart by ``kind``: ``pair`` (count, distinct cases, total
-    delay in ns, first occurrence per source -> target), ``delay`` (value
-    counts of the delays), ``back`` (the returns each pair received: each
+    three ways, told apart by ``kind``: ``pair`` (count, distinct cases, total
+    delay in ns, first occurrence per source -> target), ``back`` (the returns each pair received: each
     counts for the pair it answers, source -> target sent back) and ``ping``
     (returns per unordered pair ``s < t`` by label, with their cases, delay
     and first occurrence); at the agency level also ``handed`` (per
     receiving activity ``s``, the delays of handoffs between two named
-    agencies, for :mod:`analysis.scale.causes`).
+    agencies, for :mod:`analysis.scale.causes`). The value counts of the
+    delays per pair are the second partial, ``<name>_delays``.
     """
     events = _handoff_events_sql(log, level=level, by=by, journey=None)
     g = _grp_select(by)
@@ -340,9 +340,6 @@ def _level_partial(log: ScaleLog, *, level: str, by: str | None) -> Partial:
         SELECT 'pair' AS kind, {g}src AS s, tgt AS t, CAST(NULL AS BIGINT) AS value,
                {pair}, min({_FIRST}) AS first
         FROM h GROUP BY {group}
-        UNION ALL BY NAME
-        SELECT 'delay' AS kind, {g}src AS s, tgt AS t, delay_ns AS value, count(*) AS n
-        FROM h GROUP BY {group}, value
         UNION ALL BY NAME
         SELECT 'back' AS kind, {g}tgt AS s, src AS t, count(*) AS n
         FROM h WHERE ping GROUP BY {group}
@@ -359,13 +356,28 @@ def _level_partial(log: ScaleLog, *, level: str, by: str | None) -> Partial:
         SELECT 'handed' AS kind, {g}tact AS s, count(*) AS n, sum(delay_ns) AS delay_ns
         FROM h WHERE {named} GROUP BY {", ".join(_keys(by, "tact"))}
         """
-    return Partial(
-        _name(level, by),
-        sql,
-        keys=("kind", *_keys(by, "s", "t"), "value"),
-        sums=("n", "cases", "delay_ns"),
-        mins=("first",),
+    # the delays' value counts, nearly one row per handoff, are a stacked table of their
+    # own (analysis.scale.partials.Partial.stack) rather than summed with the rest
+    delays = (
+        f"WITH h AS ({events}) SELECT {g}src AS s, tgt AS t, delay_ns AS value, "
+        f"count(*) AS n FROM h GROUP BY {group}, value"
     )
+    return [
+        Partial(
+            _name(level, by),
+            sql,
+            keys=("kind", *_keys(by, "s", "t"), "value"),
+            sums=("n", "cases", "delay_ns"),
+            mins=("first",),
+        ),
+        Partial(
+            f"{_name(level, by)}_delays",
+            delays,
+            keys=(*_keys(by, "s", "t"), "value"),
+            sums=("n",),
+            stack=True,
+        ),
+    ]
 
 
 def _cases_partial(by: str | None) -> Partial:

@@ -1,15 +1,17 @@
 """Mergeable aggregates: what each partition computes, and how they combine exactly.
 
 Every table of the scale engine is computed in two steps. A :class:`Partial`
-is an SQL query over the event table ``ev`` of one partition (all of a
-log, or one hash bucket of its cases on a Dask worker) whose rows merge by
-key: its columns are sums, minimums, maximums or, for quantiles, **value
-counts** (how many times each exact integer value occurred). :func:`combine`
-merges the partials of any number of partitions in DuckDB, where integer sums
-are exact (128-bit), and :func:`quantiles` reads exact quantiles from the
-merged value counts. Because the combined tables do not depend on how the
-cases were split, a Dask run gives the same figures, bit for bit, as a run on
-one machine: that is the design, not a tolerance.
+is an SQL query over the event table ``ev`` (and the per-case table ``cs``)
+of one partition (all of a log, or one hash bucket of its cases on a Dask
+worker) whose rows merge by key: its columns are sums, minimums, maximums
+or, for quantiles, **value counts** (how many times each exact integer value
+occurred). :func:`combine` merges the partials of any number of partitions
+in DuckDB, where integer sums are exact (128-bit), and :func:`quantiles`
+reads exact quantiles from the merged value counts, which are stacked rather
+than summed (a value may sit on one row per partition; the readers add them
+up). Because the figures read from the combined tables do not depend on how
+the cases were split, a Dask run gives the same figures, bit for bit, as a
+run on one machine: that is the design, not a tolerance.
 
 Quantiles are numpy's default ("linear") definition, the one pandas uses:
 for ``n`` sorted values and a level ``q`` the value at ``h = (n - 1) q``,
@@ -74,6 +76,14 @@ class Partial:
     concat : bool
         Rows are unique across partitions (one per case): merged by stacking
         them, every column kept as it is.
+    stack : bool
+        Value counts (``keys`` end with ``value``, ``sums`` are the counts):
+        merged by stacking too, so that one value may sit on several rows,
+        one per partition. Every reader of value counts adds them up (the
+        quantile readers run a cumulative count, :func:`quantiles` and
+        :func:`analysis.scale.counts.value_quantiles`), so the figures are
+        those of summed rows; summing them here cost more than half of the
+        merge of a ten-million-event log, for tables nearly one row per event.
     """
 
     name: str
@@ -83,6 +93,7 @@ class Partial:
     mins: tuple[str, ...] = ()
     maxs: tuple[str, ...] = ()
     concat: bool = False
+    stack: bool = False
 
 
 def run_partials(
@@ -100,8 +111,9 @@ def combine(
     """Merge the partials of every partition into the tables ``c_<name>`` of ``con``.
 
     The result does not depend on the number or the order of ``parts``:
-    keyed rows are summed (exactly), minimised or maximised; stacked rows are
-    stacked. The rows of a ``c_`` table are in no particular order: whatever
+    keyed rows are summed (exactly), minimised or maximised; stacked rows
+    (``concat``, ``stack``) are stacked, which for value counts is the same
+    counts split over more rows. The rows of a ``c_`` table are in no particular order: whatever
     reads them sorts.
     """
     for p in partials:
@@ -157,7 +169,7 @@ def combine_stored(
 
 def _merged(con: duckdb.DuckDBPyConnection, p: Partial, rows: str, parts: int) -> str:
     """The query merging ``rows`` (every partition's rows of ``p``) by ``p``'s keys."""
-    if p.concat:
+    if p.concat or p.stack:
         return f"SELECT * FROM ({rows})"
     aggs = [f"sum({quote(c)}) AS {quote(c)}" for c in p.sums]
     aggs += [f"min({quote(c)}) AS {quote(c)}" for c in p.mins]

@@ -130,6 +130,7 @@ def profiles_partials(
             f"FROM ({began}) WHERE wait_ns IS NOT NULL GROUP BY ALL",
             keys=("h", "value"),
             sums=("n",),
+            stack=True,
         ),
         Partial(
             "prof_done",

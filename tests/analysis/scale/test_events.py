@@ -167,3 +167,89 @@ def test_bad_inputs_name_the_file_and_the_row(tmp_path: Path) -> None:
     ).to_parquet(tmp_path / "l.parquet")
     with pytest.raises(LogError, match="pair start and complete rows first"):
         open_log(tmp_path / "l.parquet")
+
+
+FLAGS = {
+    "first_act": ["act"],
+    "first_agency": ["agency"],
+    "first_res": ["res"],
+    "first_pair": ["src_act", "act"],
+    "first_hop_agency": ["src_agency", "agency"],
+    "first_hop_resource": ["src_res", "res"],
+}
+
+
+def _flags(folder: Path) -> pd.DataFrame:
+    con, log = open_log(folder)
+    build_events(con, log)
+    cols = ", ".join(["ckey", *{c for cs in FLAGS.values() for c in cs}, *FLAGS])
+    return con.execute(f"SELECT {cols} FROM ev ORDER BY ckey, pos").df()
+
+
+def test_first_flags_on_a_hand_built_log(tmp_path: Path) -> None:
+    # c1: a(x, ann) b(y, bob) a(x, ann) b(y, ann); c2: a(x, ann)
+    pd.DataFrame(
+        {
+            "case:concept:name": ["c1"] * 4 + ["c2"],
+            "concept:name": ["a", "b", "a", "b", "a"],
+            "time:timestamp": pd.to_datetime(
+                [
+                    "2024-01-01 08:00",
+                    "2024-01-01 09:00",
+                    "2024-01-01 10:00",
+                    "2024-01-01 11:00",
+                    "2024-01-01 08:00",
+                ],
+                utc=True,
+            ),  # fmt: skip
+            "org:group": ["x", "y", "x", "y", "x"],
+            "org:resource": ["ann", "bob", "ann", "ann", "ann"],
+        }
+    ).to_parquet(tmp_path / "log.parquet")
+    got = _flags(tmp_path)
+    assert got["first_act"].tolist() == [True, True, False, False, True]
+    assert got["first_agency"].tolist() == [True, True, False, False, True]
+    assert got["first_res"].tolist() == [True, True, False, False, True]
+    # pairs: (-, a) (a, b) (b, a) (a, b): the second a -> b is not the case's first
+    assert got["first_pair"].tolist() == [True, True, True, False, True]
+    assert got["first_hop_agency"].tolist() == [True, True, True, False, True]
+    # clerks: (-, ann) (ann, bob) (bob, ann) (ann, ann)
+    assert got["first_hop_resource"].tolist() == [True, True, True, True, True]
+
+
+@pytest.mark.parametrize("pack", [True, False], ids=["packed", "hashed"])
+@pytest.mark.parametrize("path", LOGS[:4], ids=lambda p: p.name)
+def test_first_flags_equal_pandas_first_of_each_case_and_value(
+    path: Path, pack: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if not path.exists():
+        pytest.skip(f"{path} is not here")
+    if not pack:
+        monkeypatch.setattr("analysis.scale.events._PACK_LIMIT", 0)
+    read_log(path).to_parquet(tmp_path / "log.parquet")
+    got = _flags(tmp_path)  # in pos order, where the flags mark a case's first
+    for flag, cols in FLAGS.items():
+        keys = got[["ckey", *cols]].astype(object).where(got[["ckey", *cols]].notna(), None)
+        want = ~keys.duplicated()
+        assert got[flag].to_numpy(bool).tolist() == want.to_numpy(bool).tolist(), flag
+
+
+def test_case_table_holds_each_path_in_flow_order(tmp_path: Path) -> None:
+    # c1's second event began before the first completed one: the path is b, a
+    pd.DataFrame(
+        {
+            "case:concept:name": ["c1", "c1", "c2"],
+            "concept:name": ["a", "b", "a"],
+            "start_timestamp": pd.to_datetime(
+                ["2024-01-01 08:30", "2024-01-01 08:00", "2024-01-01 09:00"], utc=True
+            ),
+            "time:timestamp": pd.to_datetime(
+                ["2024-01-01 09:00", "2024-01-01 10:00", "2024-01-01 09:30"], utc=True
+            ),
+            "org:group": ["x", "y", "x"],
+        }
+    ).to_parquet(tmp_path / "log.parquet")
+    con, log = open_log(tmp_path)
+    build_events(con, log)
+    rows = con.execute("SELECT ckey, path, events, lead_ns // 60000000000 FROM cs").fetchall()
+    assert rows == [("c1", ["b", "a"], 2, 120), ("c2", ["a"], 1, 30)]
