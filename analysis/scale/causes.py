@@ -64,7 +64,7 @@ from analysis.causes import (
     TIMER_MIN_DAYS,
 )
 from analysis.scale.events import NS_PER_MINUTE
-from analysis.scale.flows import _cases_partial, _level_partials
+from analysis.scale.flows import _cases_partial, _level_partials, _pair_hash
 from analysis.scale.partials import Partial, quantiles
 from analysis.scale.source import ScaleLog
 
@@ -135,12 +135,21 @@ def with_causes_finish(
     )
     moved = con.execute("SELECT count(*) FROM c_fl_agency WHERE kind = 'pair'").fetchone()[0]
     if len(hand) and moved:
-        reasons = _reasons(
-            con,
-            "(SELECT s AS k1, t AS k2, value, n FROM c_fl_agency_delays)",
-            ("k1", "k2"),
+        # the delays are keyed by the pair's hash (analysis.scale.flows._pair_hash)
+        reasons = _reasons(con, "(SELECT h AS k1, value, n FROM c_fl_agency_delays)", ("k1",))
+        pairs = pd.DataFrame(
+            {
+                "s": hand["source"].astype(str).to_numpy(),
+                "t": hand["target"].astype(str).to_numpy(),
+                "i": np.arange(len(hand)),
+            }
         )
-        keys = list(zip(hand["source"].astype(str), hand["target"].astype(str)))
+        con.register("odsc_pairs", pairs)
+        hashes = con.execute(
+            f"SELECT {_pair_hash(None, 's', 't')} AS h FROM odsc_pairs ORDER BY i"
+        ).fetchnumpy()["h"]
+        con.unregister("odsc_pairs")
+        keys = [(str(h),) for h in hashes.tolist()]
         hand = hand.assign(
             cause=["timer" if reasons.get(k) else "handoff" for k in keys],
             cause_reason=[reasons.get(k) or "" for k in keys],

@@ -55,7 +55,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.bottlenecks import _rank
-from analysis.scale.counts import GROUP, group_values, value_quantiles
+from analysis.scale.counts import GROUP, group_values, hash_value_quantiles
 from analysis.scale.events import NS_PER_MINUTE
 from analysis.scale.partials import Partial
 from analysis.scale.source import ScaleLog, quote
@@ -152,13 +152,16 @@ def handoffs_finish(
     keys = _keys(by, "s", "t")
     main = con.execute(
         f"SELECT {', '.join('h.' + k for k in keys)}, h.n, h.cases, "
-        f"CAST(h.delay_ns AS DOUBLE) AS delay_ns, coalesce(b.n, 0) AS back "
+        f"CAST(h.delay_ns AS DOUBLE) AS delay_ns, coalesce(b.n, 0) AS back, "
+        f"{_pair_hash(by, 'h.s', 'h.t').replace(_GRP, 'h.' + _GRP)} AS odsc_h "
         f"FROM c_{name} AS h LEFT JOIN c_{name} AS b ON b.kind = 'back' "
         f"AND {_on('h', 'b', keys)} WHERE h.kind = 'pair' ORDER BY h.first"
     ).df()
-    delays = f"(SELECT {', '.join(keys)}, value, n FROM c_{name}_delays)"
-    q = value_quantiles(con, delays, main[list(keys)], levels=(0.5, 0.9), scale=_MINUTE)
-    main = pd.concat([main, q], axis=1)
+    if main["odsc_h"].duplicated().any():  # pragma: no cover - a 64-bit hash collision
+        raise RuntimeError(f"{name}: two pairs share one hash; delays not computed")
+    hashes = main.pop("odsc_h").to_numpy(dtype=np.int64)
+    q = hash_value_quantiles(con, f"c_{name}_delays", hashes, levels=(0.5, 0.9), scale=_MINUTE)
+    main = pd.concat([main, q.set_axis(main.index)], axis=1)
     cases, lead = _case_denominators(con, main, by)
     total = main["delay_ns"] / _MINUTE
     out = pd.DataFrame(
@@ -327,7 +330,8 @@ def _level_partials(log: ScaleLog, *, level: str, by: str | None) -> list[Partia
     and first occurrence); at the agency level also ``handed`` (per
     receiving activity ``s``, the delays of handoffs between two named
     agencies, for :mod:`analysis.scale.causes`). The value counts of the
-    delays per pair are the second partial, ``<name>_delays``.
+    delays per pair are the second partial, ``<name>_delays``, keyed by the
+    pair's hash ``h`` (:func:`_pair_hash`).
     """
     events = _handoff_events_sql(log, level=level, by=by, journey=None)
     g = _grp_select(by)
@@ -359,8 +363,8 @@ def _level_partials(log: ScaleLog, *, level: str, by: str | None) -> list[Partia
     # the delays' value counts, nearly one row per handoff, are a stacked table of their
     # own (analysis.scale.partials.Partial.stack) rather than summed with the rest
     delays = (
-        f"WITH h AS ({events}) SELECT {g}src AS s, tgt AS t, delay_ns AS value, "
-        f"count(*) AS n FROM h GROUP BY {group}, value"
+        f"WITH h AS ({events}) SELECT {_pair_hash(by, 'src', 'tgt')} AS h, "
+        "delay_ns AS value, count(*) AS n FROM h GROUP BY ALL"
     )
     return [
         Partial(
@@ -373,7 +377,7 @@ def _level_partials(log: ScaleLog, *, level: str, by: str | None) -> list[Partia
         Partial(
             f"{_name(level, by)}_delays",
             delays,
-            keys=(*_keys(by, "s", "t"), "value"),
+            keys=("h", "value"),
             sums=("n",),
             stack=True,
         ),
@@ -453,6 +457,17 @@ def _carrier_rows(journey: Journey | None) -> list[tuple[str, str, str]]:
         for b in labels.get(tgt, [])
         if carrier
     ]
+
+
+def _pair_hash(by: str | None, source: str, target: str) -> str:
+    """SQL: the BIGINT key of a (group,) source -> target pair in the delays' value counts.
+
+    The same text gives the same hash in every partition and in the merged
+    table, where the pair rows carry ``s`` and ``t``; the readers check that
+    no two pairs share one.
+    """
+    cols = ", ".join(((_GRP,) if by else ()) + (source, target))
+    return f"CAST(hash({cols}) >> 1 AS BIGINT)"
 
 
 def _name(level: str, by: str | None) -> str:

@@ -209,7 +209,7 @@ def _grouped(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
 MEMORY_LIMIT = "2GB"
 
 #: Events per bucket when ``parts`` is left to :func:`mine_source` (see :func:`auto_parts`).
-EVENTS_PER_PART = 4_000_000
+EVENTS_PER_PART = 5_000_000
 
 
 def auto_parts(events: int) -> int:
@@ -223,7 +223,7 @@ def auto_parts(events: int) -> int:
     Examples
     --------
     >>> auto_parts(1_000_000), auto_parts(10_000_000), auto_parts(50_000_000)
-    (1, 3, 13)
+    (1, 2, 10)
     """
     return max(1, -(-int(events) // EVENTS_PER_PART))
 

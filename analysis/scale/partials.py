@@ -81,7 +81,7 @@ class Partial:
         merged by stacking too, so that one value may sit on several rows,
         one per partition. Every reader of value counts adds them up (the
         quantile readers run a cumulative count, :func:`quantiles` and
-        :func:`analysis.scale.counts.value_quantiles`), so the figures are
+        :func:`analysis.scale.counts.hash_value_quantiles`), so the figures are
         those of summed rows; summing them here cost more than half of the
         merge of a ten-million-event log, for tables nearly one row per event.
     """
@@ -160,6 +160,11 @@ def combine_stored(
     its partials go straight into the merged tables.
     """
     for p in partials:
+        if not direct and (p.concat or p.stack):
+            # stacked rows are the stored rows: the table is renamed, not copied
+            con.execute(f"DROP TABLE IF EXISTS c_{p.name}")
+            con.execute(f"ALTER TABLE acc_{p.name} RENAME TO c_{p.name}")
+            continue
         rows = p.sql if direct else f"SELECT * FROM acc_{p.name}"
         body = _merged(con, p, rows, 1 if direct else parts)
         con.execute(f"CREATE OR REPLACE TEMP TABLE c_{p.name} AS {body}")

@@ -356,7 +356,7 @@ def test_agency_handoff_counts_equal_pm4py_network_analysis(tmp_path):
 
 
 def test_numpy_quantiles_equal_the_engine_quantiles_bit_for_bit():
-    from analysis.scale.counts import value_quantiles
+    from analysis.scale.counts import hash_value_quantiles
     from analysis.scale.partials import quantiles
 
     rng = np.random.default_rng(7)
@@ -372,9 +372,20 @@ def test_numpy_quantiles_equal_the_engine_quantiles_bit_for_bit():
     con = connect()
     con.register("vc", frame)
     want = quantiles(con, "vc", keys=("s", "t"), levels=(0.1, 0.5, 0.9), scale=60e9)
-    keys = pd.concat([want[["s", "t"]], pd.DataFrame({"s": ["zz"], "t": ["none"]})])
-    keys = keys.reset_index(drop=True)
-    got = value_quantiles(con, "vc", keys, levels=(0.1, 0.5, 0.9), scale=60e9)
+    # the same counts stacked as two partitions would leave them: each value split in two rows
+    con.execute(
+        "CREATE TABLE stacked AS SELECT CAST(hash(s, t) >> 1 AS BIGINT) AS h, value, n - 1 AS n "
+        "FROM vc WHERE n > 1 UNION ALL SELECT CAST(hash(s, t) >> 1 AS BIGINT), value, 1 FROM vc"
+    )
+    con.register("want", want.assign(i=np.arange(len(want))))
+    keys = con.execute("SELECT CAST(hash(s, t) >> 1 AS BIGINT) AS h FROM want ORDER BY i")
+    hashes = np.append(keys.fetchnumpy()["h"], 12345)  # and a key without values
+    got = hash_value_quantiles(con, "stacked", hashes, levels=(0.1, 0.5, 0.9), scale=60e9)
     for q in ("q0.1", "q0.5", "q0.9"):
         assert got[q].iloc[:-1].tolist() == want[q].tolist()
         assert np.isnan(got[q].iloc[-1])  # a key without values has no quantile
+    # and numpy's own quantile of the repeated values, for one pair
+    one = frame[(frame["s"] == "a") & (frame["t"] == "x")]
+    ref = np.quantile(np.repeat(one["value"].to_numpy() / 60e9, one["n"].to_numpy()), 0.9)
+    row = want.index[(want["s"] == "a") & (want["t"] == "x")][0]
+    assert got["q0.9"].iloc[row] == ref
