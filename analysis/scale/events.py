@@ -114,7 +114,8 @@ def build_events(
     each hold whole sorted cases, :func:`_cases_whole`), ``act``, ``agency``, ``res`` (NULL without
     resources), ``door``, ``present`` (NULL when the log has none),
     ``start_ns``, ``done_ns``, ``begin_ns`` (start, else completion),
-    ``arrival_ns``, ``rid``, ``pos``, ``fpos``, ``first``, ``last``,
+    ``arrival_ns``, ``rid``, ``pos``, ``crun`` (the case's run number in
+    the table, from 1), ``fpos``, ``first``, ``last``,
     ``wait_ns``, ``work_ns``, ``waiting``, ``processing``, ``prev_agency``,
     ``handoff``, ``pingpong``, ``src_act``, ``src_agency``, ``src_res``,
     ``src_done_ns`` (the event before in the path, ``fpos - 1``; NULL on a
@@ -155,12 +156,18 @@ def case_frame(ev: pl.DataFrame, *, keep: tuple[str, ...] = ()) -> pl.DataFrame:
     import polars as pl
 
     in_path = [pl.col(c).sort_by("fpos").first().alias(c) for c in keep]
-    return ev.group_by("ckey", maintain_order=True).agg(
+    # grouped by the run number of the case (rising), which polars groups without hashing
+    run = "crun" in ev.columns
+    frame = ev.with_columns(pl.col("crun").set_sorted()) if run else ev
+    key = "crun" if run else "ckey"
+    out = frame.group_by(key, maintain_order=True).agg(
+        *([pl.col("ckey").first()] if run else []),
         pl.col("act").sort_by("fpos").alias("path"),
         pl.len().cast(pl.Int64).alias("events"),
         (pl.col("done_ns").max() - pl.col("begin_ns").min()).alias("lead_ns"),
         *in_path,
     )
+    return out.drop(key) if run else out
 
 
 def case_bucket(case: pl.Expr, buckets: int) -> pl.Expr:
@@ -247,7 +254,7 @@ def event_frame(
         scan = scan.filter(case_bucket(pl.col(CASE), n_buckets) == k)
     base = scan.select(*exprs, pl.col("rid").cast(pl.Int64))
     df = base.collect()
-    if not _in_order(df) and not _cases_whole(df):
+    if not _cases_whole(df):
         df = df.sort(["ckey", "done_ns", "start_ns", "rid"], nulls_last=False)
 
     n = df.height
@@ -260,6 +267,7 @@ def event_frame(
         begin_ns=pl.coalesce("start_ns", "done_ns"),
     ).with_columns(
         pos=idx - pl.when(pl.col("first")).then(idx).forward_fill() + 1,
+        crun=pl.col("first").cum_sum().cast(pl.Int64),
         prev_done=pl.when(~pl.col("first")).then(pl.col("done_ns").shift(1)),
         prev_agency=pl.when(~pl.col("first")).then(pl.col("agency").shift(1)),
     )
@@ -431,7 +439,7 @@ def _first_flags(df: pl.DataFrame) -> list[pl.Series]:
         "first_hop_agency": ("src_agency", "agency"),
         "first_hop_resource": ("src_res", "res"),
     }
-    case = pl.col("first").cum_sum().cast(pl.Int64)
+    case = pl.col("crun")
     cases = int(df["first"].sum())
     top = max((df[c].to_physical().max() or 0) for c in ("act", "agency", "res"))
     width = int(top) + 2  # codes from 1, a missing value 0
@@ -482,29 +490,11 @@ def _cases_whole(df: pl.DataFrame) -> bool:
     start, prev_start = pl.col("start_ns"), pl.col("start_ns").shift(1)
     start_ok = prev_start.is_null() | (start.is_not_null() & (start >= prev_start))
     within = (done > prev_done) | ((done == prev_done) & start_ok)
-    checks = df.select(
-        ok=((case != prev_case) | within).fill_null(True).all(),
-        runs=(case != prev_case).fill_null(True).sum(),
-        cases=case.n_unique(),
-    )
-    return bool(checks["ok"][0]) and int(checks["runs"][0]) == int(checks["cases"][0])
-
-
-def _in_order(df: pl.DataFrame) -> bool:
-    """Whether the rows are already in read_log's order (case, completion, start, row).
-
-    A log written by read_log (``odsc convert``) is, file by file; checking
-    costs a few vectorised comparisons where sorting costs a copy of the table.
-    """
-    import polars as pl
-
     if df.height < 2:
         return True
-    case, prev_case = pl.col("ckey"), pl.col("ckey").shift(1)
-    done, prev_done = pl.col("done_ns"), pl.col("done_ns").shift(1)
-    start, prev_start = pl.col("start_ns"), pl.col("start_ns").shift(1)
-    start_ok = prev_start.is_null() | (start.is_not_null() & (start >= prev_start))
-    ok = (case > prev_case) | (
-        (case == prev_case) & ((done > prev_done) | ((done == prev_done) & start_ok))
-    )
-    return bool(df.select(ok.slice(1).all()).item())
+    new = (case != prev_case).fill_null(True)
+    if not df.select((new | within).all()).item():
+        return False
+    # whole cases: no case id heads two runs (the heads sorted, no two equal)
+    heads = df.lazy().filter(new).select(case.sort()).collect()["ckey"]
+    return not bool((heads.slice(1) == heads.slice(0, len(heads) - 1)).any())

@@ -18,7 +18,7 @@ import pytest
 from analysis.kpis import event_times
 from analysis.logs import read_log
 from analysis.scale import build_events, open_log
-from analysis.scale.events import _cases_whole, _in_order, event_frame
+from analysis.scale.events import _cases_whole, event_frame
 from analysis.scale.source import parquet_files
 from analysis.schema import LogError
 
@@ -275,8 +275,10 @@ def test_files_of_whole_sorted_cases_read_without_a_sort_give_the_same_tables(
     log[~late].to_parquet(two / "b.parquet")
     con, parsed = open_log(two)
     frame = event_frame(con, parsed)
-    assert not _in_order(frame) and _cases_whole(frame)  # the cases are left in file order
+    assert _cases_whole(frame)  # the cases are left in file order, not sorted
     assert frame["ckey"][0] == min(ids[late])
+    shuffled = frame[[*range(1, frame.height), 0]]  # a case split over two runs
+    assert not _cases_whole(shuffled)
     cols = "ckey, act, pos, fpos, wait_ns, work_ns, handoff, pingpong, first_act, first_pair"
     got = _ordered(two, cols)
     want = _ordered(one, cols)
