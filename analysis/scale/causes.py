@@ -63,6 +63,7 @@ from analysis.causes import (
     REGULAR_SPREAD,
     TIMER_MIN_DAYS,
 )
+from analysis.scale.bottlenecks import activity_stats_partials
 from analysis.scale.events import NS_PER_MINUTE
 from analysis.scale.flows import _cases_partial, _level_partials, _pair_hash
 from analysis.scale.partials import Partial, quantiles
@@ -81,22 +82,30 @@ _HOUR = 60.0
 def causes_partials(log: ScaleLog) -> list[Partial]:
     """The mergeable parts of :func:`analysis.causes.with_causes` for one partition.
 
-    The agency partials of :mod:`analysis.scale.flows` (shared with the
-    handoff table: same names, run once) and the value counts of the measured
-    waits per activity.
+    The agency partials of :mod:`analysis.scale.flows` and the activity
+    table's partials ``act`` and ``act_wait`` (the value counts of the
+    measured waits per activity), all shared with those tables: same names,
+    run once.
     """
+    act, act_wait = activity_stats_partials(log)[:2]
     return [
         *_level_partials(log, level="agency", by=None),
         _cases_partial(None),
-        Partial(
-            "fl_waits",
-            "SELECT act, wait_ns AS value, count(*) AS n FROM ev "
-            "WHERE wait_ns IS NOT NULL GROUP BY act, wait_ns",
-            keys=("act", "value"),
-            sums=("n",),
-            stack=True,
-        ),
+        act,
+        act_wait,
     ]
+
+
+def _waits_view(con: duckdb.DuckDBPyConnection) -> None:
+    """The view ``c_fl_waits`` (activity, value, n): the waits' value counts under their labels.
+
+    ``c_act_wait`` keys them by the activity's hash; ``c_act`` holds each
+    hash's label.
+    """
+    con.execute(
+        "CREATE OR REPLACE TEMP VIEW c_fl_waits AS SELECT a.activity AS act, w.value, w.n "
+        "FROM c_act_wait AS w JOIN (SELECT DISTINCT activity, h FROM c_act) AS a USING (h)"
+    )
 
 
 def with_causes_finish(
@@ -126,6 +135,7 @@ def with_causes_finish(
         ``cause_reason`` and ``handoff_share``; agency pairs ``cause``
         (``"timer"`` or ``"handoff"``) and ``cause_reason``.
     """
+    _waits_view(con)
     causes = _wait_causes(con)
     names = acts["activity"].astype(str)
     acts = acts.assign(
