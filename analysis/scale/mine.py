@@ -204,8 +204,8 @@ def _grouped(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
 
 #: DuckDB's memory limit by default. The merged aggregates of a bucket-by-bucket run
 #: spill to disk beyond it, so that with one bucket of events (:data:`EVENTS_PER_PART`)
-#: beside it the process stays under 3 GB (measured at 10M events: 2.7 GB against
-#: 3.6 GB unlimited, for a quarter more time).
+#: beside it the process stays under 3 GB (measured at 10M events in two buckets: a peak
+#: of 2.1 GB).
 MEMORY_LIMIT = "2GB"
 
 #: Events per bucket when ``parts`` is left to :func:`mine_source` (see :func:`auto_parts`).
@@ -216,9 +216,10 @@ def auto_parts(events: int) -> int:
     """How many buckets of cases :func:`mine_source` works through by default.
 
     One bucket per :data:`EVENTS_PER_PART` events (at least one): the event
-    table of one bucket and DuckDB's work on it then stay near 1.5 GB,
-    however large the log (measured on the benchmark's logs). The figures do
-    not depend on it.
+    table of one bucket and DuckDB's work on it then stay near 2 GB,
+    however large the log (measured on the benchmark's logs: 2.1 GB at 10M
+    events in two buckets; a whole 10M-event log at once peaked at 2.9 GB).
+    The figures do not depend on it.
 
     Examples
     --------
