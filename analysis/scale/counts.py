@@ -51,8 +51,9 @@ def hash_value_quantiles(
     clerks of a ten-million-event log, seven million value counts, the join
     on two text columns and numpy's two-key sort took three times as long.
     The figures of :func:`analysis.scale.partials.quantiles` (numpy's linear
-    rule, its interpolation), bit for bit; columns ``q<level>`` in the order of
-    ``hashes``; NaN for a hash without values.
+    rule, its interpolation), bit for bit; columns ``q<level>`` and ``count``
+    (the values of the hash) in the order of ``hashes``; NaN (and a count of
+    0) for a hash without values.
 
     Examples
     --------
@@ -87,6 +88,7 @@ def hash_value_quantiles(
         b = value[np.minimum(b_at, last)] if len(value) else np.zeros(len(want), np.int64)
         res = lerp(a.astype(float) / scale, b.astype(float) / scale, at - low)
         out[f"q{q}"] = np.where(has, res, np.nan)
+    out["count"] = total
     return out
 
 

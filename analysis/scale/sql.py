@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from analysis.scale.counts import hash_value_quantiles
 from analysis.scale.events import NS_PER_MINUTE
-from analysis.scale.partials import lerp
 from analysis.scale.source import ScaleLog, quote
 from analysis.schema import LogError
 
@@ -35,7 +35,6 @@ __all__ = [
     "day_of",
     "floor_div",
     "group_order",
-    "hashed_quantiles",
     "label_hash",
     "labels",
     "lead",
@@ -147,62 +146,6 @@ def label_hash(by: str | None, *columns: str) -> str:
     return f"CAST(hash({', '.join(cols)}) >> 1 AS BIGINT)"
 
 
-def hashed_quantiles(
-    con: duckdb.DuckDBPyConnection,
-    table: str,
-    *,
-    levels: tuple[float, ...] = (0.5, 0.9),
-    scale: float = 1.0,
-) -> pd.DataFrame:
-    """:func:`analysis.scale.partials.quantiles` of value counts keyed by one integer ``h``.
-
-    The same exact (numpy "linear") quantiles, the same columns (``h``, one
-    ``q<level>`` per level, ``count``), read with one running sum over the
-    whole table in ``(h, value)`` order instead of one per group: DuckDB's
-    partitioned ordered window was three times slower on a million value
-    counts, the size of a national log's waiting times.
-
-    Examples
-    --------
-    >>> import duckdb
-    >>> con = duckdb.connect()
-    >>> _ = con.execute("CREATE TABLE vc AS SELECT * FROM (VALUES (1, 10, 2), (1, 40, 1), "
-    ...                 "(2, 5, 1)) AS t(h, value, n)")
-    >>> hashed_quantiles(con, "vc", levels=(0.5, 0.9)).values.tolist()
-    [[1.0, 10.0, 34.0, 3.0], [2.0, 5.0, 5.0, 1.0]]
-    """
-    picks = []
-    for i, q in enumerate(levels):
-        at = f"floor((b.total - 1) * {q!r})"
-        picks.append(f"min(c.value) FILTER (WHERE c.upto - b.base > {at}) AS a{i}")
-        nxt = f"least({at} + 1, b.total - 1)"
-        picks.append(f"min(c.value) FILTER (WHERE c.upto - b.base > {nxt}) AS b{i}")
-    raw = con.execute(
-        f"""
-        WITH c AS (
-            SELECT h, value, sum(n) OVER (ORDER BY h, value ROWS UNBOUNDED PRECEDING) AS upto
-            FROM {table}
-        ), t AS (
-            SELECT h, sum(n) AS total FROM {table} GROUP BY h
-        ), b AS (
-            SELECT h, total, sum(total) OVER (ORDER BY h ROWS UNBOUNDED PRECEDING) - total AS base
-            FROM t
-        )
-        SELECT b.h, any_value(b.total) AS total, {", ".join(picks)}
-        FROM c JOIN b USING (h) GROUP BY b.h ORDER BY b.h
-        """
-    ).df()
-    out = raw[["h"]].copy()
-    total = raw["total"].to_numpy(dtype=np.int64)
-    for i, q in enumerate(levels):
-        a = raw[f"a{i}"].to_numpy(dtype=float) / scale
-        b = raw[f"b{i}"].to_numpy(dtype=float) / scale
-        h = (total - 1) * q
-        out[f"q{q}"] = lerp(a, b, h - np.floor(h))
-    out["count"] = total
-    return out
-
-
 def with_quantiles(
     con: duckdb.DuckDBPyConnection,
     frame: pd.DataFrame,
@@ -216,15 +159,20 @@ def with_quantiles(
     """
     if frame["h"].dropna().duplicated().any():  # pragma: no cover - 64-bit hash collision
         raise RuntimeError(f"{table}: two groups share one label hash; quantiles not computed")
-    q = hashed_quantiles(con, table, levels=(0.5, 0.9), scale=float(NS_PER_MINUTE))
-    q = q.rename(columns={"q0.5": names[0], "q0.9": names[1]}).drop(columns="count")
     key = frame["h"].astype("Int64")
-    merged = pd.DataFrame({"h": key}).merge(
-        q.astype({"h": "Int64"}), on="h", how="left", sort=False
+    known = key.notna().to_numpy()
+    q = hash_value_quantiles(
+        con,
+        table,
+        key[known].to_numpy(dtype=np.int64),
+        levels=(0.5, 0.9),
+        scale=float(NS_PER_MINUTE),
     )
     out = frame.copy()
-    for n in names:
-        out[n] = merged[n].to_numpy(dtype=float)
+    for level, n in zip(("q0.5", "q0.9"), names):
+        column = np.full(len(frame), np.nan)
+        column[known] = q[level].to_numpy(dtype=float)
+        out[n] = column
     return out
 
 
