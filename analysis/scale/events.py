@@ -291,26 +291,9 @@ def event_frame(
         pl.Series("waiting", wait, dtype=pl.Float64).fill_nan(None),
         pl.Series("processing", work - paused, dtype=pl.Float64).fill_nan(None),
     )
-    # ping-pong: a handoff whose agency is the one that handed over at the case's
-    # previous handoff (vectorised over the handoff rows, as analysis.kpis does)
-    hops = df.select(
-        pl.int_range(0, n, dtype=pl.Int64).alias("i"), "ckey", "agency", "prev_agency", "handoff"
-    ).filter(pl.col("handoff"))
-    back = (
-        hops.select(
-            "i",
-            (
-                (pl.col("ckey") == pl.col("ckey").shift(1))
-                & (pl.col("agency") == pl.col("prev_agency").shift(1))
-            )
-            .fill_null(False)
-            .alias("back"),
-        )
-        .filter(pl.col("back"))["i"]
-        .to_numpy()
-    )
-    pingpong = np.zeros(n, dtype=bool)
-    pingpong[back] = True
+    # ping-pong: a handoff back to the agency that handed over at the case's previous
+    # handoff, read in pos order (as analysis.kpis does); the path order's are below
+    pingpong = _path_pings(df, None, "prev_agency", "agency", "pingpong")
     # the directly-follows place: by start, then completion, then pos (rarely moves)
     pos = df["pos"].to_numpy()
     begin = df["begin_ns"].to_numpy()
@@ -326,7 +309,7 @@ def event_frame(
         fpos = pos
         flow = None
     df = df.drop("prev_done", "paused").with_columns(
-        pl.Series("pingpong", pingpong), pl.Series("fpos", fpos, dtype=pl.Int64)
+        pingpong, pl.Series("fpos", fpos, dtype=pl.Int64)
     )
     df = df.with_columns(_flow_previous(df, flow))
     df = df.with_columns(
@@ -375,7 +358,9 @@ def _path_pings(
 ) -> pl.Series:
     """Flag the handoffs of a path that return to the agency (or clerk) that handed over last.
 
-    A handoff is a pair of consecutive events of a path (``fpos`` order) whose
+    ``flow`` is the path order of the rows (``None``: the rows' own order,
+    with ``source`` the previous row's value). A handoff is a pair of
+    consecutive events of a path whose
     ``source`` and ``target`` are both known and differ; it is a return
     (ping-pong) when its target is the source of the case's previous handoff
     in the path, as :func:`analysis.handoffs.handoff_events` defines it. The
