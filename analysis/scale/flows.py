@@ -464,7 +464,8 @@ def _pair_hash(by: str | None, source: str, target: str) -> str:
 
     The same text gives the same hash in every partition and in the merged
     table, where the pair rows carry ``s`` and ``t``; the readers check that
-    no two pairs share one.
+    no two pairs share one. It is :func:`analysis.scale.sql.label_hash` but
+    for columns given as SQL (``h.s``, a table's alias before them).
     """
     cols = ", ".join(((_GRP,) if by else ()) + (source, target))
     return f"CAST(hash({cols}) >> 1 AS BIGINT)"

@@ -57,6 +57,7 @@ from analysis.scale.counts import GROUP, group_values
 from analysis.scale.events import NS_PER_MINUTE
 from analysis.scale.partials import Partial, quantiles
 from analysis.scale.source import ScaleLog, quote
+from analysis.scale.sql import label_hash
 from analysis.schema import LogError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -94,7 +95,7 @@ def variants_partials(log: ScaleLog, *, by: str | None = None) -> list[Partial]:
     cols = ", ".join(_keys(by, "path"))
     # a variant's lead times are keyed by a hash of its group and path: joining value
     # counts on lists of activities cost a second per ten million events
-    h = f"CAST(hash({cols}) >> 1 AS BIGINT)"
+    h = label_hash(_GRP if by else None, "path")
     # One pass over the cases, two aggregates: the variants, then their lead times.
     sql = f"""
         SELECT 'path' AS kind, {cols}, {h} AS h, count(*) AS cases,
