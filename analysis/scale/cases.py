@@ -258,8 +258,10 @@ def case_kpi_finish(
     out["visits"] = raw["visits"].to_numpy(dtype=float)
     out["doors"] = raw["doors"].to_numpy(dtype=float)
     out["citizen_cost"] = np.nan
-    out["first"] = pd.to_datetime(first, utc=True)
-    out["last"] = pd.to_datetime(last, utc=True)
+    # a view of the nanoseconds as datetime64: pd.to_datetime parses each integer (0.2 s a
+    # million cases), the view is the same values without a pass
+    out["first"] = pd.DatetimeIndex(first.view("M8[ns]"), tz="UTC")
+    out["last"] = pd.DatetimeIndex(last.view("M8[ns]"), tz="UTC")
     return out
 
 
