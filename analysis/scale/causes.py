@@ -9,7 +9,7 @@ mergeable partials instead of every wait:
   timer rule reads);
 * per receiving activity, the total delay of the handoffs between two named
   agencies (carried by the agency partial of :mod:`analysis.scale.flows`);
-* per agency pair, the value counts of the handoff delays (the same partial).
+* per agency pair, the handoff delays (the same partial, one row per handoff).
 
 Only the activities and pairs whose median wait reaches
 :data:`analysis.causes.TIMER_MIN_DAYS` have their value counts read into
@@ -146,7 +146,7 @@ def with_causes_finish(
     moved = con.execute("SELECT count(*) FROM c_fl_agency WHERE kind = 'pair'").fetchone()[0]
     if len(hand) and moved:
         # the delays are keyed by the pair's hash (analysis.scale.flows._pair_hash)
-        reasons = _reasons(con, "(SELECT h AS k1, value, n FROM c_fl_agency_delays)", ("k1",))
+        reasons = _reasons(con, "(SELECT h AS k1, value, 1 AS n FROM c_fl_agency_delays)", ("k1",))
         pairs = pd.DataFrame(
             {
                 "s": hand["source"].astype(str).to_numpy(),

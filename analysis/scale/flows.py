@@ -20,7 +20,7 @@ transition time where that is unknown; a ping-pong is a handoff whose target
 is the source of the case's previous handoff. Partitions hold whole cases, so
 distinct cases add up across them. Delays are summed as integer nanoseconds
 (exact in any split) and turned into minutes at the end; medians and p90s come
-from value counts of the delays (exact). The order of the rows is today's:
+from every delay (DuckDB's ``quantile_cont``, numpy's linear rule). The order of the rows is today's:
 by total delay (then count), ties in the order the pairs first occur in the
 log (case order, then path order), which every partial carries as the
 smallest ``(case, position)`` of its rows.
@@ -106,7 +106,7 @@ def handoffs_partials(
     -------
     list of Partial
         Per pair: count, distinct cases, total delay (ns) and first
-        occurrence; value counts of the delays; the returns each pair
+        occurrence; the delays, one row per handoff; the returns each pair
         received; the carriers' counts (with a journey); cases and total lead
         time per group.
     """
@@ -329,8 +329,8 @@ def _level_partials(log: ScaleLog, *, level: str, by: str | None) -> list[Partia
     (returns per unordered pair ``s < t`` by label, with their cases, delay
     and first occurrence); at the agency level also ``handed`` (per
     receiving activity ``s``, the delays of handoffs between two named
-    agencies, for :mod:`analysis.scale.causes`). The value counts of the
-    delays per pair are the second partial, ``<name>_delays``, keyed by the
+    agencies, for :mod:`analysis.scale.causes`). The delays, one row per
+    handoff, are the second partial, ``<name>_delays``, keyed by the
     pair's hash ``h`` (:func:`_pair_hash`).
     """
     events = _handoff_events_sql(log, level=level, by=by, journey=None)
@@ -360,11 +360,10 @@ def _level_partials(log: ScaleLog, *, level: str, by: str | None) -> list[Partia
         SELECT 'handed' AS kind, {g}tact AS s, count(*) AS n, sum(delay_ns) AS delay_ns
         FROM h WHERE {named} GROUP BY {", ".join(_keys(by, "tact"))}
         """
-    # the delays' value counts, nearly one row per handoff, are a stacked table of their
-    # own (analysis.scale.partials.Partial.stack) rather than summed with the rest
+    # the delays, nearly all distinct, are a stacked table of their own, one row per
+    # handoff (analysis.scale.partials.Partial.stack): counting them saved few rows
     delays = (
-        f"WITH h AS ({events}) SELECT {_pair_hash(by, 'src', 'tgt')} AS h, "
-        "delay_ns AS value, count(*) AS n FROM h GROUP BY ALL"
+        f"WITH h AS ({events}) SELECT {_pair_hash(by, 'src', 'tgt')} AS h, delay_ns AS value FROM h"
     )
     return [
         Partial(
@@ -374,13 +373,7 @@ def _level_partials(log: ScaleLog, *, level: str, by: str | None) -> list[Partia
             sums=("n", "cases", "delay_ns"),
             mins=("first",),
         ),
-        Partial(
-            f"{_name(level, by)}_delays",
-            delays,
-            keys=("h", "value"),
-            sums=("n",),
-            stack=True,
-        ),
+        Partial(f"{_name(level, by)}_delays", delays, keys=("h", "value"), stack=True),
     ]
 
 
@@ -460,7 +453,7 @@ def _carrier_rows(journey: Journey | None) -> list[tuple[str, str, str]]:
 
 
 def _pair_hash(by: str | None, source: str, target: str) -> str:
-    """SQL: the BIGINT key of a (group,) source -> target pair in the delays' value counts.
+    """SQL: the BIGINT key of a (group,) source -> target pair in the table of delays.
 
     The same text gives the same hash in every partition and in the merged
     table, where the pair rows carry ``s`` and ``t``; the readers check that

@@ -84,6 +84,8 @@ class Partial:
         :func:`analysis.scale.counts.hash_value_quantiles`), so the figures are
         those of summed rows; summing them here cost more than half of the
         merge of a ten-million-event log, for tables nearly one row per event.
+        A stacked table may also hold one row per value and no counts (the
+        values nearly all distinct: ``sums`` is then empty).
     """
 
     name: str

@@ -152,7 +152,9 @@ def with_quantiles(
     table: str,
     names: tuple[str, str],
 ) -> pd.DataFrame:
-    """``frame`` with the median and p90 of ``table`` (value counts by ``h``) as ``names``.
+    """``frame`` with the median and p90 of ``table`` (values by ``h``) as ``names``.
+
+    ``table`` holds value counts or one row per value (:func:`analysis.scale.counts.hash_value_quantiles`).
 
     ``frame`` holds one row per group and its key ``h`` (:func:`label_hash`);
     groups without values get NaN.
