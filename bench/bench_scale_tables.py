@@ -159,7 +159,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"{label:32s} {a:9.2f} {b:9.2f} {a / b:7.2f}")
     print(f"peak RSS: engine {ours['peak_mb']:.0f} MB, pandas {peer['peak_mb']:.0f} MB")
     print(
-        "rows the partials send (value counts: distinct times): "
+        "rows the partials send (value counts: distinct times; trans_gap and prof_wait: one per value): "
         + ", ".join(f"{k} {v:,}" for k, v in ours["rows"].items())
     )
 
