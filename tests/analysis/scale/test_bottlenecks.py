@@ -195,3 +195,35 @@ def test_hash_value_quantiles_are_the_partials_quantiles(seed):
         values = np.repeat(part["value"].to_numpy() / 60e9, part["n"].to_numpy())
         assert row[2] == np.quantile(values, 0.1)
         assert row[4] == np.quantile(values, 0.9)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_row_quantiles_are_numpys_and_the_counted_ones(seed):
+    # one row per value (no count column), as the nearly distinct partials are stored:
+    # many groups, ties, single values, NULLs, values past 2**53 ns
+    rng = np.random.default_rng(seed)
+    size = 6000
+    h = rng.integers(-(2**62), 2**62, size=50)[rng.integers(0, 50, size=size)]
+    value = rng.integers(0, 10**16, size=size) // rng.choice([1, 10**9, 10**12], size=size)
+    rows = pd.DataFrame({"h": h, "value": pd.array(value, dtype="Int64")})
+    rows.loc[rng.random(size) < 0.02, "value"] = pd.NA
+    con = connect()
+    con.register("rows_frame", rows)
+    con.execute("CREATE TABLE r AS SELECT * FROM rows_frame")
+    con.execute(
+        "CREATE TABLE vc AS SELECT h, value, count(*) AS n FROM r "
+        "WHERE value IS NOT NULL GROUP BY ALL"
+    )
+    levels = (0.1, 0.5, 0.9, 0.99)
+    hashes = np.append(np.unique(h), 12345)  # and a key without values
+    got = hash_value_quantiles(con, "r", hashes, levels=levels, scale=60e9)
+    counted = hash_value_quantiles(con, "vc", hashes, levels=levels, scale=60e9)
+    assert got["count"].tolist() == counted["count"].tolist()
+    assert got["count"].iloc[-1] == 0 and got[[f"q{q}" for q in levels]].iloc[-1].isna().all()
+    for q in levels:
+        # DuckDB interpolates in ns and then divides: equal to the last bit or so
+        np.testing.assert_allclose(got[f"q{q}"], counted[f"q{q}"], rtol=1e-15, atol=0)
+    for i in rng.choice(len(hashes) - 1, size=5, replace=False):
+        values = rows.loc[(rows["h"] == hashes[i]) & rows["value"].notna(), "value"]
+        ref = np.quantile(values.to_numpy(dtype=float) / 60e9, 0.5)
+        assert got["q0.5"].iloc[i] == pytest.approx(ref, rel=1e-15, abs=0)
