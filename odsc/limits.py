@@ -71,6 +71,7 @@ __all__ = [
     "MAX_JOBS",
     "MAX_NAME_CHARS",
     "MAX_REPLICATIONS",
+    "NAME_COLUMNS",
     "check_citizens",
     "check_log_size",
 ]
@@ -90,8 +91,8 @@ MAX_DPI = 1_200
 #: Worker processes of one command.
 MAX_JOBS = 256
 
-# The log columns that hold names, checked for length.
-_NAME_COLUMNS = ("case:concept:name", "concept:name", "org:group", "org:resource", "odsc:door")
+#: The log columns that hold names, checked for length (here and by the scale engine's report).
+NAME_COLUMNS = ("case:concept:name", "concept:name", "org:group", "org:resource", "odsc:door")
 
 
 def check_log_size(
@@ -122,7 +123,7 @@ def check_log_size(
     """
     from journeys.errors import InputError
 
-    columns = [c for c in (*_NAME_COLUMNS, by) if c and c in log.columns]
+    columns = [c for c in (*NAME_COLUMNS, by) if c and c in log.columns]
     for col in columns:
         text = log[col].dropna()
         if text.empty or not (text.dtype == object or str(text.dtype).startswith("str")):

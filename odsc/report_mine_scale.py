@@ -374,11 +374,11 @@ def _check_size(source: str | os.PathLike[str], *, by: str | None) -> None:
     """The limits of :mod:`odsc.limits` (activities, name lengths), checked in DuckDB."""
     from analysis.scale.source import open_log, quote
     from analysis.schema import ACTIVITY, LogError
-    from odsc.limits import _NAME_COLUMNS, MAX_ACTIVITIES, MAX_NAME_CHARS
+    from odsc.limits import MAX_ACTIVITIES, MAX_NAME_CHARS, NAME_COLUMNS
 
     con, log = open_log(source)
     try:
-        names = [c for c in (*_NAME_COLUMNS, by) if c and c in log.columns]
+        names = [c for c in (*NAME_COLUMNS, by) if c and c in log.columns]
         parts = [f"count(DISTINCT {quote(ACTIVITY)})"]
         parts += [f"max(length(CAST({quote(c)} AS VARCHAR)))" for c in names]
         row = con.execute(f"SELECT {', '.join(parts)} FROM log").fetchall()[0]

@@ -199,9 +199,11 @@ def case_kpi_partials(
     else:
         ctes = per_visit = join = ""
         doors = visits = "CAST(NULL AS BIGINT)"
+    # grouped by the case's run number in ev (an integer, one per case) rather than its id:
+    # hashing the integer is cheaper than hashing the text
     sql = f"""
         WITH {ctes}{per_visit} per_case AS (
-            SELECT ckey,
+            SELECT any_value(ckey) AS ckey,
                    min(CASE WHEN first AND arrival_ns IS NOT NULL
                             THEN least(begin_ns, arrival_ns) ELSE begin_ns END) AS first_ns,
                    max(done_ns) AS last_ns,
@@ -214,7 +216,7 @@ def case_kpi_partials(
                    count(*) FILTER (WHERE first_agency AND agency IS NOT NULL) AS agencies,
                    count(*) FILTER (WHERE handoff) AS handoffs,
                    count(*) FILTER (WHERE pingpong) AS pingpongs{grp}
-            FROM ev GROUP BY ckey
+            FROM ev GROUP BY crun
         )
         SELECT per_case.*, {visits} AS visits, {doors} AS doors FROM per_case {join}
     """

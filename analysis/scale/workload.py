@@ -247,10 +247,11 @@ def wip_partials(log: ScaleLog, *, by: str | None = None, tz: str | None = None)
         if by
         else ""
     )
+    # per case, grouped by its run number in ev (cheaper to hash than the id text)
     cases = f"""
-        SELECT ckey, {group}min({day_of(clock_ns("begin_ns", tz))}) AS b,
+        SELECT any_value(ckey) AS ckey, {group}min({day_of(clock_ns("begin_ns", tz))}) AS b,
                max({day_of(clock_ns("done_ns", tz))}) AS e
-        FROM ev GROUP BY ckey
+        FROM ev GROUP BY crun
     """
     k = lead(by)
     keys = ((by,) if by else ()) + ("day",)
