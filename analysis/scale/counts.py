@@ -131,15 +131,18 @@ def _row_quantiles(
         f"FROM {table} WHERE value IS NOT NULL GROUP BY h ORDER BY h"
     ).fetchall()
     want = np.asarray(hashes, dtype=np.int64)
-    h = np.array([r[0] for r in got], dtype=np.int64)
-    at = np.minimum(np.searchsorted(h, want), max(len(h) - 1, 0))
-    found = (h[at] == want) if len(h) else np.zeros(len(want), dtype=bool)
     out = pd.DataFrame(index=pd.RangeIndex(len(want)))
+    # the one row per hash that has values, looked up by binary search (a sentinel row of
+    # NaN and 0 answers the hashes without values)
+    h = np.array([r[0] for r in got], dtype=np.int64)
+    at = np.searchsorted(h, want)
+    found = at < len(h)
+    found[found] = h[at[found]] == want[found]
+    at = np.where(found, at, len(h))
     for i, q in enumerate(levels):
-        values = np.array([r[2][i] for r in got], dtype=float) / scale
-        out[f"q{q}"] = np.where(found, values[at] if len(h) else np.nan, np.nan)
-    total = np.array([r[1] for r in got], dtype=np.int64)
-    out["count"] = np.where(found, total[at] if len(h) else 0, 0)
+        values = np.array([r[2][i] for r in got] + [np.nan], dtype=float) / scale
+        out[f"q{q}"] = values[at]
+    out["count"] = np.array([r[1] for r in got] + [0], dtype=np.int64)[at]
     return out
 
 

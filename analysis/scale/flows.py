@@ -20,8 +20,8 @@ transition time where that is unknown; a ping-pong is a handoff whose target
 is the source of the case's previous handoff. Partitions hold whole cases, so
 distinct cases add up across them. Delays are summed as integer nanoseconds
 (exact in any split) and turned into minutes at the end; medians and p90s come
-from every delay (DuckDB's ``quantile_cont``, numpy's linear rule). The order of the rows is today's:
-by total delay (then count), ties in the order the pairs first occur in the
+from every delay (DuckDB's ``quantile_cont``, numpy's linear rule). The order of
+the rows is today's: by total delay (then count), ties in the order the pairs first occur in the
 log (case order, then path order), which every partial carries as the
 smallest ``(case, position)`` of its rows.
 
